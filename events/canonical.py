@@ -1,0 +1,44 @@
+"""The canonical serialisation: the exact bytes that are stored and hashed.
+
+JSON with sorted keys, no insignificant whitespace, UTF-8 (not ASCII escapes), ISO dates,
+absent optional fields omitted and no NaN or infinity. Python's float ``repr`` is the shortest
+round-tripping form, so the same event gives the same bytes on every machine.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from events.errors import InvalidEventError
+from events.models import EventBase, parse_event
+
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                            allow_nan=False)
+
+
+def dumps(obj: Any) -> str:
+    """Canonical JSON text for any JSON-able value."""
+    return _ENCODER.encode(obj)
+
+
+def canonical_dict(event: EventBase) -> dict[str, Any]:
+    return event.model_dump(mode="json", exclude_none=True)
+
+
+def canonical_text(event: EventBase) -> str:
+    return dumps(canonical_dict(event))
+
+
+def canonical_bytes(event: EventBase) -> bytes:
+    return canonical_text(event).encode("utf-8")
+
+
+def decode(data: bytes | str) -> EventBase:
+    """The event a canonical body encodes (any JSON object in the vocabulary is accepted)."""
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidEventError(f"event body is not valid JSON ({exc})", field="body",
+                                value=data[:80]) from None
+    return parse_event(obj)

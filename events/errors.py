@@ -1,0 +1,76 @@
+"""The one exception hierarchy every layer raises.
+
+It lives in ``events`` (the bottom of the dependency chain) so that pure code can raise it and
+the application can catch it without the layers depending upwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TrackerError(Exception):
+    """Root of every error the library raises on purpose.
+
+    ``field``, ``value`` and ``line`` say where bad input was found, so that a message can name
+    them; any of them may be absent.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        value: Any = None,
+        line: int | None = None,
+        source: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.value = value
+        self.line = line
+        self.source = source
+
+    def __str__(self) -> str:
+        where = ""
+        if self.source is not None and self.line is not None:
+            where = f"{self.source}, line {self.line}: "
+        elif self.line is not None:
+            where = f"line {self.line}: "
+        elif self.source is not None:
+            where = f"{self.source}: "
+        return where + self.message
+
+    def at(self, *, line: int | None = None, source: str | None = None) -> TrackerError:
+        """Attach a location (file and line) to an error raised without one."""
+        if line is not None:
+            self.line = line
+        if source is not None:
+            self.source = source
+        return self
+
+
+class InvalidEventError(TrackerError):
+    """An event (or one of its fields) does not satisfy the vocabulary."""
+
+
+class UnknownTypeError(InvalidEventError):
+    """The ``type`` is not in the closed vocabulary."""
+
+
+class UnknownPartyError(InvalidEventError):
+    """A party name or code resolves to nothing; ``suggestions`` holds close matches."""
+
+    def __init__(self, message: str, *, suggestions: list[str], **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.suggestions = suggestions
+
+
+class UnknownCameoCodeError(InvalidEventError):
+    """A CAMEO event code that is not in the CAMEO table."""
+
+
+def field_message(field: str, value: Any, reason: str) -> str:
+    """The house style for naming a bad field: ``field 'value': reason``."""
+    return f"{field} {value!r}: {reason}"

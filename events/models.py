@@ -1,0 +1,550 @@
+"""Typed events: a frozen envelope plus a typed body, one class per vocabulary type.
+
+The classes form a discriminated union on ``type``; adding a type is one class here plus one
+row in ``data/vocabulary.csv`` (a test checks the two agree). Behaviour that depends on the
+type (CAMEO code, weight, structural effects) is looked up in the catalogue, never branched on.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from events import parties
+from events.errors import (
+    InvalidEventError,
+    TrackerError,
+    UnknownTypeError,
+    field_message,
+)
+from events.vocabulary import CameoCode, Effect, QuadClass, TypeInfo, cameo_code, type_info
+
+SCHEMA_VERSION: Literal[1] = 1
+"""Version of the event body schema; bump when a body's meaning changes."""
+
+_EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+#=-]{0,199}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def new_event_id() -> str:
+    """A random identifier for events whose caller supplies none."""
+    return str(uuid.uuid4())
+
+
+def _event_id(value: Any) -> Any:
+    if isinstance(value, str) and not _EVENT_ID.fullmatch(value):
+        raise ValueError("must be 1-200 characters: letters, digits and . _ : @ / + # = -, "
+                         "starting with a letter or digit")
+    return value
+
+
+def _party(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return parties.resolve(value)
+        except TrackerError as exc:
+            raise ValueError(exc.message.split(": ", 1)[-1]) from None
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates are ISO ``YYYY-MM-DD`` strings or ``date`` objects; never timestamps or numbers."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"not a real calendar date ({exc})") from None
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+def _known_code(value: str) -> str:
+    cameo_code(value)
+    return value
+
+
+EventId = Annotated[str, BeforeValidator(_event_id)]
+PartyCode = Annotated[str, BeforeValidator(_party)]
+EventDate = Annotated[date, BeforeValidator(_iso_date)]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Name = Annotated[str, Field(min_length=1, max_length=300)]
+Weight = Annotated[float, Field(ge=-10, le=10)]
+Money = Annotated[float, Field(ge=0)]
+CameoCodeStr = Annotated[str, Field(pattern=r"^\d{2,4}$"), AfterValidator(_known_code)]
+
+
+class EventBase(BaseModel):
+    """The envelope every event shares."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False,
+        validate_default=False,
+    )
+
+    type: str
+    event_id: EventId = Field(default_factory=new_event_id)
+    actor: PartyCode
+    target: PartyCode
+    occurred_on: EventDate
+    source: Text | None = None
+    summary: Text | None = None
+    confidence: float = Field(default=1.0, ge=0, le=1)
+    weight: Weight | None = Field(
+        default=None, description="explicit Goldstein value; the type's default when absent")
+    schema_version: Literal[1] = SCHEMA_VERSION
+
+    #: fields a caller may set through ``--field`` (the type-specific ones)
+    ENVELOPE: ClassVar[frozenset[str]] = frozenset({
+        "type", "event_id", "actor", "target", "occurred_on", "source", "summary",
+        "confidence", "weight", "schema_version"})
+
+    @model_validator(mode="after")
+    def _distinct_parties(self) -> EventBase:
+        if self.actor == self.target:
+            raise ValueError(f"actor and target must differ (both are {self.actor})")
+        return self
+
+    @property
+    def info(self) -> TypeInfo:
+        return type_info(self.type)
+
+    @property
+    def code(self) -> str:
+        """The CAMEO event code this event is coded as."""
+        assert self.info.cameo_code is not None
+        return self.info.cameo_code
+
+    @property
+    def cameo(self) -> CameoCode:
+        return cameo_code(self.code)
+
+    @property
+    def default_weight(self) -> float:
+        """The weight when no scoring model overrides it: explicit, else the code's Goldstein."""
+        return self.weight if self.weight is not None else self.cameo.goldstein
+
+    @property
+    def quad_class(self) -> QuadClass:
+        return self.cameo.quad_class
+
+    @property
+    def effects(self) -> tuple[Effect, ...]:
+        return self.info.effects
+
+    @property
+    def dyad(self) -> tuple[str, str]:
+        """The unordered pair, in code order: (A, B) and (B, A) are one relationship."""
+        a, b = self.actor, self.target
+        return (a, b) if a < b else (b, a)
+
+    @classmethod
+    def specific_fields(cls) -> dict[str, Any]:
+        return {k: v for k, v in cls.model_fields.items() if k not in cls.ENVELOPE}
+
+
+# --- verbal cooperation -------------------------------------------------------------------
+
+class Statement(EventBase):
+    type: Literal["statement"] = "statement"
+
+
+class OptimisticComment(EventBase):
+    type: Literal["optimistic_comment"] = "optimistic_comment"
+
+
+class PessimisticComment(EventBase):
+    type: Literal["pessimistic_comment"] = "pessimistic_comment"
+
+
+class ExpressAccord(EventBase):
+    type: Literal["express_accord"] = "express_accord"
+
+
+class Appeal(EventBase):
+    type: Literal["appeal"] = "appeal"
+
+
+class AppealForAid(EventBase):
+    type: Literal["appeal_for_aid"] = "appeal_for_aid"
+
+
+class AppealToNegotiate(EventBase):
+    type: Literal["appeal_to_negotiate"] = "appeal_to_negotiate"
+
+
+class IntentToCooperate(EventBase):
+    type: Literal["intent_to_cooperate"] = "intent_to_cooperate"
+
+
+class IntentToProvideAid(EventBase):
+    type: Literal["intent_to_provide_aid"] = "intent_to_provide_aid"
+
+
+class IntentToMeet(EventBase):
+    type: Literal["intent_to_meet"] = "intent_to_meet"
+
+
+class Invitation(EventBase):
+    type: Literal["invitation"] = "invitation"
+
+
+class Consult(EventBase):
+    type: Literal["consult"] = "consult"
+
+
+class PhoneCall(EventBase):
+    type: Literal["phone_call"] = "phone_call"
+
+
+class Visit(EventBase):
+    type: Literal["visit"] = "visit"
+
+
+class HostVisit(EventBase):
+    type: Literal["host_visit"] = "host_visit"
+
+
+class Summit(EventBase):
+    type: Literal["summit"] = "summit"
+    location: Name | None = None
+
+
+class Mediate(EventBase):
+    type: Literal["mediate"] = "mediate"
+
+
+class Negotiate(EventBase):
+    type: Literal["negotiate"] = "negotiate"
+
+
+class DiplomaticCooperation(EventBase):
+    type: Literal["diplomatic_cooperation"] = "diplomatic_cooperation"
+
+
+class Praise(EventBase):
+    type: Literal["praise"] = "praise"
+
+
+class Congratulate(EventBase):
+    type: Literal["congratulate"] = "congratulate"
+    occasion: Name | None = None
+
+
+class DefendVerbally(EventBase):
+    type: Literal["defend_verbally"] = "defend_verbally"
+
+
+class SupportAtInternationalBody(EventBase):
+    type: Literal["support_at_international_body"] = "support_at_international_body"
+    body: Name
+    veto: bool = False
+
+
+class EstablishRelations(EventBase):
+    type: Literal["establish_relations"] = "establish_relations"
+
+
+class RestoreRelations(EventBase):
+    type: Literal["restore_relations"] = "restore_relations"
+
+
+class Apologize(EventBase):
+    type: Literal["apologize"] = "apologize"
+
+
+class SignAgreement(EventBase):
+    type: Literal["sign_agreement"] = "sign_agreement"
+    name: Name
+    kind: Name = "agreement"
+
+
+class SignTreaty(EventBase):
+    type: Literal["sign_treaty"] = "sign_treaty"
+    name: Name
+    kind: Name = "treaty"
+
+
+class RatifyTreaty(EventBase):
+    type: Literal["ratify_treaty"] = "ratify_treaty"
+    name: Name
+    kind: Name = "treaty"
+
+
+class PeaceAgreement(EventBase):
+    type: Literal["peace_agreement"] = "peace_agreement"
+    name: Name
+    kind: Name = "peace agreement"
+
+
+# --- material cooperation -----------------------------------------------------------------
+
+class EconomicCooperation(EventBase):
+    type: Literal["economic_cooperation"] = "economic_cooperation"
+
+
+class MilitaryCooperation(EventBase):
+    type: Literal["military_cooperation"] = "military_cooperation"
+
+
+class IntelligenceSharing(EventBase):
+    type: Literal["intelligence_sharing"] = "intelligence_sharing"
+
+
+class EconomicAid(EventBase):
+    type: Literal["economic_aid"] = "economic_aid"
+    value_usd: Money | None = None
+
+
+class MilitaryAid(EventBase):
+    type: Literal["military_aid"] = "military_aid"
+    items: tuple[Name, ...] = ()
+    value_usd: Money | None = None
+
+
+class ArmsTransfer(EventBase):
+    type: Literal["arms_transfer"] = "arms_transfer"
+    items: tuple[Name, ...] = ()
+    value_usd: Money | None = None
+
+
+class HumanitarianAid(EventBase):
+    type: Literal["humanitarian_aid"] = "humanitarian_aid"
+    value_usd: Money | None = None
+
+
+class ReleasePersons(EventBase):
+    type: Literal["release_persons"] = "release_persons"
+
+
+class LiftSanctions(EventBase):
+    type: Literal["lift_sanctions"] = "lift_sanctions"
+    regime: Name
+
+
+class Ceasefire(EventBase):
+    type: Literal["ceasefire"] = "ceasefire"
+
+
+# --- verbal conflict ----------------------------------------------------------------------
+
+class Demand(EventBase):
+    type: Literal["demand"] = "demand"
+
+
+class Criticize(EventBase):
+    type: Literal["criticize"] = "criticize"
+
+
+class Accuse(EventBase):
+    type: Literal["accuse"] = "accuse"
+
+
+class Protest(EventBase):
+    type: Literal["protest"] = "protest"
+
+
+class Reject(EventBase):
+    type: Literal["reject"] = "reject"
+
+
+class Veto(EventBase):
+    type: Literal["veto"] = "veto"
+    body: Name
+
+
+class Threaten(EventBase):
+    type: Literal["threaten"] = "threaten"
+
+
+class ThreatenSanctions(EventBase):
+    type: Literal["threaten_sanctions"] = "threaten_sanctions"
+
+
+class ThreatenForce(EventBase):
+    type: Literal["threaten_force"] = "threaten_force"
+
+
+class Ultimatum(EventBase):
+    type: Literal["ultimatum"] = "ultimatum"
+
+
+# --- material conflict --------------------------------------------------------------------
+
+class ShowOfForce(EventBase):
+    type: Literal["show_of_force"] = "show_of_force"
+
+
+class MobilizeForces(EventBase):
+    type: Literal["mobilize_forces"] = "mobilize_forces"
+
+
+class RecallAmbassador(EventBase):
+    type: Literal["recall_ambassador"] = "recall_ambassador"
+
+
+class DowngradeRelations(EventBase):
+    type: Literal["downgrade_relations"] = "downgrade_relations"
+
+
+class SeverRelations(EventBase):
+    type: Literal["sever_relations"] = "sever_relations"
+
+
+class ReduceAid(EventBase):
+    type: Literal["reduce_aid"] = "reduce_aid"
+
+
+class ImposeSanctions(EventBase):
+    type: Literal["impose_sanctions"] = "impose_sanctions"
+    regime: Name
+    measures: Text | None = None
+
+
+class HaltNegotiations(EventBase):
+    type: Literal["halt_negotiations"] = "halt_negotiations"
+
+
+class WithdrawFromAgreement(EventBase):
+    type: Literal["withdraw_from_agreement"] = "withdraw_from_agreement"
+    name: Name
+
+
+class ExpelDiplomats(EventBase):
+    type: Literal["expel_diplomats"] = "expel_diplomats"
+    count: Annotated[int, Field(ge=1)] | None = None
+
+
+class DetainNationals(EventBase):
+    type: Literal["detain_nationals"] = "detain_nationals"
+
+
+class CyberOperation(EventBase):
+    type: Literal["cyber_operation"] = "cyber_operation"
+
+
+class SeizeProperty(EventBase):
+    type: Literal["seize_property"] = "seize_property"
+
+
+class Blockade(EventBase):
+    type: Literal["blockade"] = "blockade"
+
+
+class ArmedClash(EventBase):
+    type: Literal["armed_clash"] = "armed_clash"
+
+
+class MilitaryAttack(EventBase):
+    type: Literal["military_attack"] = "military_attack"
+
+
+class Invasion(EventBase):
+    type: Literal["invasion"] = "invasion"
+
+
+class AirStrike(EventBase):
+    type: Literal["air_strike"] = "air_strike"
+
+
+class ViolateCeasefire(EventBase):
+    type: Literal["violate_ceasefire"] = "violate_ceasefire"
+
+
+# --- generic ------------------------------------------------------------------------------
+
+class Cameo(EventBase):
+    """Any CAMEO event code, for coded data with no closer type. Never structural."""
+
+    type: Literal["cameo"] = "cameo"
+    cameo_code: CameoCodeStr
+
+    @property
+    def code(self) -> str:
+        return self.cameo_code
+
+
+EVENT_CLASSES: dict[str, type[EventBase]] = {
+    cls.model_fields["type"].default: cls for cls in EventBase.__subclasses__()
+}
+"""Every event class by its ``type`` tag."""
+
+Event = Annotated[
+    Union[  # noqa: UP007 - a discriminated union needs the Union spelling for pydantic
+        Statement, OptimisticComment, PessimisticComment, ExpressAccord, Appeal, AppealForAid,
+        AppealToNegotiate, IntentToCooperate, IntentToProvideAid, IntentToMeet, Invitation,
+        Consult, PhoneCall, Visit, HostVisit, Summit, Mediate, Negotiate,
+        DiplomaticCooperation, Praise, Congratulate, DefendVerbally,
+        SupportAtInternationalBody, EstablishRelations, RestoreRelations, Apologize,
+        SignAgreement, SignTreaty, RatifyTreaty, PeaceAgreement, EconomicCooperation,
+        MilitaryCooperation, IntelligenceSharing, EconomicAid, MilitaryAid, ArmsTransfer,
+        HumanitarianAid, ReleasePersons, LiftSanctions, Ceasefire, Demand, Criticize, Accuse,
+        Protest, Reject, Veto, Threaten, ThreatenSanctions, ThreatenForce, Ultimatum,
+        ShowOfForce, MobilizeForces, RecallAmbassador, DowngradeRelations, SeverRelations,
+        ReduceAid, ImposeSanctions, HaltNegotiations, WithdrawFromAgreement, ExpelDiplomats,
+        DetainNationals, CyberOperation, SeizeProperty, Blockade, ArmedClash, MilitaryAttack,
+        Invasion, AirStrike, ViolateCeasefire, Cameo,
+    ],
+    Field(discriminator="type"),
+]
+"""The closed vocabulary as one type: any event, told apart by ``type``."""
+
+
+def event_class(type_name: Any) -> type[EventBase]:
+    """The class for a type tag; unknown tags raise with suggestions."""
+    if not isinstance(type_name, str):
+        raise UnknownTypeError(field_message("type", type_name, "missing or not a string"),
+                               field="type", value=type_name)
+    cls = EVENT_CLASSES.get(type_name)
+    if cls is None:
+        type_info(type_name)  # raises with suggestions
+        raise UnknownTypeError(field_message("type", type_name, "unknown event type"),
+                               field="type", value=type_name)
+    return cls
+
+
+def parse_event(data: dict[str, Any]) -> EventBase:
+    """Validate a plain mapping into its typed event, or raise one clear error.
+
+    The error names the first bad field and its value (``InvalidEventError``), so that a CLI or
+    an importer can report it with a line number.
+    """
+    if not isinstance(data, dict):
+        raise InvalidEventError(f"event must be a JSON object, not {type(data).__name__}",
+                                field="event", value=data)
+    cls = event_class(data.get("type"))
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise _invalid(exc, cls, data) from None
+
+
+def _invalid(exc: ValidationError, cls: type[EventBase], data: dict[str, Any]) -> TrackerError:
+    err = exc.errors(include_url=False)[0]
+    loc = [str(p) for p in err["loc"]]
+    field = ".".join(loc) if loc else "event"
+    value = err.get("input")
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        allowed = ", ".join(sorted(set(cls.model_fields) - {"schema_version"}))
+        msg = f"not a field of {cls.model_fields['type'].default!r} events (fields: {allowed})"
+    elif err["type"] == "missing":
+        return InvalidEventError(
+            f"{field}: missing; required for {cls.model_fields['type'].default!r} events",
+            field=field, value=None)
+    elif not loc:
+        # model-level rule (actor vs target)
+        field, value = "target", data.get("target")
+    return InvalidEventError(field_message(field, value, msg), field=field, value=value)

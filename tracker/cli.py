@@ -1,0 +1,55 @@
+"""The ``tracker`` command line: a thin shell over :class:`tracker.api.Tracker`.
+
+Subcommands live in ``tracker.commands.*`` and are imported only when invoked, so that a query
+does not pay for modules it does not use. Library errors (``TrackerError``) become one-line
+messages with exit status 1; bad arguments are usage errors with exit status 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+from typing import Any
+
+import click
+
+from events.errors import TrackerError
+
+# name -> "module:attribute"; the order here is the order of `tracker --help`
+COMMANDS: dict[str, str] = {
+    "append": "tracker.commands.log:append_cmd",
+    "log": "tracker.commands.log:log_cmd",
+    "types": "tracker.commands.log:types_cmd",
+    "parties": "tracker.commands.log:parties_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TrackerError as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(f"database error: {exc}") from None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="relations-tracker", prog_name="tracker")
+def main() -> None:
+    """Keep an append-only, tamper-evident log of diplomatic events and ask how any two
+    countries get along on any date, and why.
+
+    The store is an SQLite file: --db PATH on each command, or TRACKER_DB, else ./tracker.db.
+    """

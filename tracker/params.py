@@ -1,0 +1,111 @@
+"""Click parameter types and shared options: arguments are validated before any work starts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from events.errors import TrackerError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class PartyType(click.ParamType):  # type: ignore[type-arg]
+    """A country or organisation: code, name or alias, resolved to its code."""
+
+    name = "party"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        from events.parties import resolve
+
+        try:
+            return resolve(str(value))
+        except TrackerError as exc:
+            self.fail(exc.message.removeprefix("party "), param, ctx)
+
+
+class DateType(click.ParamType):  # type: ignore[type-arg]
+    """An ISO date (``YYYY-MM-DD``) or ``today``; optionally bounded to [1900-01-01, today]."""
+
+    name = "date"
+
+    def __init__(self, *, bounded: bool = False) -> None:
+        self.bounded = bounded
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        if text.lower() == "today":
+            return date.today()
+        try:
+            if len(text) != 10:
+                raise ValueError("expected YYYY-MM-DD")
+            day = date.fromisoformat(text)
+        except ValueError as exc:
+            self.fail(f"{text!r}: not a date written YYYY-MM-DD ({exc})", param, ctx)
+        if self.bounded and not date(1900, 1, 1) <= day <= date.today():
+            self.fail(f"{text!r}: must be between 1900-01-01 and today", param, ctx)
+        return day
+
+
+class EventTypeName(click.ParamType):  # type: ignore[type-arg]
+    """A type of the vocabulary; an unknown name fails with suggestions."""
+
+    name = "type"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        from events.vocabulary import type_info
+
+        try:
+            return type_info(str(value)).name
+        except TrackerError as exc:
+            self.fail(exc.message.removeprefix("type "), param, ctx)
+
+
+class KeyValue(click.ParamType):  # type: ignore[type-arg]
+    """``key=value`` for a type-specific field."""
+
+    name = "key=value"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[str, str]:
+        if isinstance(value, tuple):
+            return value
+        key, sep, val = str(value).partition("=")
+        if not sep or not key.strip():
+            self.fail(f"{value!r}: expected key=value", param, ctx)
+        return key.strip(), val
+
+
+PARTY = PartyType()
+DATE = DateType()
+QUERY_DATE = DateType(bounded=True)
+EVENT_TYPE = EventTypeName()
+KEY_VALUE = KeyValue()
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db", "db", type=click.Path(dir_okay=False, path_type=Path), envvar="TRACKER_DB",
+        default="tracker.db", show_default=True, show_envvar=True,
+        help="The SQLite store file.")(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Machine-readable JSON output.")(func)
+
+
+def dumps(obj: Any) -> str:
+    """JSON as every command prints it: UTF-8, keys sorted, stable across runs."""
+    import json
+
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True)
