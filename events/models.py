@@ -114,7 +114,7 @@ class EventBase(BaseModel):
     @model_validator(mode="after")
     def _distinct_parties(self) -> EventBase:
         if self.actor == self.target:
-            raise ValueError(f"actor and target must differ (both are {self.actor})")
+            raise ValueError(f"target: must differ from actor (both are {self.actor})")
         return self
 
     @property
@@ -476,8 +476,52 @@ class Cameo(EventBase):
         return self.cameo_code
 
 
+# --- record keeping: corrections without rewriting history -----------------------------------
+
+IMMUTABLE_FIELDS = frozenset({"type", "event_id", "actor", "target", "schema_version"})
+"""Fields a correction may not change: retract the event and append a new one instead."""
+
+
+class _RecordEvent(EventBase):
+    """Refers to an earlier event; carries no weight of its own.
+
+    Its ``actor``, ``target`` and ``occurred_on`` are copied from the event it refers to, so
+    that it is filed under the same relationship and date.
+    """
+
+    refers_to: EventId
+    reason: Text
+
+    @property
+    def code(self) -> str:
+        return ""
+
+    @property
+    def default_weight(self) -> float:
+        return 0.0
+
+
+class Retract(_RecordEvent):
+    type: Literal["retract"] = "retract"
+
+
+class Correct(_RecordEvent):
+    type: Literal["correct"] = "correct"
+    changes: dict[str, Any] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _mutable_fields_only(self) -> Correct:
+        fixed = sorted(IMMUTABLE_FIELDS & set(self.changes))
+        if fixed:
+            raise ValueError(f"changes: {', '.join(fixed)} cannot be corrected "
+                             "(retract the event and append a new one)")
+        return self
+
+
 EVENT_CLASSES: dict[str, type[EventBase]] = {
-    cls.model_fields["type"].default: cls for cls in EventBase.__subclasses__()
+    cls.model_fields["type"].default: cls
+    for cls in [*EventBase.__subclasses__(), *_RecordEvent.__subclasses__()]
+    if cls is not _RecordEvent
 }
 """Every event class by its ``type`` tag."""
 
@@ -495,7 +539,7 @@ Event = Annotated[
         ShowOfForce, MobilizeForces, RecallAmbassador, DowngradeRelations, SeverRelations,
         ReduceAid, ImposeSanctions, HaltNegotiations, WithdrawFromAgreement, ExpelDiplomats,
         DetainNationals, CyberOperation, SeizeProperty, Blockade, ArmedClash, MilitaryAttack,
-        Invasion, AirStrike, ViolateCeasefire, Cameo,
+        Invasion, AirStrike, ViolateCeasefire, Cameo, Retract, Correct,
     ],
     Field(discriminator="type"),
 ]
@@ -545,6 +589,7 @@ def _invalid(exc: ValidationError, cls: type[EventBase], data: dict[str, Any]) -
             f"{field}: missing; required for {cls.model_fields['type'].default!r} events",
             field=field, value=None)
     elif not loc:
-        # model-level rule (actor vs target)
-        field, value = "target", data.get("target")
+        # model-level rules say which field they are about: "field: reason"
+        field, _, msg = msg.partition(": ")
+        value = data.get(field)
     return InvalidEventError(field_message(field, value, msg), field=field, value=value)

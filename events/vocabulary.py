@@ -47,6 +47,9 @@ class Effect(StrEnum):
     CONFLICT_STARTS = "conflict_starts"
     CEASEFIRE = "ceasefire"
     CONFLICT_ENDS = "conflict_ends"
+    # not structural: these act on the record itself
+    RETRACTS = "retracts"
+    CORRECTS = "corrects"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,8 @@ class CameoCode:
 
 @dataclass(frozen=True, slots=True)
 class TypeInfo:
-    """One catalogue row. ``cameo_code`` and ``weight`` are ``None`` only for the generic type."""
+    """One catalogue row. ``cameo_code`` and ``weight`` are ``None`` for the generic type (the
+    event carries its code) and for the record-keeping types (``retract``, ``correct``)."""
 
     name: str
     cameo_code: str | None
@@ -73,6 +77,8 @@ class TypeInfo:
 
 
 GENERIC_TYPE = "cameo"
+RECORD_EFFECTS = frozenset({Effect.RETRACTS, Effect.CORRECTS})
+STRUCTURAL_EFFECTS = frozenset(Effect) - RECORD_EFFECTS
 
 
 def quad_class_of(code: str) -> QuadClass:
@@ -96,8 +102,9 @@ def _read_data(*parts: str, encoding: str = "utf-8") -> str:
 def cameo_codes() -> dict[str, CameoCode]:
     """All CAMEO event codes with their GDELT description and Goldstein value."""
     names: dict[str, str] = {}
-    for row in csv.DictReader(io.StringIO(_read_data("cameo", "CAMEO.eventcodes.txt",
-                                                      encoding="latin-1")), delimiter="\t"):
+    # the shipped file is UTF-8 (reading it as latin-1 garbled code 044's description)
+    for row in csv.DictReader(io.StringIO(_read_data("cameo", "CAMEO.eventcodes.txt")),
+                              delimiter="\t"):
         names[row["CAMEOEVENTCODE"].strip()] = row["EVENTDESCRIPTION"].strip()
     table: dict[str, CameoCode] = {}
     for row in csv.DictReader(io.StringIO(_read_data("cameo", "CAMEO.goldsteinscale.txt")),

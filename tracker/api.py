@@ -12,10 +12,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from events.models import EventBase
 from tracker.store import AppendResult, Head, Prepared, Row, Store
+
+if TYPE_CHECKING:
+    from projections.model import ScoringModel
+    from projections.score import Score
+    from tracker.checkpoints import Projector
+    from tracker.queries import DyadState, Explanation, Queries
+
+KnownAt = int | datetime | None
+"""Transaction time: a log position (seq) or a UTC moment; None = the log as it is now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +71,47 @@ class Tracker:
     """
 
     def __init__(self, path: str | Path = "tracker.db", *,
-                 clock: Callable[[], datetime] | None = None, create: bool = True) -> None:
+                 clock: Callable[[], datetime] | None = None, create: bool = True,
+                 model: ScoringModel | None = None) -> None:
         self.path = Path(path)
         self.clock = clock
         self._create = create
+        self._model = model
         self._store: Store | None = None
+        self._projector: Projector | None = None
 
     @property
     def store(self) -> Store:
+        """The open store, with the append hooks that keep checkpoints current."""
         if self._store is None:
-            self._store = Store(self.path, create=self._create)
+            from tracker.checkpoints import Projector
+            from tracker.records import check_references
+
+            store = Store(self.path, create=self._create)
+            try:
+                self._projector = Projector(store.conn)
+            except BaseException:
+                store.close()
+                raise
+            store.listeners[:0] = [check_references, self._projector]
+            self._store = store
         return self._store
+
+    @property
+    def projector(self) -> Projector:
+        _ = self.store
+        assert self._projector is not None
+        return self._projector
+
+    @property
+    def model(self) -> ScoringModel:
+        """The scoring model queries use: the one given, else the store's."""
+        return self._model or self.projector.model
+
+    def today(self) -> date:
+        from datetime import UTC
+
+        return (self.clock() if self.clock else datetime.now(UTC)).date()
 
     def close(self) -> None:
         if self._store is not None:
@@ -127,3 +166,130 @@ class Tracker:
         for row in self.store.rows(actor=actor, target=target, dyad=dyad, types=types,
                                    since=since, until=until, limit=limit):
             yield StoredEvent(row.seq, row.recorded_at, row.hash, decode(row.body))
+
+    # -- corrections -------------------------------------------------------------------------
+
+    def retract(self, event_id: str, *, reason: str, recorded_at: datetime | None = None,
+                new_id: str | None = None) -> AppendResult:
+        """Append a retraction of ``event_id``; the original stays in the log."""
+        return self._record("retract", event_id, {"reason": reason}, recorded_at, new_id)
+
+    def correct(self, event_id: str, changes: Mapping[str, Any], *, reason: str,
+                recorded_at: datetime | None = None, new_id: str | None = None) -> AppendResult:
+        """Append a correction of some fields of ``event_id``; projections use the new values."""
+        return self._record("correct", event_id, {"reason": reason, "changes": dict(changes)},
+                            recorded_at, new_id)
+
+    def _record(self, kind: str, event_id: str, extra: dict[str, Any],
+                recorded_at: datetime | None, new_id: str | None) -> AppendResult:
+        from tracker.records import RecordError
+
+        original = self.store.row_by_id(event_id)
+        if original is None:
+            raise RecordError(f"event_id {event_id!r}: no such event in the log",
+                              field="event_id", value=event_id)
+        data: dict[str, Any] = {"type": kind, "actor": original.actor,
+                                "target": original.target,
+                                "occurred_on": original.occurred_on, "refers_to": event_id,
+                                **extra}
+        if new_id:
+            data["event_id"] = new_id
+        return self.append(data, recorded_at=recorded_at)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def known_seq(self, known_at: KnownAt) -> int | None:
+        """The log position a ``known_at`` stands for (None: the whole log)."""
+        if known_at is None:
+            return None
+        if isinstance(known_at, int):
+            if known_at < 0:
+                from tracker.queries import QueryError
+
+                raise QueryError(f"known_at {known_at}: a log position is >= 0",
+                                 field="known_at", value=known_at)
+            return known_at
+        from tracker.store import format_timestamp
+
+        stamp = format_timestamp(known_at)
+        row = self.store.conn.execute(
+            "SELECT coalesce(max(seq), 0) FROM events WHERE recorded_at <= ?",
+            (stamp,)).fetchone()
+        return int(row[0])
+
+    def _queries(self) -> Queries:
+        from tracker.queries import Queries
+
+        return Queries(self.store.conn, self.model, self.projector.model, self.head().seq)
+
+    def _as_of(self, as_of: date | None) -> date:
+        from tracker.queries import check_date
+
+        today = self.today()
+        day = as_of or today
+        check_date("as_of", day, today)
+        return day
+
+    def state(self, a: str, b: str, *, as_of: date | None = None,
+              known_at: KnownAt = None) -> DyadState:
+        """How A and B get along on ``as_of`` (default today), as the log stood at
+        ``known_at`` (default now)."""
+        return self._queries().state(_code(a), _code(b), self._as_of(as_of),
+                                     self.known_seq(known_at))
+
+    def explain(self, a: str, b: str, *, as_of: date | None = None,
+                known_at: KnownAt = None) -> Explanation:
+        """The events that make up the score on ``as_of``, each with its contribution."""
+        return self._queries().explain(_code(a), _code(b), self._as_of(as_of),
+                                       self.known_seq(known_at))
+
+    def timeline(self, a: str, b: str, *, start: date | None = None, end: date | None = None,
+                 every: str = "month", known_at: KnownAt = None) -> list[Score]:
+        """The index sampled every period from ``start`` (default: the first event) to
+        ``end`` (default today)."""
+        from tracker.queries import QueryError, dyad_key
+
+        a, b = _code(a), _code(b)
+        end = self._as_of(end)
+        if start is None:
+            pa, pb = dyad_key(a, b)
+            first = self.store.conn.execute(
+                "SELECT min(occurred_on) FROM events WHERE party_a = ? AND party_b = ?",
+                (pa, pb)).fetchone()[0]
+            start = date.fromisoformat(first) if first else end
+            start = max(start, date(1900, 1, 1))
+        else:
+            start = self._as_of(start)
+        if start > end:
+            raise QueryError(f"from {start.isoformat()!r}: after to {end.isoformat()!r}",
+                             field="from", value=start.isoformat())
+        return self._queries().timeline(a, b, start, end, every, self.known_seq(known_at))
+
+    def dyads(self, *, as_of: date | None = None, party: str | None = None,
+              known_at: KnownAt = None) -> list[tuple[tuple[str, str], Score]]:
+        """Every dyad's score on ``as_of``, warmest first."""
+        return self._queries().dyads(self._as_of(as_of), _code(party) if party else None,
+                                     self.known_seq(known_at))
+
+    def rebuild(self, model: ScoringModel | None = None) -> int:
+        """Drop and recompute every checkpoint from the log alone (optionally with a new
+        model, which becomes the store's model); returns the number of dyads."""
+        from tracker.checkpoints import Projector
+
+        conn = self.store.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            projector = Projector(conn, model or self.projector.model)
+            count = projector.rebuild()
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self.close()
+        return count
+
+
+def _code(party: str) -> str:
+    from events.parties import resolve
+
+    return resolve(party)

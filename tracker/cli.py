@@ -21,6 +21,12 @@ COMMANDS: dict[str, str] = {
     "log": "tracker.commands.log:log_cmd",
     "types": "tracker.commands.log:types_cmd",
     "parties": "tracker.commands.log:parties_cmd",
+    "state": "tracker.commands.query:state_cmd",
+    "explain": "tracker.commands.query:explain_cmd",
+    "timeline": "tracker.commands.query:timeline_cmd",
+    "dyads": "tracker.commands.query:dyads_cmd",
+    "model": "tracker.commands.query:model_group",
+    "rebuild": "tracker.commands.query:rebuild_cmd",
 }
 
 

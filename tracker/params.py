@@ -109,3 +109,63 @@ def dumps(obj: Any) -> str:
     import json
 
     return json.dumps(obj, ensure_ascii=False, sort_keys=True)
+
+
+class KnownAtType(click.ParamType):  # type: ignore[type-arg]
+    """Transaction time: a log position (an integer seq) or a UTC timestamp / date (a date
+    means the end of that day, UTC)."""
+
+    name = "seq|timestamp"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        from datetime import UTC, datetime, time
+
+        if isinstance(value, (int, datetime)):
+            return value
+        text = str(value).strip()
+        if text.isdigit():
+            return int(text)
+        try:
+            if len(text) == 10:
+                day = date.fromisoformat(text)
+                return datetime.combine(day, time.max, tzinfo=UTC)
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{text!r}: expected a log position (e.g. 120) or a UTC timestamp "
+                      "(e.g. 2025-01-31T12:00:00Z or 2025-01-31)", param, ctx)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+KNOWN_AT = KnownAtType()
+
+
+def as_of_option(func: F) -> F:
+    return click.option("--as-of", "as_of", type=QUERY_DATE,
+                        help="Valid time: the date asked about (default today).")(func)
+
+
+def known_at_option(func: F) -> F:
+    return click.option(
+        "--known-at", "known_at", type=KNOWN_AT,
+        help="Transaction time: answer as the log stood then (a seq or a UTC timestamp).")(func)
+
+
+def model_option(func: F) -> F:
+    return click.option(
+        "--model", "model_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A scoring model TOML file instead of the store's model.")(func)
+
+
+def load_model(path: Path | None) -> Any:
+    """The scoring model in a TOML file (None when no file is given)."""
+    if path is None:
+        return None
+    from projections.model import parse_model
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.BadParameter(f"{str(path)!r}: cannot read ({exc})",
+                                 param_hint="'--model'") from None
+    return parse_model(text, source=str(path))

@@ -13,7 +13,7 @@ Layout (schema version 1; readable by any SQLite tool):
 
 Triggers refuse UPDATE and DELETE on ``events``. Appends run in one ``BEGIN IMMEDIATE``
 transaction, so a batch is all-or-nothing and concurrent writers queue instead of forking the
-chain.
+chain; ``Store.transaction()`` makes many appends one transaction (bulk imports).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -61,6 +62,7 @@ CREATE TABLE events (
 );
 CREATE INDEX events_dyad_date ON events (party_a, party_b, occurred_on);
 CREATE INDEX events_date ON events (occurred_on);
+CREATE INDEX events_refers_to ON events (refers_to) WHERE refers_to IS NOT NULL;
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
@@ -258,7 +260,9 @@ class Store:
                     f"event_id {p.event_id!r}: appears twice in the batch with different "
                     "content", field="event_id", value=p.event_id)
         conn = self.conn
-        _guard(lambda: conn.execute("BEGIN IMMEDIATE"))
+        # inside `transaction()` a batch is a savepoint of the enclosing transaction
+        nested = conn.in_transaction
+        _guard(lambda: conn.execute("SAVEPOINT append" if nested else "BEGIN IMMEDIATE"))
         try:
             existing = self._existing(list(firsts))
             for event_id, (_seq, body) in existing.items():
@@ -287,14 +291,39 @@ class Store:
                 conn.executemany(INSERT_SQL, (_insert_params(r) for r in rows))
                 for listener in self.listeners:
                     listener(conn, rows)
-            conn.execute("COMMIT")
+            conn.execute("RELEASE append" if nested else "COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if nested:
+                conn.execute("ROLLBACK TO append")
+                conn.execute("RELEASE append")
+            else:
+                conn.execute("ROLLBACK")
             raise
         return [placed[p.event_id] if firsts[p.event_id] is p
                 else AppendResult(placed[p.event_id].seq, p.event_id,
                                   placed[p.event_id].hash, False)
                 for p in batch]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make every ``append`` inside the block one all-or-nothing transaction.
+
+        Takes the write lock once (``BEGIN IMMEDIATE``); each ``append`` in the block runs as a
+        savepoint of it (a failed append undoes only itself), listeners run as usual, and the
+        whole block commits at the end or rolls back if it raises. Bulk imports use this to be
+        atomic across many batches. Nested blocks join the outer one.
+        """
+        conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
+        _guard(lambda: conn.execute("BEGIN IMMEDIATE"))
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def _existing(self, ids: list[str]) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}

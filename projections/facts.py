@@ -1,0 +1,108 @@
+"""Facts: the slice of an event that projections need, and the record-keeping rules.
+
+Projections fold ``Fact`` objects rather than pydantic models, so that a replay of millions of
+trusted stored rows need not rebuild a model per row; :func:`fact_from_event` and the store's
+row reader give identical facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from types import MappingProxyType
+from typing import Any
+
+from events.vocabulary import Effect, cameo_code, type_info
+
+RETRACT = "retract"
+CORRECT = "correct"
+RECORD_TYPES = frozenset({RETRACT, CORRECT})
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    seq: int
+    event_id: str
+    type: str
+    actor: str
+    target: str
+    day: date
+    code: str
+    confidence: float
+    weight: float | None = None
+    summary: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    """Type-specific fields (treaty name, sanctions regime, ``refers_to``, ``changes`` ...)."""
+
+    @property
+    def effects(self) -> tuple[Effect, ...]:
+        return type_info(self.type).effects
+
+    @property
+    def quad_root(self) -> int:
+        return int(self.code[:2]) if self.code else 0
+
+
+ENVELOPE_KEYS = frozenset({"type", "event_id", "actor", "target", "occurred_on", "source",
+                           "summary", "confidence", "weight", "schema_version"})
+
+
+def fact_from_body(seq: int, body: Mapping[str, Any]) -> Fact:
+    """A fact from a canonical event body (a JSON object)."""
+    code = body.get("cameo_code") or type_info(body["type"]).cameo_code or ""
+    return Fact(
+        seq=seq, event_id=body["event_id"], type=body["type"], actor=body["actor"],
+        target=body["target"], day=date.fromisoformat(body["occurred_on"]), code=code,
+        confidence=float(body.get("confidence", 1.0)), weight=body.get("weight"),
+        summary=body.get("summary"),
+        fields=MappingProxyType({k: v for k, v in body.items() if k not in ENVELOPE_KEYS}))
+
+
+def weight_of(fact: Fact, overrides: Mapping[str, float]) -> float:
+    """The event's explicit weight, else the model's override for its type, else the
+    Goldstein value of its CAMEO code."""
+    if fact.weight is not None:
+        return fact.weight
+    if fact.type in overrides:
+        return overrides[fact.type]
+    if not fact.code:
+        return 0.0
+    return cameo_code(fact.code).goldstein
+
+
+def _corrected(fact: Fact, changes: Mapping[str, Any]) -> Fact:
+    updates: dict[str, Any] = {}
+    extra = dict(fact.fields)
+    for key, value in changes.items():
+        if key == "occurred_on":
+            updates["day"] = date.fromisoformat(value)
+        elif key == "confidence":
+            updates["confidence"] = float(value)
+        elif key == "weight":
+            updates["weight"] = None if value is None else float(value)
+        elif key == "summary":
+            updates["summary"] = value
+        elif key == "cameo_code":
+            updates["code"] = value
+        elif key != "source":
+            extra[key] = value
+    return replace(fact, fields=MappingProxyType(extra), **updates)
+
+
+def effective(facts: Iterable[Fact]) -> list[Fact]:
+    """The events as the record now stands: retracted ones left out, corrections applied in
+    log order; record-keeping events themselves are not returned. Result in (day, seq) order."""
+    current: dict[str, Fact] = {}
+    for fact in sorted(facts, key=lambda f: f.seq):
+        if fact.type == RETRACT:
+            current.pop(fact.fields.get("refers_to", ""), None)
+        elif fact.type == CORRECT:
+            ref = fact.fields.get("refers_to", "")
+            if ref in current:
+                current[ref] = _corrected(current[ref], fact.fields.get("changes", {}))
+        else:
+            current[fact.event_id] = fact
+    return sorted(current.values(), key=lambda f: (f.day, f.seq))

@@ -1,0 +1,41 @@
+"""Timelines: a dyad's index sampled at regular dates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, timedelta
+
+from projections.model import ScoringModel
+from projections.score import Checkpoint, Score, latest, score_at
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+
+
+def dates(start: date, end: date, every: str) -> Iterator[date]:
+    """``start``, then every period after it, up to and including ``end``."""
+    if every not in PERIODS:
+        raise ValueError(f"every {every!r}: must be one of {', '.join(PERIODS)}")
+    months = {"month": 1, "quarter": 3, "year": 12}.get(every)
+    i = 0
+    while True:
+        if months is None:
+            d = start + timedelta(days=i * (7 if every == "week" else 1))
+        else:
+            total = start.month - 1 + i * months
+            year, month = start.year + total // 12, total % 12 + 1
+            d = date(year, month, min(start.day, _days_in(year, month)))
+        if d > end:
+            return
+        yield d
+        i += 1
+
+
+def _days_in(year: int, month: int) -> int:
+    nxt = date(year + month // 12, month % 12 + 1, 1)
+    return (nxt - timedelta(days=1)).day
+
+
+def sample(checkpoints: Sequence[Checkpoint], points: Sequence[date],
+           model: ScoringModel) -> list[Score]:
+    """The dyad's score at each date, from its checkpoints (in day order)."""
+    return [score_at(latest(checkpoints, d), d, model) for d in points]

@@ -1,0 +1,226 @@
+"""Materialised projections: per-dyad checkpoints kept in the store file.
+
+Derived and disposable: ``rebuild`` drops and recomputes them from the log alone, and must get
+bit-identical rows. They are written in the same transaction as the append that changed them.
+A late (backdated) event recomputes only its dyad, from its date on; a correction that moves an
+event's date recomputes its whole dyad.
+
+Table ``checkpoints`` (one row per dyad and day with events; party_a < party_b)::
+
+    party_a, party_b, day, s_ab, s_ba, d_ab, d_ba, label, status (canonical JSON),
+    counts (JSON [4 ints]), recent (JSON [event ids]), events
+
+``projection_meta`` records the scoring model the checkpoints were computed with.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from types import MappingProxyType
+
+from events.canonical import dumps
+from events.vocabulary import STRUCTURAL_EFFECTS, catalogue
+from projections.facts import RECORD_TYPES, Fact, effective, fact_from_body
+from projections.model import DEFAULT_MODEL, Band, ScoringModel
+from projections.score import Checkpoint, fold
+from projections.state import Status
+from tracker.store import Row
+
+DDL = """
+CREATE TABLE IF NOT EXISTS checkpoints (
+    party_a TEXT NOT NULL,
+    party_b TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    s_ab    REAL NOT NULL,
+    s_ba    REAL NOT NULL,
+    d_ab    REAL NOT NULL,
+    d_ba    REAL NOT NULL,
+    label   TEXT NOT NULL,
+    status  TEXT NOT NULL,
+    counts  TEXT NOT NULL,
+    recent  TEXT NOT NULL,
+    events  INTEGER NOT NULL,
+    PRIMARY KEY (party_a, party_b, day)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS projection_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+CHECKPOINT_COLUMNS = ("day, s_ab, s_ba, d_ab, d_ba, label, status, counts, recent, events")
+
+
+def _needs_body(type_name: str) -> bool:
+    info = catalogue()[type_name]
+    return bool(set(info.effects) & STRUCTURAL_EFFECTS) or type_name in RECORD_TYPES
+
+
+_BODY_NEEDED = {name: _needs_body(name) for name in catalogue()}
+
+
+def fact_from_row(row: Row) -> Fact:
+    """A fact from a stored row; the JSON body is parsed only when its fields matter to the
+    projections (structural and record-keeping types), which keeps replays cheap."""
+    if _BODY_NEEDED[row.type]:
+        return fact_from_body(row.seq, json.loads(row.body))
+    return Fact(row.seq, row.event_id, row.type, row.actor, row.target,
+                date.fromisoformat(row.occurred_on), row.code, row.confidence, row.weight)
+
+
+def model_from_json(text: str) -> ScoringModel:
+    d = json.loads(text)
+    return ScoringModel(
+        half_life_days=d["half_life_days"], scale=d["scale"], mode=d["mode"],
+        hysteresis=d["hysteresis"], trend_window_days=d["trend_window_days"],
+        bands=tuple(Band(b["label"], b["lower"]) for b in d["bands"]),
+        weights=MappingProxyType(d["weights"]))
+
+
+def ensure_schema(conn: sqlite3.Connection) -> bool:
+    """Create the tables if missing; True if they had to be created."""
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'checkpoints'").fetchone()
+    if exists:
+        return False
+    for statement in DDL.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+    return True
+
+
+def stored_model(conn: sqlite3.Connection) -> ScoringModel | None:
+    row = conn.execute("SELECT value FROM projection_meta WHERE key = 'model'").fetchone()
+    return model_from_json(row[0]) if row else None
+
+
+def _to_row(a: str, b: str, c: Checkpoint) -> tuple[object, ...]:
+    return (a, b, c.day.isoformat(), c.s_ab, c.s_ba, c.d_ab, c.d_ba, c.label,
+            dumps(c.status.to_dict()), dumps(list(c.counts)), dumps(list(c.recent)), c.events)
+
+
+def checkpoint_from_row(r: Sequence[object]) -> Checkpoint:
+    counts = json.loads(str(r[7]))
+    return Checkpoint(date.fromisoformat(str(r[0])), float(r[1]), float(r[2]),  # type: ignore[arg-type]
+                      float(r[3]), float(r[4]), str(r[5]),  # type: ignore[arg-type]
+                      Status.from_dict(json.loads(str(r[6]))),
+                      (counts[0], counts[1], counts[2], counts[3]),
+                      tuple(json.loads(str(r[8]))), int(r[9]))  # type: ignore[call-overload]
+
+
+def dyad_rows(conn: sqlite3.Connection, a: str, b: str, *, since: str | None = None,
+              max_seq: int | None = None) -> Iterator[Row]:
+    from tracker.store import ROW_COLUMNS
+
+    sql = f"SELECT {ROW_COLUMNS} FROM events WHERE party_a = ? AND party_b = ?"
+    params: list[object] = [a, b]
+    if since is not None:
+        sql += " AND occurred_on >= ?"
+        params.append(since)
+    if max_seq is not None:
+        sql += " AND seq <= ?"
+        params.append(max_seq)
+    for r in conn.execute(sql + " ORDER BY seq", params):
+        yield Row(*r)
+
+
+def fold_dyad(rows: Iterable[Row], model: ScoringModel, a: str,
+              start: Checkpoint | None = None) -> list[Checkpoint]:
+    """Checkpoints of one dyad from its stored rows: the single fold every path uses."""
+    return fold(effective(fact_from_row(r) for r in rows), model, a, start)
+
+
+class Projector:
+    """Keeps the checkpoints of one store current; attach it as a store append listener."""
+
+    def __init__(self, conn: sqlite3.Connection, model: ScoringModel | None = None) -> None:
+        self.conn = conn
+        created = ensure_schema(conn)
+        stored = stored_model(conn)
+        self.model = model or stored or DEFAULT_MODEL
+        if stored is None:
+            self._save_model()
+        if created and conn.execute("SELECT 1 FROM events LIMIT 1").fetchone():
+            self.rebuild()  # a store written without checkpoints: derive them now
+
+    def _save_model(self) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO projection_meta (key, value) VALUES ('model', ?), "
+            "('fingerprint', ?)", (dumps(self.model.to_dict()), self.model.fingerprint))
+
+    # -- the append hook -------------------------------------------------------------------
+
+    def __call__(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
+        starts: dict[tuple[str, str], str | None] = {}
+        for row in rows:
+            key = (row.actor, row.target) if row.actor < row.target else (row.target, row.actor)
+            day: str | None = row.occurred_on
+            if row.type == "correct" and "occurred_on" in json.loads(row.body)["changes"]:
+                day = None  # the event moves in time: recompute the whole dyad
+            if key in starts:
+                old = starts[key]
+                day = None if old is None or day is None else min(old, day)
+            starts[key] = day
+        for (a, b), since in starts.items():
+            if since is not None and self._moved_dates(a, b):
+                since = None
+            self.recompute(a, b, since)
+
+    def _moved_dates(self, a: str, b: str) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM events WHERE party_a = ? AND party_b = ? AND type = 'correct' "
+            "AND json_extract(body, '$.changes.occurred_on') IS NOT NULL LIMIT 1",
+            (a, b)).fetchone() is not None
+
+    def recompute(self, a: str, b: str, since: str | None) -> None:
+        """Recompute one dyad's checkpoints from ``since`` (inclusive; None = from scratch)."""
+        conn = self.conn
+        start = None
+        if since is not None:
+            r = conn.execute(
+                f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE party_a = ? AND party_b = ? "
+                "AND day < ? ORDER BY day DESC LIMIT 1", (a, b, since)).fetchone()
+            start = checkpoint_from_row(r) if r else None
+            conn.execute("DELETE FROM checkpoints WHERE party_a = ? AND party_b = ? AND day >= ?",
+                         (a, b, since))
+        else:
+            conn.execute("DELETE FROM checkpoints WHERE party_a = ? AND party_b = ?", (a, b))
+        new = fold_dyad(dyad_rows(conn, a, b, since=since), self.model, a, start)
+        conn.executemany(
+            f"INSERT INTO checkpoints (party_a, party_b, {CHECKPOINT_COLUMNS}) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [_to_row(a, b, c) for c in new])
+
+    # -- rebuild ---------------------------------------------------------------------------
+
+    def rebuild(self) -> int:
+        """Drop every checkpoint and recompute all from the log; returns the dyad count."""
+        self.conn.execute("DELETE FROM checkpoints")
+        self._save_model()
+        count = 0
+        for a, b in self.conn.execute(
+                "SELECT DISTINCT party_a, party_b FROM events ORDER BY party_a, party_b"
+        ).fetchall():
+            self.recompute(a, b, None)
+            count += 1
+        return count
+
+
+def all_checkpoints(conn: sqlite3.Connection, a: str, b: str) -> list[Checkpoint]:
+    return [checkpoint_from_row(r) for r in conn.execute(
+        f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE party_a = ? AND party_b = ? "
+        "ORDER BY day", (a, b))]
+
+
+def checkpoint_on_or_before(conn: sqlite3.Connection, a: str, b: str,
+                            day: date) -> Checkpoint | None:
+    r = conn.execute(
+        f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE party_a = ? AND party_b = ? "
+        "AND day <= ? ORDER BY day DESC LIMIT 1", (a, b, day.isoformat())).fetchone()
+    return checkpoint_from_row(r) if r else None
+
+
+def by_dyad(rows: Iterable[Row]) -> dict[tuple[str, str], list[Row]]:
+    out: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for r in rows:
+        out[(r.actor, r.target) if r.actor < r.target else (r.target, r.actor)].append(r)
+    return out

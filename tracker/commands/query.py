@@ -1,0 +1,261 @@
+"""Query commands: state, explain, timeline, dyads, model show, rebuild."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker.params import (
+    PARTY,
+    QUERY_DATE,
+    as_of_option,
+    db_option,
+    dumps,
+    json_option,
+    known_at_option,
+    load_model,
+    model_option,
+)
+
+
+def _open(db: Path, model_file: Path | None) -> Any:
+    from tracker.api import Tracker
+
+    return Tracker(db, create=False, model=load_model(model_file))
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.2f}"
+
+
+@click.command("state")
+@click.argument("a", type=PARTY)
+@click.argument("b", type=PARTY)
+@as_of_option
+@known_at_option
+@model_option
+@json_option
+@db_option
+def state_cmd(a: str, b: str, as_of: date | None, known_at: int | datetime | None,
+              model_file: Path | None, as_json: bool, db: Path) -> None:
+    """How A and B get along on a date, and the structural status behind it.
+
+    --json keys: dyad, as_of, known_at, index, score, components, label, status, trend,
+    counts, events, last_events, mode, model_fingerprint.
+    """
+    with _open(db, model_file) as tracker:
+        st = tracker.state(a, b, as_of=as_of, known_at=known_at)
+        d = st.to_dict()
+    if as_json:
+        click.echo(dumps(d))
+        return
+    x, y = d["dyad"]
+    known = "now" if d["known_at"] is None else f"seq {d['known_at']}"
+    click.echo(f"{x}–{y} as of {d['as_of']} (log as known: {known})")
+    click.echo(f"  index    {d['index']:+7.1f}  {d['label']}   "
+               f"(trend {d['trend']['change']:+.1f} over {d['trend']['window_days']} days)")
+    comps = ", ".join(f"{k.replace('->', '→')} {_signed(v)}" for k, v in d["components"].items())
+    click.echo(f"  score    {_signed(d['score'])} = {comps}")
+    for line in status_lines(d["status"]):
+        click.echo("  " + line)
+    counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in d["counts"].items())
+    click.echo(f"  events   {d['events']} ({counts})")
+    if d["last_events"]:
+        click.echo("  last events:")
+        for e in d["last_events"]:
+            click.echo(f"    {e['occurred_on']}  {e['type']:<22} {e['actor']}→{e['target']}  "
+                       f"{_clip(e['summary'])}")
+    click.echo(f"  model    {d['model_fingerprint']} ({d['mode']})")
+
+
+def status_lines(status: dict[str, Any]) -> list[str]:
+    rel = status["relations"]
+    lines = [f"relations {rel['status']}" + (f" since {rel['since']}" if rel["since"] else "")]
+    for ag in status["agreements"]:
+        lines.append(f"agreement {ag['name']} ({ag['kind']}): {ag['status']} since {ag['since']}")
+    for s in status["sanctions"]:
+        lines.append(f"sanctions {s['by']} on {s['on']}: {s['regime']} since {s['since']}")
+    war = status["armed_conflict"]
+    lines.append(f"conflict  {war['status']}" + (f" since {war['since']}" if war["since"] else ""))
+    return lines
+
+
+def _clip(text: str | None, width: int = 70) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@click.command("explain")
+@click.argument("a", type=PARTY)
+@click.argument("b", type=PARTY)
+@as_of_option
+@known_at_option
+@model_option
+@click.option("--limit", type=click.IntRange(min=1), help="Show only the N largest (text).")
+@json_option
+@db_option
+def explain_cmd(a: str, b: str, as_of: date | None, known_at: int | datetime | None,
+                model_file: Path | None, limit: int | None, as_json: bool, db: Path) -> None:
+    """The events that make up the A–B score on a date, each with its contribution.
+
+    Contributions (weight × confidence × decay) add up to the score. --json keys: dyad, as_of,
+    known_at, score, index, model_fingerprint, mode, contributions (each with event_id, seq,
+    occurred_on, type, actor, target, summary, weight, confidence, decay, contribution).
+    """
+    with _open(db, model_file) as tracker:
+        d = tracker.explain(a, b, as_of=as_of, known_at=known_at).to_dict()
+    if as_json:
+        click.echo(dumps(d))
+        return
+    x, y = d["dyad"]
+    click.echo(f"{x}–{y} as of {d['as_of']}: score {_signed(d['score'])}, index "
+               f"{d['index']:+.1f}  (model {d['model_fingerprint']})")
+    items = d["contributions"][:limit] if limit else d["contributions"]
+    for c in items:
+        click.echo(f"  {c['contribution']:+8.3f}  {c['occurred_on']}  {c['type']:<22} "
+                   f"{c['actor']}→{c['target']}  w={c['weight']:+.1f} c={c['confidence']:.2f} "
+                   f"decay={c['decay']:.3f}  {_clip(c['summary'], 50)}")
+    rest = len(d["contributions"]) - len(items)
+    if rest:
+        click.echo(f"  … and {rest} smaller contributions (--limit to change)")
+    total = sum(c["contribution"] for c in d["contributions"])
+    click.echo(f"  sum of contributions {_signed(total)}")
+
+
+@click.command("timeline")
+@click.argument("a", type=PARTY)
+@click.argument("b", type=PARTY)
+@click.option("--from", "start", type=QUERY_DATE, help="First date (default: first event).")
+@click.option("--to", "end", type=QUERY_DATE, help="Last date (default today).")
+@click.option("--every", type=click.Choice(["day", "week", "month", "quarter", "year"]),
+              default="month", show_default=True)
+@known_at_option
+@model_option
+@json_option
+@click.option("--csv", "as_csv", is_flag=True, help="CSV output: date,index,label,score.")
+@db_option
+def timeline_cmd(a: str, b: str, start: date | None, end: date | None, every: str,
+                 known_at: int | datetime | None, model_file: Path | None, as_json: bool,
+                 as_csv: bool, db: Path) -> None:
+    """The A–B index sampled every period.
+
+    --json prints {"dyad", "every", "model_fingerprint", "points": [{"date", "index",
+    "label", "score"}]}.
+    """
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv cannot be combined")
+    with _open(db, model_file) as tracker:
+        points = tracker.timeline(a, b, start=start, end=end, every=every, known_at=known_at)
+        fingerprint = tracker.model.fingerprint
+    rows = [{"date": p.day.isoformat(), "index": p.index, "label": p.label, "score": p.score}
+            for p in points]
+    if as_json:
+        click.echo(dumps({"dyad": sorted([a, b]), "every": every,
+                          "model_fingerprint": fingerprint, "points": rows}))
+    elif as_csv:
+        click.echo("date,index,label,score")
+        for r in rows:
+            click.echo(f"{r['date']},{r['index']:.6f},{r['label']},{r['score']:.6f}")
+    else:
+        for r in rows:
+            bar = _bar(r["index"])
+            click.echo(f"{r['date']}  {r['index']:+6.1f}  {r['label']:<9} {bar}")
+
+
+def _bar(index: float, half: int = 25) -> str:
+    n = round(abs(index) / 100 * half)
+    left = (" " * (half - n) + "█" * n) if index < 0 else " " * half
+    right = "█" * n if index > 0 else ""
+    return f"{left}|{right}"
+
+
+@click.command("dyads")
+@as_of_option
+@click.option("--party", type=PARTY, help="Only pairs that include this party.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many of the warmest and of the coldest pairs.")
+@known_at_option
+@model_option
+@json_option
+@db_option
+def dyads_cmd(as_of: date | None, party: str | None, top: int,
+              known_at: int | datetime | None, model_file: Path | None, as_json: bool,
+              db: Path) -> None:
+    """The warmest and coldest pairs on a date.
+
+    --json prints {"as_of", "model_fingerprint", "warmest": [...], "coldest": [...]}, each
+    entry {"dyad", "index", "label", "score"}.
+    """
+    with _open(db, model_file) as tracker:
+        ranked = tracker.dyads(as_of=as_of, party=party, known_at=known_at)
+        fingerprint = tracker.model.fingerprint
+        day = (as_of or tracker.today()).isoformat()
+    entries = [{"dyad": list(k), "index": s.index, "label": s.label, "score": s.score}
+               for k, s in ranked]
+    warm = entries[:top]
+    cold = list(reversed(entries[-top:]))
+    if as_json:
+        click.echo(dumps({"as_of": day, "model_fingerprint": fingerprint, "warmest": warm,
+                          "coldest": cold}))
+        return
+    if not entries:
+        click.echo("no pairs with events on or before " + day)
+        return
+    for title, group in (("warmest", warm), ("coldest", cold)):
+        click.echo(f"{title} on {day}:")
+        for e in group:
+            click.echo(f"  {e['dyad'][0]}–{e['dyad'][1]}  {e['index']:+6.1f}  {e['label']}")
+
+
+@click.group("model")
+def model_group() -> None:
+    """The scoring model."""
+
+
+@model_group.command("show")
+@model_option
+@json_option
+@db_option
+def model_show_cmd(model_file: Path | None, as_json: bool, db: Path) -> None:
+    """The model in force (the store's, or --model FILE) and its fingerprint."""
+    from projections.model import DEFAULT_MODEL
+
+    model = load_model(model_file)
+    source = str(model_file) if model_file else "built-in defaults"
+    if model is None and db.exists():
+        with _open(db, None) as tracker:
+            model = tracker.model
+            source = f"store {db}"
+    model = model or DEFAULT_MODEL
+    d = {"fingerprint": model.fingerprint, "source": source, **model.to_dict()}
+    if as_json:
+        click.echo(dumps(d))
+        return
+    click.echo(f"model {d['fingerprint']}  ({source})")
+    for key in ("mode", "half_life_days", "scale", "hysteresis", "trend_window_days"):
+        click.echo(f"  {key:<18} {d[key]}")
+    click.echo("  bands             " + ", ".join(f"{b['label']} ≥ {b['lower']:g}"
+                                                  for b in d["bands"]))
+    click.echo("  weights           " + (", ".join(f"{k}={v:g}" for k, v in d["weights"].items())
+                                         or "CAMEO/Goldstein defaults"))
+
+
+@click.command("rebuild")
+@model_option
+@db_option
+def rebuild_cmd(model_file: Path | None, db: Path) -> None:
+    """Drop every checkpoint and recompute them from the log alone.
+
+    With --model FILE the checkpoints are rebuilt with that model, which becomes the store's.
+    """
+    from tracker.api import Tracker
+
+    model = load_model(model_file)
+    with Tracker(db, create=False) as tracker:
+        n = tracker.rebuild(model)
+    with Tracker(db, create=False) as tracker:
+        fingerprint = tracker.model.fingerprint
+    click.echo(f"rebuilt checkpoints of {n} dyads from the log (model {fingerprint})")

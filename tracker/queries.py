@@ -1,0 +1,233 @@
+"""As-of and known-at queries: relationship state, explanations, timelines, rankings.
+
+The fast path (current log, the model the checkpoints were built with) reads one checkpoint
+and decays it. Any other question (``known_at`` in the past, another scoring model) folds the
+dyad's events from the log with the same pure functions, so both paths agree by construction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from projections.explain import contributions
+from projections.facts import Fact, effective, fact_from_body
+from projections.model import ScoringModel
+from projections.score import Checkpoint, Score, latest, score_at
+from projections.timeline import dates, sample
+from tracker import checkpoints as cp
+from tracker.errors import TrackerError
+
+QUAD_KEYS = ("verbal_cooperation", "material_cooperation", "verbal_conflict",
+             "material_conflict")
+EARLIEST = date(1900, 1, 1)
+
+
+class QueryError(TrackerError):
+    """A query's arguments are out of range (a date before 1900 or in the future ...)."""
+
+
+def check_date(name: str, day: date, today: date) -> None:
+    if not EARLIEST <= day <= today:
+        raise QueryError(f"{name} {day.isoformat()!r}: must be between 1900-01-01 and today "
+                         f"({today.isoformat()})", field=name, value=day.isoformat())
+
+
+def dyad_key(a: str, b: str) -> tuple[str, str]:
+    if a == b:
+        raise QueryError(f"dyad {a!r} {b!r}: the two parties must differ", field="dyad",
+                         value=a)
+    return (a, b) if a < b else (b, a)
+
+
+@dataclass(frozen=True)
+class EventRef:
+    event_id: str
+    seq: int
+    occurred_on: date
+    type: str
+    actor: str
+    target: str
+    summary: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "seq": self.seq,
+                "occurred_on": self.occurred_on.isoformat(), "type": self.type,
+                "actor": self.actor, "target": self.target, "summary": self.summary}
+
+    @classmethod
+    def of(cls, f: Fact) -> EventRef:
+        return cls(f.event_id, f.seq, f.day, f.type, f.actor, f.target, f.summary)
+
+
+@dataclass(frozen=True)
+class DyadState:
+    """The answer to "how do A and B get along on this date?"."""
+
+    dyad: tuple[str, str]
+    as_of: date
+    known_at: int | None
+    score: Score
+    trend_from: Score
+    model: ScoringModel
+    counts: tuple[int, int, int, int] = (0, 0, 0, 0)
+    events: int = 0
+    last_events: tuple[EventRef, ...] = ()
+
+    @property
+    def trend(self) -> float:
+        return self.score.index - self.trend_from.index
+
+    def components(self) -> dict[str, float]:
+        a, b = self.dyad
+        return {f"{a}->{b}": self.score.s_ab, f"{b}->{a}": self.score.s_ba}
+
+    def to_dict(self) -> dict[str, Any]:
+        a, b = self.dyad
+        s = self.score
+        out: dict[str, Any] = {
+            "dyad": [a, b], "as_of": self.as_of.isoformat(), "known_at": self.known_at,
+            "index": s.index, "score": s.score, "components": self.components(),
+            "label": s.label, "status": s.status.to_dict(),
+            "trend": {"window_days": self.model.trend_window_days,
+                      "from": self.trend_from.day.isoformat(),
+                      "from_index": self.trend_from.index, "change": self.trend},
+            "counts": dict(zip(QUAD_KEYS, self.counts, strict=True)),
+            "events": self.events,
+            "last_events": [e.to_dict() for e in self.last_events],
+            "mode": self.model.mode,
+            "model_fingerprint": self.model.fingerprint,
+        }
+        if self.model.mode == "mean":
+            out["weights"] = {f"{a}->{b}": s.d_ab, f"{b}->{a}": s.d_ba}
+            out["means"] = {f"{a}->{b}": s.s_ab / s.d_ab if s.d_ab else None,
+                            f"{b}->{a}": s.s_ba / s.d_ba if s.d_ba else None}
+        return out
+
+
+@dataclass(frozen=True)
+class Explanation:
+    dyad: tuple[str, str]
+    as_of: date
+    known_at: int | None
+    score: float
+    index: float
+    model: ScoringModel
+    items: tuple[tuple[EventRef, float, float, float, float], ...] = field(default=())
+    """(event, weight, confidence, decay, contribution) per event."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dyad": list(self.dyad), "as_of": self.as_of.isoformat(), "known_at": self.known_at,
+            "score": self.score, "index": self.index,
+            "model_fingerprint": self.model.fingerprint, "mode": self.model.mode,
+            "contributions": [
+                {**ref.to_dict(), "weight": w, "confidence": c, "decay": k, "contribution": x}
+                for ref, w, c, k, x in self.items],
+        }
+
+
+class Queries:
+    """Query methods over one open connection; ``model`` is the model asked for."""
+
+    def __init__(self, conn: sqlite3.Connection, model: ScoringModel, stored: ScoringModel,
+                 head_seq: int) -> None:
+        self.conn = conn
+        self.model = model
+        self.head_seq = head_seq
+        self.fast = model.fingerprint == stored.fingerprint
+
+    def _use_checkpoints(self, known_at: int | None) -> bool:
+        return self.fast and (known_at is None or known_at >= self.head_seq)
+
+    def checkpoints(self, a: str, b: str, known_at: int | None) -> list[Checkpoint]:
+        if self._use_checkpoints(known_at):
+            return cp.all_checkpoints(self.conn, a, b)
+        return cp.fold_dyad(cp.dyad_rows(self.conn, a, b, max_seq=known_at), self.model, a)
+
+    def _checkpoint(self, a: str, b: str, day: date, known_at: int | None,
+                    folded: list[Checkpoint] | None) -> Checkpoint | None:
+        if folded is not None:
+            return latest(folded, day)
+        return cp.checkpoint_on_or_before(self.conn, a, b, day)
+
+    def state(self, a: str, b: str, as_of: date, known_at: int | None) -> DyadState:
+        key = dyad_key(a, b)
+        folded = None if self._use_checkpoints(known_at) else self.checkpoints(*key, known_at)
+        c = self._checkpoint(*key, as_of, known_at, folded)
+        then = date.fromordinal(max(as_of.toordinal() - self.model.trend_window_days, 1))
+        before = self._checkpoint(*key, then, known_at, folded)
+        return DyadState(
+            dyad=key, as_of=as_of, known_at=known_at,
+            score=score_at(c, as_of, self.model), trend_from=score_at(before, then, self.model),
+            model=self.model, counts=c.counts if c else (0, 0, 0, 0),
+            events=c.events if c else 0,
+            last_events=self._refs(c.recent, known_at) if c else ())
+
+    def _refs(self, ids: Sequence[str], known_at: int | None) -> tuple[EventRef, ...]:
+        """The named events as the record stands (corrections applied), in the given order."""
+        if not ids:
+            return ()
+        marks = ",".join("?" * len(ids))
+        limit = known_at if known_at is not None else self.head_seq
+        rows = self.conn.execute(
+            f"SELECT seq, body FROM events WHERE seq <= ? AND (event_id IN ({marks}) "
+            f"OR (type = 'correct' AND refers_to IN ({marks})))",
+            [limit, *ids, *ids]).fetchall()
+        import json
+
+        facts = {f.event_id: f for f in effective(
+            fact_from_body(seq, json.loads(body)) for seq, body in rows)}
+        return tuple(EventRef.of(facts[i]) for i in ids if i in facts)
+
+    def explain(self, a: str, b: str, as_of: date, known_at: int | None) -> Explanation:
+        key = dyad_key(a, b)
+        facts = effective(cp.fact_from_row(r)
+                          for r in cp.dyad_rows(self.conn, *key, max_seq=known_at))
+        items = contributions(facts, as_of, self.model)
+        folded = cp.fold_dyad(cp.dyad_rows(self.conn, *key, max_seq=known_at), self.model,
+                              key[0]) if not self._use_checkpoints(known_at) else None
+        c = self._checkpoint(*key, as_of, known_at, folded)
+        s = score_at(c, as_of, self.model)
+        return Explanation(key, as_of, known_at, s.score, s.index, self.model, tuple(
+            (EventRef.of(i.fact), i.weight, i.fact.confidence, i.decay, i.contribution)
+            for i in items))
+
+    def timeline(self, a: str, b: str, start: date, end: date, every: str,
+                 known_at: int | None) -> list[Score]:
+        key = dyad_key(a, b)
+        return sample(self.checkpoints(*key, known_at), list(dates(start, end, every)),
+                      self.model)
+
+    def dyads(self, as_of: date, party: str | None, known_at: int | None
+              ) -> list[tuple[tuple[str, str], Score]]:
+        """Every dyad with events on or before ``as_of``, with its score, warmest first."""
+        out: list[tuple[tuple[str, str], Score]] = []
+        if self._use_checkpoints(known_at):
+            columns = ", ".join("c." + x.strip() for x in cp.CHECKPOINT_COLUMNS.split(","))
+            sql = (f"SELECT c.party_a, c.party_b, {columns} "
+                   "FROM checkpoints c JOIN (SELECT party_a, party_b, max(day) AS day "
+                   "FROM checkpoints WHERE day <= ? GROUP BY party_a, party_b) m "
+                   "ON c.party_a = m.party_a AND c.party_b = m.party_b AND c.day = m.day")
+            params: list[Any] = [as_of.isoformat()]
+            if party:
+                sql += " WHERE c.party_a = ? OR c.party_b = ?"
+                params += [party, party]
+            for r in self.conn.execute(sql, params):
+                out.append(((r[0], r[1]), score_at(cp.checkpoint_from_row(r[2:]), as_of,
+                                                   self.model)))
+        else:
+            sql = "SELECT DISTINCT party_a, party_b FROM events WHERE seq <= ?"
+            params = [known_at if known_at is not None else self.head_seq]
+            if party:
+                sql += " AND (party_a = ? OR party_b = ?)"
+                params += [party, party]
+            for a, b in self.conn.execute(sql, params).fetchall():
+                c = latest(self.checkpoints(a, b, known_at), as_of)
+                if c is not None:
+                    out.append(((a, b), score_at(c, as_of, self.model)))
+        out.sort(key=lambda item: (-item[1].index, item[0]))
+        return out
