@@ -1,0 +1,90 @@
+"""Materialised checkpoints: updated with each append, recomputed only where needed."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from tracker.api import Tracker
+from tracker.checkpoints import Projector
+
+
+def ev(i: int, day: str, actor: str = "PRK", target: str = "RUS", kind: str = "praise",
+       **extra: Any) -> dict[str, Any]:
+    return {"type": kind, "actor": actor, "target": target, "occurred_on": day,
+            "event_id": f"e{i}", **extra}
+
+
+def test_each_append_writes_one_checkpoint_per_dyad_and_day(tracker: Tracker) -> None:
+    tracker.append_many([ev(1, "2024-01-01"), ev(2, "2024-01-01"), ev(3, "2024-02-01"),
+                         ev(4, "2024-02-01", "USA", "CUB")])
+    rows = tracker.store.conn.execute(
+        "SELECT party_a, party_b, day, events FROM checkpoints ORDER BY 1, 2, 3").fetchall()
+    assert rows == [("CUB", "USA", "2024-02-01", 1), ("PRK", "RUS", "2024-01-01", 2),
+                    ("PRK", "RUS", "2024-02-01", 3)]
+
+
+def test_a_backdated_event_recomputes_only_its_dyad_from_its_date(
+        tracker: Tracker, monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker.append_many([ev(1, "2024-01-01"), ev(2, "2024-03-01"),
+                         ev(3, "2024-01-01", "USA", "CUB")])
+    calls: list[tuple[str, str, str | None]] = []
+    original = Projector.recompute
+
+    def spy(self: Projector, a: str, b: str, since: str | None) -> None:
+        calls.append((a, b, since))
+        original(self, a, b, since)
+
+    monkeypatch.setattr(Projector, "recompute", spy)
+    tracker.append(ev(4, "2024-02-01"))
+    assert calls == [("PRK", "RUS", "2024-02-01")]
+    days = [r[0] for r in tracker.store.conn.execute(
+        "SELECT day FROM checkpoints WHERE party_a = 'PRK' ORDER BY day")]
+    assert days == ["2024-01-01", "2024-02-01", "2024-03-01"]
+
+
+def test_a_correction_that_moves_a_date_recomputes_the_whole_dyad(
+        tracker: Tracker, monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker.append_many([ev(1, "2024-01-01"), ev(2, "2024-03-01")])
+    calls: list[str | None] = []
+    original = Projector.recompute
+    monkeypatch.setattr(Projector, "recompute",
+                        lambda self, a, b, since: (calls.append(since), original(self, a, b,
+                                                                                 since)))
+    tracker.correct("e2", {"occurred_on": "2023-06-01"}, reason="wrong year")
+    assert calls == [None]
+    st = tracker.state("PRK", "RUS", as_of=date(2023, 12, 31))
+    assert st.events == 1
+
+
+def test_a_retracted_event_no_longer_counts(tracker: Tracker) -> None:
+    tracker.append_many([ev(1, "2024-01-01"), ev(2, "2024-01-02", kind="impose_sanctions",
+                                                 regime="R")])
+    assert tracker.state("PRK", "RUS", as_of=date(2024, 2, 1)).score.status.sanctions
+    tracker.retract("e2", reason="misreported")
+    st = tracker.state("PRK", "RUS", as_of=date(2024, 2, 1))
+    assert st.score.status.sanctions == () and st.events == 1
+    assert [e.event_id for e in st.last_events] == ["e1"]
+
+
+def test_a_correction_changes_the_weight_used(tracker: Tracker) -> None:
+    tracker.append(ev(1, "2024-01-01", summary="old"))
+    before = tracker.state("PRK", "RUS", as_of=date(2024, 1, 1)).score.score
+    tracker.correct("e1", {"confidence": 0.5, "summary": "new"}, reason="one source only")
+    st = tracker.state("PRK", "RUS", as_of=date(2024, 1, 1))
+    assert st.score.score == pytest.approx(before / 2)
+    assert st.last_events[0].summary == "new"
+
+
+def test_checkpoints_are_rebuilt_for_a_store_written_without_them(tmp_path: Any) -> None:
+    from tracker.store import Store
+
+    path = tmp_path / "plain.db"
+    with Store(path) as store:
+        from tracker.api import prepare, to_event
+
+        store.append([prepare(to_event(ev(1, "2024-01-01")))])
+    with Tracker(path) as t:
+        assert t.state("PRK", "RUS", as_of=date(2024, 1, 2)).events == 1

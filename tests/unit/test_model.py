@@ -1,0 +1,71 @@
+"""The scoring model: defaults, TOML files, fingerprints, bad settings."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from events.errors import TrackerError
+from projections.model import DEFAULT_MODEL, ModelError, parse_model
+
+
+def test_an_empty_model_file_is_the_default_model() -> None:
+    assert parse_model("").fingerprint == DEFAULT_MODEL.fingerprint
+
+
+def test_the_fingerprint_changes_with_any_setting() -> None:
+    seen = {DEFAULT_MODEL.fingerprint}
+    for text in ("half_life_days = 100", "scale = 10", 'mode = "mean"', "hysteresis = 1",
+                 "trend_window_days = 30", "[weights]\npraise = 1.0"):
+        fp = parse_model(text).fingerprint
+        assert fp not in seen
+        seen.add(fp)
+
+
+def test_settings_from_a_file_replace_the_defaults() -> None:
+    m = parse_model('half_life_days = 30\nmode = "mean"\n[weights]\ncongratulate = 2')
+    assert (m.half_life_days, m.mode, dict(m.weights)) == (30.0, "mean", {"congratulate": 2.0})
+    assert m.scale == DEFAULT_MODEL.scale
+
+
+def test_the_index_is_bounded_and_odd() -> None:
+    m = DEFAULT_MODEL
+    assert m.index(1e9, 1) == pytest.approx(100)
+    assert m.index(-1e9, 1) == pytest.approx(-100)
+    assert m.index(3.0, 1) == -m.index(-3.0, 1)
+    assert m.index(m.scale, 1) == pytest.approx(100 * math.tanh(1))
+
+
+def test_mean_mode_indexes_the_decayed_mean_goldstein_value() -> None:
+    m = parse_model('mode = "mean"')
+    assert m.index(-14.0, 2.0) == pytest.approx(-70.0)
+    assert m.index(0.0, 0.0) == 0.0
+
+
+def test_decay_halves_over_one_half_life() -> None:
+    assert DEFAULT_MODEL.decay(int(DEFAULT_MODEL.half_life_days)) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("half_life_days = 0", "half_life_days"),
+    ("scale = -1", "scale"),
+    ('mode = "median"', "mode"),
+    ("hysteresis = 70", "hysteresis"),
+    ("trend_window_days = 0", "trend_window_days"),
+    ("colour = 1", "colour"),
+    ("[weights]\npraize = 1", "type"),
+    ("[weights]\npraise = 11", "weights.praise"),
+    ('[[bands]]\nlabel = "x"\nlower = 0', "bands"),
+    ("half_life_days = ", "model"),
+    ("half_life_days = 'ten'", "model"),
+])
+def test_bad_model_settings_are_named(text: str, field: str) -> None:
+    with pytest.raises(TrackerError) as err:
+        parse_model(text, source="m.toml")
+    assert err.value.field == field
+    assert "m.toml" in str(err.value) or field in str(err.value)
+
+
+def test_model_errors_are_tracker_errors() -> None:
+    assert issubclass(ModelError, TrackerError)
