@@ -50,9 +50,12 @@ def test_a_correction_that_moves_a_date_recomputes_the_whole_dyad(
     tracker.append_many([ev(1, "2024-01-01"), ev(2, "2024-03-01")])
     calls: list[str | None] = []
     original = Projector.recompute
-    monkeypatch.setattr(Projector, "recompute",
-                        lambda self, a, b, since: (calls.append(since), original(self, a, b,
-                                                                                 since)))
+
+    def spy(self: Projector, a: str, b: str, since: str | None) -> None:
+        calls.append(since)
+        original(self, a, b, since)
+
+    monkeypatch.setattr(Projector, "recompute", spy)
     tracker.correct("e2", {"occurred_on": "2023-06-01"}, reason="wrong year")
     assert calls == [None]
     st = tracker.state("PRK", "RUS", as_of=date(2023, 12, 31))

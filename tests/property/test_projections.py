@@ -63,7 +63,7 @@ def naive_score(events: list[dict[str, Any]], a: str, b: str, day: date,
         t = date.fromisoformat(e["occurred_on"])
         if t > day:
             continue
-        code = e.get("cameo_code") or type_info(e["type"]).cameo_code
+        code = str(e.get("cameo_code") or type_info(e["type"]).cameo_code)
         w = e.get("weight", cameo_code(code).goldstein)
         total += w * e["confidence"] * 2 ** (-(day - t).days / model.half_life_days)
     return total
