@@ -8,10 +8,12 @@ round-tripping form, so the same event gives the same bytes on every machine.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from events.errors import InvalidEventError
-from events.models import EventBase, parse_event
+
+if TYPE_CHECKING:  # models (pydantic) load only when an event is built or decoded
+    from events.models import EventBase
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                             allow_nan=False)
@@ -41,4 +43,6 @@ def decode(data: bytes | str) -> EventBase:
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidEventError(f"event body is not valid JSON ({exc})", field="body",
                                 value=data[:80]) from None
+    from events.models import parse_event
+
     return parse_event(obj)

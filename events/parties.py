@@ -1,8 +1,11 @@
 """Parties: ISO 3166-1 alpha-3 country codes, a short list of organisations, and the names and
 aliases people actually type.
 
-Country codes and names come from ``pycountry`` (the ISO 3166 database as packaged by Debian's
-iso-codes). ``data/extra_parties.csv`` adds organisations (UN, EU, NATO, ...) and Kosovo (``XKX``,
+Country names and official names come from ``pycountry`` (the ISO 3166 database as packaged by
+Debian's iso-codes). The codes themselves are also listed in ``data/iso3166_alpha3.csv``
+(generated from pycountry; a test keeps the two equal) so that resolving an exact code, the
+common case on every query, does not pay for importing pycountry.
+``data/extra_parties.csv`` adds organisations (UN, EU, NATO, ...) and Kosovo (``XKX``,
 the user-assigned code in common use); ``data/aliases.csv`` adds common names ("North Korea",
 "UK", ...). Two-letter ISO codes are deliberately *not* accepted: ``AU`` is the African Union
 here, not Australia.
@@ -51,12 +54,9 @@ def _data(name: str) -> list[dict[str, str]]:
 @cache
 def parties() -> dict[str, Party]:
     """Every party the tracker accepts, keyed by code."""
-    import pycountry
-
     out: dict[str, Party] = {}
-    for country in pycountry.countries:
-        name = getattr(country, "common_name", None) or country.name
-        out[country.alpha_3] = Party(country.alpha_3, name, "country")
+    for row in _data("iso3166_alpha3.csv"):
+        out[row["code"]] = Party(row["code"], row["name"], "country")
     for row in _data("extra_parties.csv"):
         out[row["code"]] = Party(row["code"], row["name"], row["kind"])
     return out
@@ -83,6 +83,9 @@ def _index() -> dict[str, str]:
 @cache
 def resolve(text: str) -> str:
     """The party code for a code, name or alias; unknown input raises with suggestions."""
+    exact = text.strip().upper()
+    if exact in parties():
+        return exact
     code = _index().get(normalise(text))
     if code is None:
         suggestions = suggest(text)

@@ -14,10 +14,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from events.models import EventBase
 from tracker.store import AppendResult, Head, Prepared, Row, Store
 
 if TYPE_CHECKING:
+    from events.models import EventBase
     from projections.model import ScoringModel
     from projections.score import Score
     from tracker.checkpoints import Projector
@@ -56,9 +56,10 @@ def prepare(event: EventBase) -> Prepared:
 
 
 def to_event(item: EventBase | Mapping[str, Any]) -> EventBase:
+    from events.models import EventBase, parse_event
+
     if isinstance(item, EventBase):
         return item
-    from events.models import parse_event
 
     return parse_event(dict(item))
 
