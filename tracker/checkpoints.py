@@ -150,8 +150,26 @@ class Projector:
 
     # -- the append hook -------------------------------------------------------------------
 
+    _deferred: dict[tuple[str, str], str | None] | None = None
+
+    def begin_bulk(self) -> None:
+        """Inside one long transaction (a bulk import) recompute each dyad once, at the end,
+        instead of after every batch: out-of-order data would otherwise refold a dyad's
+        history once per batch."""
+        self._deferred = {}
+
+    def end_bulk(self, conn: sqlite3.Connection) -> None:
+        pending, self._deferred = self._deferred or {}, None
+        for (a, b), since in sorted(pending.items()):
+            self.recompute(a, b, None if since is None or self._moved_dates(a, b) else since)
+
+    def abort_bulk(self) -> None:
+        self._deferred = None
+
     def __call__(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
-        starts: dict[tuple[str, str], str | None] = {}
+        deferring = self._deferred is not None
+        starts: dict[tuple[str, str], str | None] = (
+            self._deferred if self._deferred is not None else {})
         for row in rows:
             key = (row.actor, row.target) if row.actor < row.target else (row.target, row.actor)
             day: str | None = row.occurred_on
@@ -161,6 +179,8 @@ class Projector:
                 old = starts[key]
                 day = None if old is None or day is None else min(old, day)
             starts[key] = day
+        if deferring:
+            return
         for (a, b), since in starts.items():
             if since is not None and self._moved_dates(a, b):
                 since = None

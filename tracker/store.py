@@ -11,9 +11,11 @@ Layout (schema version 1; readable by any SQLite tool):
     ``hash`` = SHA-256 hex of ``previous hash || record``, where the previous hash of seq 1 is
     64 zeros and the record is the canonical JSON ``{"event":BODY,"recorded_at":..,"seq":N}``.
 
-Triggers refuse UPDATE and DELETE on ``events``. Appends run in one ``BEGIN IMMEDIATE``
-transaction, so a batch is all-or-nothing and concurrent writers queue instead of forking the
-chain; ``Store.transaction()`` makes many appends one transaction (bulk imports).
+Triggers refuse UPDATE and DELETE on ``events`` (and an INSERT OR REPLACE over a stored row,
+which would otherwise delete it without firing the DELETE trigger). Appends run in one
+``BEGIN IMMEDIATE`` transaction, so a batch is all-or-nothing and concurrent writers queue
+instead of forking the chain; ``Store.transaction()`` makes many appends one transaction
+(bulk imports).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from tracker.errors import (
     ConflictError,
@@ -67,6 +69,9 @@ CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only: DELETE refused'); END;
+CREATE TRIGGER events_no_replace BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq OR event_id = NEW.event_id)
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: REPLACE refused'); END;
 """
 
 INSERT_SQL = (
@@ -74,7 +79,7 @@ INSERT_SQL = (
     "occurred_on, confidence, weight, refers_to, recorded_at, body, hash) "
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
-TRIGGERS = ("events_no_update", "events_no_delete")
+TRIGGERS = ("events_no_update", "events_no_delete", "events_no_replace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +156,17 @@ def chain_hash(previous: str, body: str, seq: int, recorded_at: str) -> str:
 
 AppendListener = Callable[[sqlite3.Connection, Sequence[Row]], None]
 """Called inside the append transaction with the rows just written (projections hook here)."""
+
+
+@runtime_checkable
+class BulkListener(Protocol):
+    """A listener that, inside :meth:`Store.transaction`, may defer its work to the end."""
+
+    def begin_bulk(self) -> None: ...
+
+    def end_bulk(self, conn: sqlite3.Connection) -> None: ...
+
+    def abort_bulk(self) -> None: ...
 
 
 class Store:
@@ -317,10 +333,18 @@ class Store:
         if conn.in_transaction:
             yield
             return
+        # listeners that can defer their work (checkpoints) do it once, before the commit
+        bulk = [x for x in self.listeners if isinstance(x, BulkListener)]
         _guard(lambda: conn.execute("BEGIN IMMEDIATE"))
         try:
+            for listener in bulk:
+                listener.begin_bulk()
             yield
+            for listener in bulk:
+                listener.end_bulk(conn)
         except BaseException:
+            for listener in bulk:
+                listener.abort_bulk()
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")

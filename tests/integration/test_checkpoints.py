@@ -91,3 +91,46 @@ def test_checkpoints_are_rebuilt_for_a_store_written_without_them(tmp_path: Any)
         store.append([prepare(to_event(ev(1, "2024-01-01")))])
     with Tracker(path) as t:
         assert t.state("PRK", "RUS", as_of=date(2024, 1, 2)).events == 1
+
+
+def test_a_bulk_transaction_recomputes_each_dyad_once_at_the_end(
+        tracker: Tracker, monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker.append(ev(0, "2024-06-01"))
+    calls: list[tuple[str, str, str | None]] = []
+    original = Projector.recompute
+
+    def spy(self: Projector, a: str, b: str, since: str | None) -> None:
+        calls.append((a, b, since))
+        original(self, a, b, since)
+
+    monkeypatch.setattr(Projector, "recompute", spy)
+    from tracker.api import prepare, to_event
+
+    with tracker.store.transaction():
+        tracker.store.append([prepare(to_event(ev(1, "2024-03-01")))])
+        tracker.store.append([prepare(to_event(ev(2, "2024-01-01")))])
+        tracker.store.append([prepare(to_event(ev(3, "2024-02-01", "USA", "CUB")))])
+        assert calls == []
+    assert calls == [("CUB", "USA", "2024-02-01"), ("PRK", "RUS", "2024-01-01")]
+    bulk = dump_checkpoints(tracker)
+    tracker.rebuild()
+    with Tracker(tracker.path) as again:
+        assert dump_checkpoints(again) == bulk
+
+
+def test_a_failed_bulk_transaction_leaves_checkpoints_as_they_were(tracker: Tracker) -> None:
+    tracker.append(ev(0, "2024-06-01"))
+    before = dump_checkpoints(tracker)
+    from tracker.api import prepare, to_event
+
+    with pytest.raises(RuntimeError), tracker.store.transaction():
+        tracker.store.append([prepare(to_event(ev(1, "2024-03-01")))])
+        raise RuntimeError("abort")
+    assert dump_checkpoints(tracker) == before
+    tracker.append(ev(2, "2024-07-01"))  # the projector is usable afterwards
+    assert tracker.state("PRK", "RUS", as_of=date(2024, 7, 1)).events == 2
+
+
+def dump_checkpoints(t: Tracker) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in t.store.conn.execute(
+        "SELECT * FROM checkpoints ORDER BY party_a, party_b, day")]
