@@ -25,7 +25,19 @@ def dumps(obj: Any) -> str:
 
 
 def canonical_dict(event: EventBase) -> dict[str, Any]:
-    return event.model_dump(mode="json", exclude_none=True)
+    body: dict[str, Any] = _positive_zero(event.model_dump(mode="json", exclude_none=True))
+    return body
+
+
+def _positive_zero(value: Any) -> Any:
+    """-0.0 equals 0.0, so equal events must not differ in bytes by the sign of a zero."""
+    if isinstance(value, float):
+        return 0.0 if value == 0 else value
+    if isinstance(value, dict):
+        return {k: _positive_zero(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_positive_zero(v) for v in value]
+    return value
 
 
 def canonical_text(event: EventBase) -> str:

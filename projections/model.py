@@ -6,8 +6,8 @@ their numbers with the same parameters, and an auditor can tell.
 
 Example model file::
 
-    half_life_days = 365
-    scale = 25
+    half_life_days = 180
+    scale = 50
     mode = "sum"            # or "mean" for bulk coded data (GDELT)
     hysteresis = 3
     trend_window_days = 90
@@ -60,8 +60,10 @@ NEUTRAL = "neutral"
 
 @dataclass(frozen=True)
 class ScoringModel:
-    half_life_days: float = 365.0
-    scale: float = 25.0
+    half_life_days: float = 180.0
+    """Days for an event's weight to halve (tuned on the demo data, see README)."""
+    scale: float = 50.0
+    """K in the index 100·tanh(S/K): the score at which the index reaches ±76."""
     mode: Literal["sum", "mean"] = "sum"
     hysteresis: float = 3.0
     trend_window_days: int = 90

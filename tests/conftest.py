@@ -37,3 +37,72 @@ def db_path(tmp_path: Path) -> Path:
 def tracker(db_path: Path, clock: Callable[[], datetime]) -> Iterator[Tracker]:
     with Tracker(db_path, clock=clock) as t:
         yield t
+
+
+# --- helpers for the foundation suite (issue 3) ---------------------------------------------
+
+
+def _file_state(path: Path) -> dict[str, str]:
+    """SHA-256 of a store file and of whichever SQLite companions (-wal, -shm, -journal) exist,
+    so that a test can say "byte for byte as it was"."""
+    import hashlib
+
+    state: dict[str, str] = {}
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        p = path.with_name(path.name + suffix)
+        if p.exists():
+            state[p.name] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return state
+
+
+@pytest.fixture
+def file_state() -> Callable[[Path], dict[str, str]]:
+    return _file_state
+
+
+def _recompute_chain(path: Path) -> list[int]:
+    """Recompute every chain hash of a store independently of the product's code; return the
+    seqs whose stored hash differs (empty when the chain is intact).
+
+    hash(n) = sha256(hash(n-1) as hex text || canonical JSON of
+    {"event": BODY, "recorded_at": .., "seq": n}); hash(0) is 64 zeros.
+    """
+    import hashlib
+    import json
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(
+            "SELECT seq, body, recorded_at, hash FROM events ORDER BY seq").fetchall()
+    finally:
+        conn.close()
+    bad: list[int] = []
+    previous = "0" * 64
+    for seq, body, recorded_at, stored in rows:
+        record = json.dumps({"event": json.loads(body), "recorded_at": recorded_at, "seq": seq},
+                            sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        expected = hashlib.sha256(previous.encode("ascii") + record.encode("utf-8")).hexdigest()
+        if stored != expected:
+            bad.append(seq)
+        previous = stored
+    return bad
+
+
+@pytest.fixture
+def recompute_chain() -> Callable[[Path], list[int]]:
+    return _recompute_chain
+
+
+def _sample_event(n: int, **changes: object) -> dict[str, object]:
+    """A valid event mapping with a predictable id ``e<n>``; ``changes`` override fields."""
+    data: dict[str, object] = {"type": "praise", "actor": "PRK", "target": "RUS",
+                               "occurred_on": f"2024-01-{1 + n % 28:02d}", "event_id": f"e{n}",
+                               "source": "KCNA"}
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def sample_event() -> Callable[..., dict[str, object]]:
+    return _sample_event

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from projections.model import ScoringModel
     from projections.score import Score
     from tracker.checkpoints import Projector
+    from tracker.importers import ImportSummary
     from tracker.queries import DyadState, Explanation, Queries
 
 KnownAt = int | datetime | None
@@ -140,6 +141,18 @@ class Tracker:
             return []
         return self.store.append(prepared, recorded_at=recorded_at, clock=self.clock)
 
+    def import_files(self, paths: Sequence[str | Path], *, fmt: str = "auto",
+                     skip_invalid: bool = False, report: str | Path | None = None,
+                     dry_run: bool = False, progress: Callable[[int], None] | None = None,
+                     batch_size: int | None = None) -> ImportSummary:
+        """Bulk-import event files (JSON Lines, CSV, GDELT, ICEWS; .gz and .zip read directly)
+        in one all-or-nothing transaction; see :mod:`tracker.importers`."""
+        from tracker.importers import DEFAULT_BATCH_SIZE, import_files
+
+        return import_files(self, paths, fmt=fmt, skip_invalid=skip_invalid, report=report,
+                            dry_run=dry_run, progress=progress,
+                            batch_size=batch_size or DEFAULT_BATCH_SIZE)
+
     # -- reading ---------------------------------------------------------------------------
 
     def head(self) -> Head:
@@ -160,12 +173,15 @@ class Tracker:
         since: date | None = None,
         until: date | None = None,
         limit: int | None = None,
+        known_at: KnownAt = None,
     ) -> Iterator[StoredEvent]:
-        """Stored events matching every filter given, in log order."""
+        """Stored events matching every filter given, in log order; with ``known_at`` only
+        those recorded by then (seq <= the position it stands for)."""
         from events.canonical import decode
 
         for row in self.store.rows(actor=actor, target=target, dyad=dyad, types=types,
-                                   since=since, until=until, limit=limit):
+                                   since=since, until=until, limit=limit,
+                                   max_seq=self.known_seq(known_at)):
             yield StoredEvent(row.seq, row.recorded_at, row.hash, decode(row.body))
 
     # -- corrections -------------------------------------------------------------------------

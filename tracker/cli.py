@@ -17,16 +17,24 @@ from events.errors import TrackerError
 
 # name -> "module:attribute"; the order here is the order of `tracker --help`
 COMMANDS: dict[str, str] = {
+    "demo": "tracker.commands.demo:demo_cmd",
     "append": "tracker.commands.log:append_cmd",
     "log": "tracker.commands.log:log_cmd",
     "types": "tracker.commands.log:types_cmd",
     "parties": "tracker.commands.log:parties_cmd",
+    "import": "tracker.commands.importing:import_cmd",
     "state": "tracker.commands.query:state_cmd",
     "explain": "tracker.commands.query:explain_cmd",
     "timeline": "tracker.commands.query:timeline_cmd",
+    "chart": "tracker.commands.demo:chart_cmd",
     "dyads": "tracker.commands.query:dyads_cmd",
     "model": "tracker.commands.query:model_group",
     "rebuild": "tracker.commands.query:rebuild_cmd",
+    "retract": "tracker.commands.audit:retract_cmd",
+    "correct": "tracker.commands.audit:correct_cmd",
+    "verify": "tracker.commands.audit:verify_cmd",
+    "replay": "tracker.commands.audit:replay_cmd",
+    "export": "tracker.commands.audit:export_cmd",
 }
 
 

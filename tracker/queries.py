@@ -184,8 +184,11 @@ class Queries:
         return tuple(EventRef.of(facts[i]) for i in ids if i in facts)
 
     def explain(self, a: str, b: str, as_of: date, known_at: int | None) -> Explanation:
+        import json
+
         key = dyad_key(a, b)
-        facts = effective(cp.fact_from_row(r)
+        # full bodies (not the cheap row facts), so that every listed event has its summary
+        facts = effective(fact_from_body(r.seq, json.loads(r.body))
                           for r in cp.dyad_rows(self.conn, *key, max_seq=known_at))
         items = contributions(facts, as_of, self.model)
         folded = cp.fold_dyad(cp.dyad_rows(self.conn, *key, max_seq=known_at), self.model,

@@ -288,7 +288,9 @@ class Store:
                         "content (ids are idempotency keys: use a new id, or `tracker correct`)",
                         field="event_id", value=event_id)
             head = self.head()
-            stamp = self._stamp(head, recorded_at, clock)
+            # an all-duplicate batch writes nothing, so its recorded_at is not checked
+            fresh = any(eid not in existing for eid in firsts)
+            stamp = self._stamp(head, recorded_at, clock) if fresh else ""
             seq, prev = head.seq, head.hash
             rows: list[Row] = []
             placed: dict[str, AppendResult] = {
@@ -334,17 +336,20 @@ class Store:
             yield
             return
         # listeners that can defer their work (checkpoints) do it once, before the commit
-        bulk = [x for x in self.listeners if isinstance(x, BulkListener)]
+        bulk: list[BulkListener] = []
+        for candidate in self.listeners:
+            if isinstance(candidate, BulkListener):
+                bulk.append(candidate)
         _guard(lambda: conn.execute("BEGIN IMMEDIATE"))
         try:
-            for listener in bulk:
-                listener.begin_bulk()
+            for hook in bulk:
+                hook.begin_bulk()
             yield
-            for listener in bulk:
-                listener.end_bulk(conn)
+            for hook in bulk:
+                hook.end_bulk(conn)
         except BaseException:
-            for listener in bulk:
-                listener.abort_bulk()
+            for hook in bulk:
+                hook.abort_bulk()
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
@@ -407,8 +412,12 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
         raise StoreNotFoundError(
             f"--db {str(path)!r}: no tracker store there (append or import events first, "
             "or run `tracker demo`)", field="db", value=str(path))
-    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S,
-                           check_same_thread=False)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S,
+                               check_same_thread=False)
+    except sqlite3.Error as exc:  # e.g. its directory does not exist
+        raise StoreError(f"--db {str(path)!r}: cannot open ({exc})", field="db",
+                         value=str(path)) from None
     try:
         app_id, tables = _probe(conn, path)
         if not tables and app_id == 0:
@@ -420,6 +429,13 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
             _check(conn, path, app_id, tables)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:  # e.g. a damaged page behind an intact header
+        conn.close()
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            raise StoreError(f"--db {str(path)!r}: the store is busy (locked by another "
+                             f"process): {exc}", field="db", value=str(path)) from None
+        raise DamagedStoreError(f"--db {str(path)!r}: the store file is damaged or "
+                                f"unreadable ({exc})", field="db", value=str(path)) from None
     except BaseException:
         conn.close()
         raise

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from tracker.params import (
     db_option,
     dumps,
     json_option,
+    known_at_option,
 )
 
 
@@ -103,12 +104,15 @@ def append_cmd(type_name: str, actor: str, target: str, occurred_on: date, sourc
 @click.option("--since", type=DATE, help="Occurred on or after this date.")
 @click.option("--until", type=DATE, help="Occurred on or before this date.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many events.")
+@known_at_option
 @json_option
 @db_option
 def log_cmd(actor: str | None, target: str | None, dyad: tuple[str, str] | None,
             types: tuple[str, ...], since: date | None, until: date | None, limit: int | None,
-            as_json: bool, db: Path) -> None:
+            known_at: int | datetime | None, as_json: bool, db: Path) -> None:
     """List stored events in log order.
+
+    --known-at lists only the events recorded by then (a seq, or a UTC timestamp).
 
     --json prints JSON Lines, one object per event:
     {"event": {...canonical event...}, "hash": ..., "recorded_at": ..., "seq": ...}.
@@ -120,7 +124,7 @@ def log_cmd(actor: str | None, target: str | None, dyad: tuple[str, str] | None,
                                  param_hint="'--since'")
     with Tracker(db, create=False) as tracker:
         stored = tracker.events(actor=actor, target=target, dyad=dyad or None, types=types,
-                                since=since, until=until, limit=limit)
+                                since=since, until=until, limit=limit, known_at=known_at)
         if as_json:
             for item in stored:
                 click.echo(dumps(item.to_record()))

@@ -1,0 +1,345 @@
+"""Corrections and audit commands: retract, correct, verify, replay, export.
+
+The audit commands read the store read-only and never change it; the work is in
+:mod:`tracker.audit`.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+import typing
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker.params import KEY_VALUE, db_option, dumps, json_option, known_at_option
+
+PROGRESS_ABOVE = 50_000
+"""Logs with more events than this get a progress bar (on a terminal)."""
+
+
+@contextmanager
+def _progress(count: int, label: str, quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """A click progress bar on stderr for large logs when stderr is a terminal."""
+    if quiet or count <= PROGRESS_ABOVE or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=count, label=label, file=sys.stderr,
+                           show_eta=True) as bar:
+        yield bar.update
+
+
+def _print_append(result: Any, as_json: bool, what: str, event_id: str) -> None:
+    if as_json:
+        click.echo(dumps({"seq": result.seq, "event_id": result.event_id, "hash": result.hash,
+                          "created": result.created, "refers_to": event_id}))
+    elif result.created:
+        click.echo(f"{what} {event_id}: appended seq {result.seq} id {result.event_id}")
+    else:
+        click.echo(f"already present at seq {result.seq} id {result.event_id} "
+                   "(nothing written)")
+
+
+# -- retract / correct -------------------------------------------------------------------------
+
+@click.command("retract")
+@click.argument("event_id")
+@click.option("--reason", required=True, help="Why the event is withdrawn (kept in the log).")
+@click.option("--id", "new_id",
+              help="Id of the retraction itself (idempotency key); generated if omitted.")
+@json_option
+@db_option
+def retract_cmd(event_id: str, reason: str, new_id: str | None, as_json: bool,
+                db: Path) -> None:
+    """Withdraw event EVENT_ID by appending a retraction that refers to it.
+
+    The original stays in the log (nothing is ever deleted); projections leave it out from
+    the retraction's position on, and `--known-at` earlier still sees it. Retracting an event
+    twice is an error.
+
+    \b
+    Example:
+      tracker retract demo:prk-rus:2000-02-09:ivanov-visit --reason "duplicate report"
+    """
+    from tracker.api import Tracker
+
+    with Tracker(db, create=False) as tracker:
+        result = tracker.retract(event_id, reason=reason, new_id=new_id)
+    _print_append(result, as_json, "retracted", event_id)
+
+
+@click.command("correct")
+@click.argument("event_id")
+@click.option("--field", "fields", multiple=True, required=True, type=KEY_VALUE,
+              help="A corrected field, key=value (repeat for several; repeat a list field "
+                   "such as items for each element; key= clears an optional field).")
+@click.option("--reason", required=True, help="Why the event is corrected (kept in the log).")
+@click.option("--id", "new_id",
+              help="Id of the correction itself (idempotency key); generated if omitted.")
+@json_option
+@db_option
+def correct_cmd(event_id: str, fields: tuple[tuple[str, str], ...], reason: str,
+                new_id: str | None, as_json: bool, db: Path) -> None:
+    """Correct some fields of event EVENT_ID by appending a correction that refers to it.
+
+    The original stays in the log; projections use the corrected values from the
+    correction's position on. Correctable: occurred_on, source, summary, confidence, weight
+    and the type's own fields (see `tracker types`); type, event_id, actor and target cannot
+    be corrected (retract the event and append a new one). Numbers are parsed for numeric
+    fields (confidence, weight, value_usd, count ...).
+
+    \b
+    Example:
+      tracker correct 7f3c... --field confidence=0.6 --field occurred_on=2024-03-19 \\
+        --reason "KCNA dated the message a day later"
+    """
+    from tracker.api import Tracker
+    from tracker.records import RecordError
+
+    with Tracker(db, create=False) as tracker:
+        original = tracker.store.row_by_id(event_id)
+        if original is None:
+            raise RecordError(f"event_id {event_id!r}: no such event in the log",
+                              field="event_id", value=event_id)
+        if original.type in ("retract", "correct"):
+            raise RecordError(f"event_id {event_id!r}: is a {original.type}, not an event that "
+                              "can be corrected; refer to the original event",
+                              field="event_id", value=event_id)
+        changes = parse_changes(original.type, fields)
+        result = tracker.correct(event_id, changes, reason=reason, new_id=new_id)
+    _print_append(result, as_json, "corrected", event_id)
+
+
+def _base_type(annotation: Any) -> Any:
+    """The core type of a field annotation: Optional[...] and Annotated[...] unwrapped."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _base_type(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _base_type(args[0]) if len(args) == 1 else annotation
+    return origin or annotation
+
+
+def parse_changes(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """``--field key=value`` pairs as the changes of a correction of a ``type_name`` event.
+
+    Unknown and immutable fields are usage errors naming them; numbers are parsed for numeric
+    fields, ``true``/``false`` for flags; list fields (``items``) collect repeats; an empty
+    value clears an optional field.
+    """
+    from events.models import IMMUTABLE_FIELDS, event_class
+
+    model_fields = event_class(type_name).model_fields
+    allowed = sorted(k for k in model_fields if k not in IMMUTABLE_FIELDS)
+    out: dict[str, Any] = {}
+    for key, raw in pairs:
+        if key in IMMUTABLE_FIELDS:
+            raise click.BadParameter(
+                f"{key!r} cannot be corrected (retract the event and append a new one)",
+                param_hint="'--field'")
+        if key not in model_fields:
+            raise click.BadParameter(
+                f"{key!r} is not a field of {type_name!r} events (correctable: "
+                f"{', '.join(allowed)})", param_hint="'--field'")
+        kind = _base_type(model_fields[key].annotation)
+        value = raw.strip()
+        if kind is tuple:
+            items = out.setdefault(key, [])
+            if value:
+                items.append(value)
+            continue
+        if key in out:
+            raise click.BadParameter(f"{key!r} given twice", param_hint="'--field'")
+        info = model_fields[key]
+        if value == "" and (info.is_required() or info.default is not None):
+            raise click.BadParameter(
+                f"{key}: cannot be cleared (every {type_name!r} event has one); give a value",
+                param_hint="'--field'")
+        out[key] = _convert(key, kind, value)
+    return out
+
+
+def _convert(key: str, kind: Any, value: str) -> Any:
+    import math
+
+    if value == "":
+        return None
+    if kind is float or kind is int:
+        try:
+            number: float | int = int(value) if kind is int else float(value)
+        except ValueError:
+            raise click.BadParameter(
+                f"{key} {value!r}: not {'a whole' if kind is int else 'a'} number",
+                param_hint="'--field'") from None
+        if isinstance(number, float) and not math.isfinite(number):
+            raise click.BadParameter(f"{key} {value!r}: not a finite number",
+                                     param_hint="'--field'")
+        return number
+    if kind is bool:
+        flags = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+        if value.lower() not in flags:
+            raise click.BadParameter(f"{key} {value!r}: expected true or false",
+                                     param_hint="'--field'")
+        return flags[value.lower()]
+    if kind is date:
+        try:
+            if len(value) != 10:
+                raise ValueError("expected YYYY-MM-DD")
+            date.fromisoformat(value)
+        except ValueError:
+            raise click.BadParameter(f"{key} {value!r}: not a date written YYYY-MM-DD",
+                                     param_hint="'--field'") from None
+    return value
+
+
+# -- verify ------------------------------------------------------------------------------------
+
+@click.command("verify")
+@click.option("--against", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also compare the store with an exported log (tracker export), record by "
+                   "record: same seqs, bodies, recorded_at and hashes.")
+@click.option("--prefix", is_flag=True,
+              help="With --against: accept a store that has more events after the file's "
+                   "last one (an export taken earlier).")
+@click.option("--deep", is_flag=True,
+              help="Also validate every body as its typed event and every retraction and "
+                   "correction reference (slower).")
+@json_option
+@db_option
+@click.pass_context
+def verify_cmd(ctx: click.Context, against: Path | None, prefix: bool, deep: bool,
+               as_json: bool, db: Path) -> None:
+    """Check that the log is intact: recompute the hash chain from the first event.
+
+    Reports the first broken position and why (hash mismatch, gap or duplicate in seq, a body
+    that is not canonical or does not match its columns, transaction time going backwards),
+    and any missing or altered append-only trigger, schema object or store marker. Prints the
+    head seq and hash when intact. Exit status 0 when intact, 1 on any fault. Reads the store
+    read-only.
+
+    --json keys: store, ok, events, verified, head {seq, hash}, faults [{kind, message, seq,
+    line}], first_bad_seq, against, against_lines, notes.
+    """
+    from tracker.audit import count_events, verify
+
+    if prefix and against is None:
+        raise click.UsageError("--prefix only makes sense with --against FILE")
+    with _progress(count_events(db), "verifying", as_json) as progress:
+        report = verify(db, against=against, deep=deep, prefix=prefix, progress=progress)
+    if as_json:
+        click.echo(dumps(report.to_dict()))
+    elif report.ok:
+        click.echo(f"intact: {report.events} events, chain verified from seq 1 to "
+                   f"{report.verified}" + (" (deep)" if deep else ""))
+        if against is not None:
+            click.echo(f"matches {against} ({report.against_lines} records)")
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        click.echo(f"head seq {report.head_seq} hash {report.head_hash}")
+    else:
+        for fault in report.faults:
+            click.echo(f"FAULT {fault}")
+        first = report.first
+        if first is not None:
+            click.echo(f"first bad position: seq {first.seq}; chain verified up to seq "
+                       f"{report.verified} of {report.head_seq}")
+        click.echo(f"head seq {report.head_seq} hash {report.head_hash} (as stored)")
+    if not report.ok:
+        ctx.exit(1)
+
+
+# -- replay ------------------------------------------------------------------------------------
+
+@click.command("replay")
+@known_at_option
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the full report (JSON) to this file.")
+@json_option
+@db_option
+@click.pass_context
+def replay_cmd(ctx: click.Context, known_at: int | datetime | None, report_file: Path | None,
+               as_json: bool, db: Path) -> None:
+    """Rebuild every projection from the log alone and compare with the stored checkpoints.
+
+    The rebuild runs in a scratch database (the store is only read), with the store's scoring
+    model, whose fingerprint is in the report. Each dyad is ok or differs (first differing
+    day and column; floats must be bit-identical). Exit status 1 on any divergence.
+
+    With --known-at, the log is replayed as it stood then; the stored checkpoints reflect the
+    current log, so nothing can be compared, and each dyad's state then is reported instead.
+
+    --json (and --report) keys: store, ok, compared, known_at, head_seq, replayed_to,
+    model_fingerprint, model, summary, faults, notes, dyads [{dyad, result, checkpoints,
+    stored_checkpoints, day, column, stored, replayed, state}].
+    """
+    from tracker.audit import AuditError, replay
+
+    if report_file is not None and report_file.exists() and db.exists() \
+            and report_file.resolve() == db.resolve():
+        raise click.BadParameter(f"{str(report_file)!r}: is the store itself",
+                                 param_hint="'--report'")
+    report = replay(db, known_at=known_at)
+    d = report.to_dict()
+    if report_file is not None:
+        try:
+            report_file.write_text(dumps(d) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise AuditError(f"--report {str(report_file)!r}: cannot write ({exc})",
+                             field="report", value=str(report_file)) from None
+    if as_json:
+        click.echo(dumps(d))
+    else:
+        verb = ("compared with the stored checkpoints" if report.compared
+                else "not compared (see note)")
+        click.echo(f"replayed {report.replayed_to} events with model "
+                   f"{report.model_fingerprint} into a scratch store; {verb}")
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        for fault in report.faults:
+            click.echo(f"FAULT {fault}")
+        for dy in report.dyads:
+            click.echo(f"  {dy.dyad[0]}–{dy.dyad[1]}  {dy.describe()}")
+        summary = ", ".join(f"{v} {k}" for k, v in d["summary"].items() if k != "dyads")
+        click.echo(f"{len(report.dyads)} dyads" + (f": {summary}" if summary else "")
+                   + ("" if report.ok else "  DIVERGENCE"))
+    if not report.ok:
+        ctx.exit(1)
+
+
+# -- export ------------------------------------------------------------------------------------
+
+@click.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@known_at_option
+@click.option("--force", is_flag=True, help="Replace FILE if it already exists.")
+@db_option
+def export_cmd(file: Path, known_at: int | datetime | None, force: bool, db: Path) -> None:
+    """Write the log to FILE as JSON Lines (`-` for standard output).
+
+    One line per event, in seq order, each the canonical JSON (keys sorted, no spaces, UTF-8)
+    of {"event": {...the canonical event...}, "hash": ..., "recorded_at": ..., "seq": ...},
+    the same records `tracker log --json` prints. With --known-at, only the events recorded
+    by then. Importing the file into an empty store (`tracker import FILE`) reproduces the
+    chain and its head hash; `tracker verify --against FILE` checks a store against it.
+
+    The chain is checked while writing and a broken log is not exported; the file is written
+    to a temporary name and renamed at the end, so an error leaves no partial file.
+    """
+    from tracker.audit import count_events, export, export_file
+
+    if str(file) == "-":
+        out = sys.stdout
+        result = export(db, out, known_at=known_at)
+        click.echo(f"exported {result.events} events (head seq {result.head_seq} hash "
+                   f"{result.head_hash})", err=True)
+        return
+    with _progress(count_events(db), "exporting", False) as progress:
+        result = export_file(db, file, known_at=known_at, force=force, progress=progress)
+    click.echo(f"exported {result.events} events to {file} (head seq {result.head_seq} hash "
+               f"{result.head_hash})")

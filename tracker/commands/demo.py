@@ -1,0 +1,284 @@
+"""`tracker demo` (build a store from real history and tour it) and `tracker chart`."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker.params import PARTY, QUERY_DATE, db_option, known_at_option, load_model, model_option
+
+TOUR_CHART_HEIGHT = 18
+
+
+def _color() -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _columns(default: int = 100) -> int:
+    return shutil.get_terminal_size((default, 24)).columns
+
+
+# -- demo ----------------------------------------------------------------------------------------
+
+
+@click.command("demo")
+@click.option("--db", "db", type=click.Path(path_type=Path), default="tracker-demo.db",
+              show_default=True,
+              help="Where to build the demo store (TRACKER_DB is not used here, so that a "
+                   "real store is never in the way).")
+@click.option("--force", is_flag=True,
+              help="Replace the file at --db even if it is not a demo store.")
+def demo_cmd(db: Path, force: bool) -> None:
+    """Build a store from a curated dataset of real events, then take a short tour of it.
+
+    The store holds over 200 publicly reported events: North Korea–Russia from the 2000 friendship
+    treaty to the 2024 strategic partnership treaty, and three contrasting pairs (Russia–Ukraine,
+    Cuba–United States, Qatar–Saudi Arabia). The tour shows each pair's state at telling
+    dates, the events behind the North Korea–Russia score, a chart, and commands to try next.
+
+    An existing demo store at --db (one holding only demo events) is replaced, and the command
+    says so. Any other file (your own store, or a demo store you have appended to) is left
+    alone unless you pass --force.
+    """
+    from tracker import demo
+
+    existing = demo.inspect_target(db)
+    if existing.kind == "directory":
+        raise click.BadParameter(f"{str(db)!r} is a directory; give a file name",
+                                 param_hint="'--db'")
+    if not db.parent.is_dir():
+        raise click.BadParameter(f"{str(db)!r}: no directory {str(db.parent)!r}",
+                                 param_hint="'--db'")
+    if existing.kind in ("store", "other") and not force:
+        what = (f"a tracker store holding {_plural(existing.foreign, 'event')} not from the "
+                "demo data" if existing.kind == "store" else "not a demo store")
+        raise click.ClickException(
+            f"refusing to overwrite {str(db)!r}: it is {what}. Choose another --db, "
+            "or pass --force to replace it.")
+    events = demo.load_events()  # validate everything before touching the disk
+    if existing.kind == "demo":
+        click.echo(f"Replacing the demo store {str(db)!r} ({_plural(existing.events, 'event')})"
+                   " with a fresh one.")
+    elif existing.kind != "absent":
+        click.echo(f"Replacing {str(db)!r} (--force).")
+    try:
+        with click.progressbar(length=len(events), label=f"Building {db}", file=sys.stderr,
+                               show_pos=True) as bar:
+            demo.build_store(db, events, progress=bar.update)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {str(db)!r}: {exc.strerror or exc}") from None
+    _tour(db)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _tour(db: Path) -> None:
+    from tracker import demo
+    from tracker.api import Tracker
+
+    width = min(max(_columns(), 72), 110)
+    with Tracker(db, create=False) as tracker:
+        head = tracker.head()
+        model = tracker.model
+        tours = [demo.pair_tour(tracker, pair) for pair in demo.PAIRS]
+        dyads = len(tracker.dyads(as_of=tracker.today()))
+        core = tours[0]
+        explanation = tracker.explain(core.pair.a, core.pair.b, as_of=core.last)
+        chart = _chart_text(tracker, core.pair.a, core.pair.b, width)
+
+    bands = ", ".join(f"{b.label} ≥ {b.lower:g}" for b in model.bands[:-1])
+    click.echo(f"Built {db}: {_plural(head.seq, 'real event')} between {dyads} pairs of parties "
+               f"(log head seq {head.seq}, hash {head.hash[:12]}…).")
+    click.echo(f"Scoring model {model.fingerprint}: index = 100·tanh(S/{model.scale:g}), each "
+               f"event fading by half every {model.half_life_days:g} days.")
+    click.echo(f"Labels: {bands}, else {model.bands[-1].label}; "
+               "\"at war\" while an armed conflict is active.")
+    for number, t in enumerate(tours):
+        click.echo("")
+        _pair_section(t, width)
+        if number == 0:
+            _core_extras(t, explanation, chart, width)
+    _next_steps(db)
+
+
+def _pair_section(t: Any, width: int) -> None:
+    p = t.pair
+    title = (f"━━ {p.a}–{p.b}  {p.title}: {_plural(t.events, 'event')}, "
+             f"{t.first.isoformat()} … {t.last.isoformat()} ")
+    click.echo(title + "━" * max(width - len(title), 3))
+    click.echo(f"  {'date':<10}  {'index':>6}  {'label':<9}  what happened")
+    for moment, score in t.moments:
+        click.echo(f"  {moment.day.isoformat()}  {score.index:+6.1f}  {score.label:<9}  "
+                   f"{moment.caption}")
+    end = t.end.score
+    click.echo(f"  {t.last.isoformat()}  {end.index:+6.1f}  {end.label:<9}  "
+               "the last event of this pair in the demo data")
+    now = t.now.score
+    click.echo(f"  {'today':<10}  {now.index:+6.1f}  {now.label:<9}  "
+               "(no later events: the score has faded since)")
+    click.echo(f"  structure at the end of the record ({t.last.isoformat()}):")
+    for line in _structure(end.status, width - 4):
+        click.echo("    " + line)
+
+
+def _structure(status: Any, width: int) -> list[str]:
+    from tracker.charts import clip
+
+    lines = [f"diplomatic relations: {status.relations}"
+             + (f" since {status.relations_since.isoformat()}" if status.relations_since else "")]
+    if status.conflict != "none":
+        lines.append(f"armed conflict: {status.conflict} since "
+                     f"{status.conflict_since.isoformat()}")
+    in_force = [a for a in status.agreements if a.status == "in force"]
+    signed = [a for a in status.agreements if a.status != "in force"]
+    for group, word in ((in_force, "in force"), (signed, "signed, not in force")):
+        if group:
+            latest = max(group, key=lambda a: a.since)
+            more = f" and {len(group) - 1} more" if len(group) > 1 else ""
+            lines.append(clip(f"agreements {word}: {latest.name} (since "
+                              f"{latest.since.isoformat()}){more}", width))
+    if status.sanctions:
+        sides = sorted({f"{s.by} on {s.on}" for s in status.sanctions})
+        latest_s = max(status.sanctions, key=lambda s: s.since)
+        lines.append(clip(f"sanctions in force: {len(status.sanctions)} ({', '.join(sides)}), "
+                          f"latest {latest_s.regime}", width))
+    return lines
+
+
+def _core_extras(t: Any, explanation: Any, chart: str, width: int) -> None:
+    from tracker.charts import clip
+
+    p = t.pair
+    click.echo("")
+    click.echo(f"  What makes up the {p.a}–{p.b} score on {t.last.isoformat()} "
+               f"(score {explanation.score:+.2f}, index {explanation.index:+.1f}); "
+               "the five largest contributions:")
+    for ref, _weight, _confidence, _decay, contribution in explanation.items[:5]:
+        head = (f"    {contribution:+6.2f}  {ref.occurred_on.isoformat()}  {ref.type} "
+                f"{ref.actor}→{ref.target}: ")
+        click.echo(head + clip(ref.summary, max(width - len(head), 30)))
+    click.echo(f"    (`tracker explain {p.a} {p.b} --as-of {t.last.isoformat()}` lists all "
+               f"{len(explanation.items)}; they add up to the score)")
+    click.echo("")
+    click.echo(chart)
+
+
+def _chart_text(tracker: Any, a: str, b: str, width: int) -> str:
+    """The tour's chart; a chart failure never stops the tour (it says why instead)."""
+    from tracker import charts
+
+    try:
+        data = charts.chart_data(tracker, a, b, top=5)
+        text = charts.render_terminal(data, width=width, height=TOUR_CHART_HEIGHT,
+                                      color=_color())
+        legend = charts.legend_lines(data, width=width, changes=False)
+    except Exception as exc:  # the tour goes on without its chart, never a traceback
+        return f"  (the chart could not be drawn here: {exc}; try `tracker chart {a} {b}`)"
+    return "\n".join([text, *legend])
+
+
+def _next_steps(db: Path) -> None:
+    opt = "" if str(db) == "tracker-demo.db" else f" --db {shlex.quote(str(db))}"
+    env = shlex.quote(str(db))
+    click.echo("")
+    click.echo("Try next (all read the demo store; `export TRACKER_DB=" + env
+               + "` saves typing --db):")
+    for line in (
+        f"tracker state PRK RUS --as-of 2024-06-19 --db {env}",
+        f"tracker explain RUS UKR --as-of 2022-02-24 --limit 5 --db {env}",
+        f"tracker timeline CUB USA --from 2014-12-01 --to 2017-12-31 --every quarter --db {env}",
+        f"tracker chart QAT SAU --db {env}",
+        f"tracker chart PRK RUS --out prk-rus.png --db {env}   "
+        "(images need: pip install 'relations-tracker[charts]')",
+        f"tracker log --dyad PRK RUS --since 2024-01-01 --db {env}",
+        f"tracker dyads --as-of 2017-06-30 --db {env}",
+        f"tracker demo{opt}   (rebuilds this store from scratch)",
+    ):
+        click.echo("  " + line)
+
+
+# -- chart ---------------------------------------------------------------------------------------
+
+
+@click.command("chart")
+@click.argument("a", type=PARTY)
+@click.argument("b", type=PARTY)
+@click.option("--from", "start", type=QUERY_DATE, help="First date (default: first event).")
+@click.option("--to", "end", type=QUERY_DATE, help="Last date (default today).")
+@click.option("--every", type=click.Choice(["day", "week", "month", "quarter", "year"]),
+              default="month", show_default=True,
+              help="Sampling period of the line (event days are always included).")
+@click.option("--top", type=click.IntRange(0, 20), default=5, show_default=True,
+              help="How many of the event days that moved the score most to number.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write an image instead: FILE.png or FILE.svg (needs matplotlib: "
+                   "pip install 'relations-tracker[charts]').")
+@click.option("--width", type=click.IntRange(min=1),
+              help="Terminal columns (default: the terminal's, at most 160), or image pixels "
+                   "(default 1200).")
+@click.option("--height", type=click.IntRange(min=1),
+              help="Terminal rows (default 20), or image pixels (default 600).")
+@known_at_option
+@model_option
+@db_option
+def chart_cmd(a: str, b: str, start: date | None, end: date | None, every: str, top: int,
+              out: Path | None, width: int | None, height: int | None,
+              known_at: int | datetime | None, model_file: Path | None, db: Path) -> None:
+    """The A–B index over time, with the events that moved it most numbered and structural
+    changes (relations, agreements, sanctions, armed conflict) as vertical lines.
+
+    Drawn in the terminal, or written to --out FILE.png / FILE.svg.
+
+    \b
+    Example:
+      tracker chart "North Korea" Russia --from 2022-01-01 --db tracker-demo.db
+    """
+    from tracker import charts
+    from tracker.api import Tracker
+
+    if out is not None:
+        if out.suffix.lower() not in charts.IMAGE_SUFFIXES:
+            raise click.BadParameter(f"{str(out)!r}: the file name must end in .png or .svg",
+                                     param_hint="'--out'")
+        _check_size(width, height, (200, 20000), (150, 20000), "pixels")
+        charts.require_matplotlib()
+        if not out.parent.is_dir():
+            raise click.BadParameter(f"{str(out)!r}: no directory {str(out.parent)!r}",
+                                     param_hint="'--out'")
+    else:
+        _check_size(width, height, (40, 1000), (10, 500), "terminal cells")
+    model = load_model(model_file)
+    with Tracker(db, create=False, model=model) as tracker:
+        data = charts.chart_data(tracker, a, b, start=start, end=end, every=every, top=top,
+                                 known_at=known_at)
+    if out is None:
+        columns = width or min(max(_columns(), 60), 160)
+        click.echo(charts.render_terminal(data, width=columns, height=height or 20,
+                                          color=_color()))
+        for line in charts.legend_lines(data, width=columns):
+            click.echo(line)
+        return
+    try:
+        charts.render_image(data, out, width=width or 1200, height=height or 600)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {str(out)!r}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {out} ({len(data.points)} points, {len(data.marks)} numbered events, "
+               f"{len(data.changes)} structural changes; model {data.fingerprint})")
+
+
+def _check_size(width: int | None, height: int | None, w_range: tuple[int, int],
+                h_range: tuple[int, int], unit: str) -> None:
+    for name, value, (low, high) in (("width", width, w_range), ("height", height, h_range)):
+        if value is not None and not low <= value <= high:
+            raise click.BadParameter(f"{value} is outside {low}..{high} {unit}",
+                                     param_hint=f"'--{name}'")

@@ -1,0 +1,128 @@
+"""The tracker's own JSON Lines, in two forms (a file uses one; blank lines are ignored).
+
+Export form
+    What ``tracker log --json`` (and ``export``) prints, one record per line::
+
+        {"event": {...canonical event...}, "hash": "...", "recorded_at": "...", "seq": 1}
+
+    If the first record continues the log's hash chain (into an empty store: seq 1 from the
+    genesis hash), the file is *replayed*: every record keeps its seq and recorded_at, so the
+    store ends with the same chain head hash, and each record's hash is checked against the
+    recomputed chain as it is read (a mismatch stops the import at that line). Otherwise (a
+    store that already has other events, or a filtered export) the records are imported as new
+    events with fresh seq and recorded_at; the summary says which happened.
+
+Hand-written form
+    One flat event object per line, as ``tracker append`` would build it::
+
+        {"type": "praise", "actor": "North Korea", "target": "Russia",
+         "occurred_on": "2024-03-18", "source": "KCNA", "event_id": "kcna-2024-03-18-1"}
+
+    ``event_id`` is the idempotency key. Without one, the id is derived from the content:
+    ``sha256:`` + the first 32 hex digits of the SHA-256 of the event's canonical JSON without
+    its ``event_id`` (parties resolved, defaults filled in), so re-importing the same line is a
+    no-op and two lines with the same content are one event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from events.errors import TrackerError
+from tracker.importers import Item, Skip
+from tracker.importers.inputs import Source
+from tracker.store import Prepared
+
+EXPORT_KEYS = frozenset({"event", "hash", "recorded_at", "seq"})
+_HASH = re.compile(r"[0-9a-f]{64}")
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+
+
+def derived_id(data: dict[str, Any]) -> str:
+    """The content id of an event given without ``event_id`` (see the module docstring)."""
+    from events.canonical import canonical_dict, dumps
+    from events.models import parse_event
+
+    body = canonical_dict(parse_event({**data, "event_id": "x"}))
+    del body["event_id"]
+    return "sha256:" + hashlib.sha256(dumps(body).encode("utf-8")).hexdigest()[:32]
+
+
+def prepare_flat(data: dict[str, Any]) -> Prepared:
+    """Validate one hand-written event (deriving its id if it has none) into its stored form."""
+    from events.models import parse_event
+    from tracker.api import prepare
+
+    if data.get("event_id") in (None, ""):
+        data = {**data, "event_id": derived_id(data)}
+    return prepare(parse_event(data))
+
+
+def read(src: Source) -> Iterator[Item | Skip]:
+    export: bool | None = None
+    for line, raw in src.lines():
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            from tracker.importers import decode_error
+
+            yield Skip(line, "not UTF-8", decode_error(raw, exc))
+            continue
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except ValueError as exc:
+            yield Skip(line, "not valid JSON", TrackerError(
+                f"line: not valid JSON ({getattr(exc, 'msg', exc)} at column "
+                f"{getattr(exc, 'colno', '?')})", field="line", value=text.strip()[:80]))
+            continue
+        if not isinstance(obj, dict):
+            yield Skip(line, "not a JSON object", TrackerError(
+                f"line: must be a JSON object, not {type(obj).__name__}", field="line",
+                value=text.strip()[:80]))
+            continue
+        is_export = set(obj) == EXPORT_KEYS
+        if export is None:
+            export = is_export
+        elif is_export != export:
+            yield Skip(line, "mixed forms", TrackerError(
+                "line: the file mixes export records and hand-written events (use one form "
+                "per file)", field="line", value=text.strip()[:80]))
+            continue
+        try:
+            yield _export_item(line, obj) if is_export else Item(line, prepare_flat(obj))
+        except TrackerError as exc:
+            yield Skip(line, f"invalid {exc.field or 'event'}", exc)
+
+
+def _real_time(stamp: str) -> bool:
+    try:
+        datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        return False
+    return True
+
+
+def _export_item(line: int, obj: dict[str, Any]) -> Item:
+    seq, stamp, digest, event = obj["seq"], obj["recorded_at"], obj["hash"], obj["event"]
+    if type(seq) is not int or seq < 1:
+        raise TrackerError(f"seq {seq!r}: must be a whole number >= 1", field="seq", value=seq)
+    if not isinstance(stamp, str) or not _STAMP.fullmatch(stamp) or not _real_time(stamp):
+        raise TrackerError(f"recorded_at {stamp!r}: must be a UTC time written "
+                           "YYYY-MM-DDTHH:MM:SS.ffffffZ", field="recorded_at", value=stamp)
+    if not isinstance(digest, str) or not _HASH.fullmatch(digest):
+        raise TrackerError(f"hash {digest!r}: must be 64 lowercase hex digits", field="hash",
+                           value=digest)
+    if not isinstance(event, dict) or not event.get("event_id"):
+        raise TrackerError("event: must be an event object with its event_id", field="event",
+                           value=event if not isinstance(event, dict) else None)
+    from events.models import parse_event
+    from tracker.api import prepare
+
+    return Item(line, prepare(parse_event(event)), seq, stamp, digest)
