@@ -25,9 +25,6 @@ from projections.facts import Fact, weight_of
 from projections.model import AT_WAR, NEUTRAL, ScoringModel
 from projections.state import Status, apply
 
-RECENT = 5
-"""How many of the latest events a checkpoint remembers (for `state`'s "last events")."""
-
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
@@ -43,8 +40,6 @@ class Checkpoint:
     counts: tuple[int, int, int, int] = (0, 0, 0, 0)
     """Events so far by CAMEO quad class (verbal coop, material coop, verbal conflict,
     material conflict)."""
-    recent: tuple[str, ...] = ()
-    """Event ids of the latest events, newest first."""
     events: int = 0
 
 
@@ -89,32 +84,41 @@ def fold(facts: Iterable[Fact], model: ScoringModel, party_a: str,
 def step(prev: Checkpoint | None, day: date, facts: Sequence[Fact], model: ScoringModel,
          party_a: str) -> Checkpoint:
     """The checkpoint after one day's events (``facts`` in log order)."""
-    recent: tuple[str, ...]
     if prev is None:
         s_ab = s_ba = d_ab = d_ba = 0.0
-        label, status, counts, recent, n = NEUTRAL, Status(), [0, 0, 0, 0], (), 0
+        label, status, counts, n = NEUTRAL, Status(), [0, 0, 0, 0], 0
     else:
         if day <= prev.day:
             raise ValueError(f"fold out of order: {day} after checkpoint {prev.day}")
         k = model.decay((day - prev.day).days)
         s_ab, s_ba, d_ab, d_ba = prev.s_ab * k, prev.s_ba * k, prev.d_ab * k, prev.d_ba * k
-        label, status, counts = prev.label, prev.status, list(prev.counts)
-        recent, n = prev.recent, prev.events
-    forward = [f for f in facts if f.actor == party_a]
-    backward = [f for f in facts if f.actor != party_a]
-    s_ab += math.fsum(weight_of(f, model.weights) * f.confidence for f in forward)
-    s_ba += math.fsum(weight_of(f, model.weights) * f.confidence for f in backward)
-    d_ab += math.fsum(f.confidence for f in forward)
-    d_ba += math.fsum(f.confidence for f in backward)
+        label, status, counts, n = prev.label, prev.status, list(prev.counts), prev.events
+    w_ab: list[float] = []
+    w_ba: list[float] = []
+    c_ab: list[float] = []
+    c_ba: list[float] = []
+    overrides = model.weights
     for f in facts:
-        status = apply(status, f)
-        if f.quad_root:
-            counts[quad_index(f.quad_root)] += 1
-    recent = (*(f.event_id for f in reversed(facts)), *recent)[:RECENT]
+        w = weight_of(f, overrides) * f.confidence
+        if f.actor == party_a:
+            w_ab.append(w)
+            c_ab.append(f.confidence)
+        else:
+            w_ba.append(w)
+            c_ba.append(f.confidence)
+        if f.effects:
+            status = apply(status, f)
+        root = f.quad_root
+        if root:
+            counts[quad_index(root)] += 1
+    s_ab += math.fsum(w_ab)
+    s_ba += math.fsum(w_ba)
+    d_ab += math.fsum(c_ab)
+    d_ba += math.fsum(c_ba)
     index = model.index(s_ab + s_ba, d_ab + d_ba)
     label = AT_WAR if status.at_war else model.next_label(label, index)
     return Checkpoint(day, s_ab, s_ba, d_ab, d_ba, label, status,
-                      (counts[0], counts[1], counts[2], counts[3]), recent, n + len(facts))
+                      (counts[0], counts[1], counts[2], counts[3]), n + len(facts))
 
 
 def quad_index(root: int) -> int:
@@ -132,9 +136,10 @@ def score_at(checkpoint: Checkpoint | None, day: date, model: ScoringModel) -> S
     s_ab, s_ba = checkpoint.s_ab * k, checkpoint.s_ba * k
     d_ab, d_ba = checkpoint.d_ab * k, checkpoint.d_ba * k
     index = model.index(s_ab + s_ba, d_ab + d_ba)
-    status = checkpoint.status
-    label = AT_WAR if status.at_war else model.next_label(checkpoint.label, index)
-    return Score(day, s_ab, s_ba, d_ab, d_ba, index, label, status)
+    # structure changes only on event days: at war now exactly when at war at the checkpoint
+    at_war = checkpoint.label == AT_WAR
+    label = AT_WAR if at_war else model.next_label(checkpoint.label, index)
+    return Score(day, s_ab, s_ba, d_ab, d_ba, index, label, checkpoint.status)
 
 
 def latest(checkpoints: Sequence[Checkpoint], day: date) -> Checkpoint | None:

@@ -217,27 +217,14 @@ class Tracker:
 
     def known_seq(self, known_at: KnownAt) -> int | None:
         """The log position a ``known_at`` stands for (None: the whole log)."""
-        if known_at is None:
-            return None
-        if isinstance(known_at, int):
-            if known_at < 0:
-                from tracker.queries import QueryError
+        from tracker.store import known_seq
 
-                raise QueryError(f"known_at {known_at}: a log position is >= 0",
-                                 field="known_at", value=known_at)
-            return known_at
-        from tracker.store import format_timestamp
-
-        stamp = format_timestamp(known_at)
-        row = self.store.conn.execute(
-            "SELECT coalesce(max(seq), 0) FROM events WHERE recorded_at <= ?",
-            (stamp,)).fetchone()
-        return int(row[0])
+        return known_seq(self.store.conn, known_at)
 
     def _queries(self) -> Queries:
         from tracker.queries import Queries
 
-        return Queries(self.store.conn, self.model, self.projector.model, self.head().seq)
+        return Queries(self.store.conn, self.model, self.projector.model)
 
     def _as_of(self, as_of: date | None) -> date:
         from tracker.queries import check_date
@@ -252,6 +239,13 @@ class Tracker:
         """How A and B get along on ``as_of`` (default today), as the log stood at
         ``known_at`` (default now)."""
         return self._queries().state(_code(a), _code(b), self._as_of(as_of),
+                                     self.known_seq(known_at))
+
+    def score(self, a: str, b: str, *, as_of: date | None = None,
+              known_at: KnownAt = None) -> Score:
+        """Only the numbers (index, label, directed components) on ``as_of``: the cheapest
+        as-of query, one indexed lookup plus a decay."""
+        return self._queries().score(_code(a), _code(b), self._as_of(as_of),
                                      self.known_seq(known_at))
 
     def explain(self, a: str, b: str, *, as_of: date | None = None,

@@ -20,10 +20,10 @@ verify
     every stored event with an exported log, line by line, and reports the first difference.
 
 replay
-    Rebuilds every checkpoint from the log alone, with the store's scoring model and the same
-    code the store uses, into a scratch SQLite database (in memory, or a temporary file for
-    large logs) that sees the user's file attached read-only, and compares the result with the
-    stored checkpoints row by row, floats bit for bit.
+    Rebuilds every dyad's checkpoints from the log alone, in memory, with the store's scoring
+    model and the very functions the store uses to write them (``fold_dyad`` and
+    ``table_rows``), and compares the rows with the stored ``checkpoints`` and ``structure``
+    rows one by one, floats bit for bit. One dyad at a time: memory does not grow with the log.
 
 export
     Writes the log as JSON Lines, one record per event in seq order, each the canonical JSON
@@ -61,6 +61,7 @@ from tracker.store import (
     BUSY_TIMEOUT_S,
     GENESIS_HASH,
     SCHEMA_VERSION,
+    known_seq,
     record_bytes,
 )
 
@@ -124,24 +125,6 @@ def _require_store(conn: sqlite3.Connection, path: Path, schema: str = "main") -
     if app_id != APPLICATION_ID or not {"meta", "events"} <= tables:
         raise NotAStoreError(f"--db {str(path)!r}: an SQLite database, but not a "
                              "relations-tracker store", field="db", value=str(path))
-
-
-def known_seq(conn: sqlite3.Connection, known_at: int | datetime | None,
-              schema: str = "main") -> int | None:
-    """The log position a ``known_at`` (seq or UTC moment) stands for; None = the whole log."""
-    if known_at is None:
-        return None
-    if isinstance(known_at, int):
-        if known_at < 0:
-            raise AuditError(f"known_at {known_at}: a log position is >= 0",
-                             field="known_at", value=known_at)
-        return known_at
-    from tracker.store import format_timestamp
-
-    stamp = format_timestamp(known_at)
-    row = conn.execute(f"SELECT coalesce(max(seq), 0) FROM {schema}.events "
-                       "WHERE recorded_at <= ?", (stamp,)).fetchone()
-    return int(row[0])
 
 
 # -- verify ----------------------------------------------------------------------------------
@@ -742,10 +725,9 @@ def export_file(path: str | Path, target: str | Path, *, known_at: int | datetim
 
 # -- replay ----------------------------------------------------------------------------------
 
-CHECKPOINT_FIELDS = ("day", "s_ab", "s_ba", "d_ab", "d_ba", "label", "status", "counts",
-                     "recent", "events")
-SCRATCH_FILE_ABOVE = 1_000_000
-"""Logs with more events than this replay into a temporary file rather than memory."""
+CHECKPOINT_FIELDS = ("day", "s_ab", "s_ba", "d_ab", "d_ba", "label", "n_verbal_coop",
+                     "n_material_coop", "n_verbal_conflict", "n_material_conflict", "events")
+STRUCTURE_FIELDS = ("day", "status")
 
 
 @dataclass(frozen=True)
@@ -835,31 +817,18 @@ class ReplayReport:
         }
 
 
-def replay(path: str | Path, *, known_at: int | datetime | None = None,
-           scratch: str | Path | None = None) -> ReplayReport:
-    """Rebuild every checkpoint from the log alone into a scratch database and compare them
-    with the stored ones (see the module docstring).
+def replay(path: str | Path, *, known_at: int | datetime | None = None) -> ReplayReport:
+    """Rebuild every checkpoint from the log alone and compare with the stored ones (see the
+    module docstring).
 
     With ``known_at`` before the head, the log is replayed as it stood then; the stored
     checkpoints reflect the current log, so there is nothing to compare with, and each dyad's
-    state then is reported instead. ``scratch``: a file for the scratch database (default: in
-    memory, or a temporary file for large logs).
+    state then is reported instead.
     """
     p = Path(path)
-    ro = open_readonly(p)
+    conn = open_readonly(p)
     try:
-        _require_store(ro, p)
-        events = int(ro.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
-    finally:
-        ro.close()
-    tmpdir: tempfile.TemporaryDirectory[str] | None = None
-    if scratch is None and events > SCRATCH_FILE_ABOVE:
-        tmpdir = tempfile.TemporaryDirectory(prefix="tracker-replay-")
-        scratch = Path(tmpdir.name) / "scratch.db"
-    target = "file::memory:" if scratch is None else "file:" + quote(str(Path(scratch)))
-    conn = sqlite3.connect(target, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S)
-    try:
-        conn.execute("ATTACH DATABASE ? AS log", (_ro_uri(p),))
+        _require_store(conn, p)
         conn.execute("BEGIN")  # one snapshot of the log for the rebuild and the comparison
         return _replay(conn, p, known_at)
     except sqlite3.DatabaseError as exc:
@@ -867,8 +836,6 @@ def replay(path: str | Path, *, known_at: int | datetime | None = None,
                          ) from None
     finally:
         conn.close()
-        if tmpdir is not None:
-            tmpdir.cleanup()
 
 
 def _replay(conn: sqlite3.Connection, path: Path, known_at: int | datetime | None
@@ -876,22 +843,22 @@ def _replay(conn: sqlite3.Connection, path: Path, known_at: int | datetime | Non
     from projections.model import DEFAULT_MODEL
     from tracker.checkpoints import (
         CHECKPOINT_COLUMNS,
-        Projector,
-        ensure_schema,
+        dyad_rows,
+        fold_dyad,
         model_from_json,
+        table_rows,
     )
 
     faults: list[str] = []
     notes: list[str] = []
-    head = int(conn.execute("SELECT coalesce(max(seq), 0) FROM log.events").fetchone()[0])
-    asked = known_seq(conn, known_at, schema="log")
+    head = int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+    asked = known_seq(conn, known_at)
     limit = head if asked is None else min(asked, head)
     compared = limit >= head
-    log_tables = {r[0] for r in conn.execute(
-        "SELECT name FROM log.sqlite_master WHERE type = 'table'")}
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     stored_meta: dict[str, str] = {}
-    if "projection_meta" in log_tables:
-        stored_meta = dict(conn.execute("SELECT key, value FROM log.projection_meta"))
+    if "projection_meta" in tables:
+        stored_meta = dict(conn.execute("SELECT key, value FROM projection_meta"))
     if "model" in stored_meta:
         model = model_from_json(stored_meta["model"])
         if stored_meta.get("fingerprint") != model.fingerprint:
@@ -900,9 +867,9 @@ def _replay(conn: sqlite3.Connection, path: Path, known_at: int | datetime | Non
     else:
         model = DEFAULT_MODEL
         notes.append("the store records no scoring model: replayed with the built-in default")
-    has_checkpoints = "checkpoints" in log_tables
+    has_checkpoints = {"checkpoints", "structure"} <= tables
     if compared and not has_checkpoints:
-        faults.append("the store has no checkpoints table (derive them with `tracker rebuild`)")
+        faults.append("the store has no checkpoints tables (derive them with `tracker rebuild`)")
     if asked is not None and not compared:
         notes.append(f"replayed the log as it stood at seq {limit} (head is {head}); the "
                      "stored checkpoints reflect the current log, so no comparison is "
@@ -911,41 +878,42 @@ def _replay(conn: sqlite3.Connection, path: Path, known_at: int | datetime | Non
         notes.append(f"known-at seq {asked} is at or after the head ({head}): the whole log "
                      "was replayed and compared")
 
-    # the scratch sees only the log up to `limit`, through a view that shadows log.events
-    conn.execute("CREATE TEMP TABLE replay_limit (n INTEGER NOT NULL)")
-    conn.execute("INSERT INTO temp.replay_limit (n) VALUES (?)", (limit,))
-    conn.execute("CREATE TEMP VIEW events AS SELECT * FROM log.events "
-                 "WHERE seq <= (SELECT n FROM temp.replay_limit)")
-    ensure_schema(conn)  # main.checkpoints: the scratch copy
-    Projector(conn, model).rebuild()
-
-    event_dyads = [tuple(r) for r in conn.execute(
-        "SELECT DISTINCT party_a, party_b FROM events ORDER BY party_a, party_b")]
-    keys: set[tuple[str, str]] = {(a, b) for a, b in event_dyads}
-    keys |= {(a, b) for a, b in conn.execute("SELECT DISTINCT party_a, party_b FROM "
-                                             "main.checkpoints")}
+    keys = {(a, b) for a, b in conn.execute(
+        "SELECT DISTINCT party_a, party_b FROM events WHERE seq <= ?", (limit,))}
     if compared and has_checkpoints:
-        keys |= {(a, b) for a, b in conn.execute(
-            "SELECT DISTINCT party_a, party_b FROM log.checkpoints")}
-    sql = (f"SELECT {CHECKPOINT_COLUMNS} FROM {{}}.checkpoints WHERE party_a = ? AND "
-           "party_b = ? ORDER BY day")
+        for table in ("checkpoints", "structure"):
+            keys |= {(a, b) for a, b in conn.execute(
+                f"SELECT DISTINCT party_a, party_b FROM {table}")}
+    stored_sql = (f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE party_a = ? AND "
+                  "party_b = ? ORDER BY day")
     results: list[DyadReplay] = []
     for a, b in sorted(keys):
-        mine = conn.execute(sql.format("main"), (a, b)).fetchall()
+        mine = fold_dyad(dyad_rows(conn, a, b, max_seq=limit), model, a)
         if not compared:
             results.append(DyadReplay((a, b), "not compared", len(mine),
                                       state=_state(mine[-1], model) if mine else None))
             continue
-        theirs = conn.execute(sql.format("log"), (a, b)).fetchall() if has_checkpoints else []
-        results.append(_compare((a, b), theirs, mine))
+        rows, changes = table_rows(a, b, mine)
+        theirs: list[Any] = []
+        their_changes: list[Any] = []
+        if has_checkpoints:
+            theirs = conn.execute(stored_sql, (a, b)).fetchall()
+            their_changes = conn.execute(
+                "SELECT day, status FROM structure WHERE party_a = ? AND party_b = ? "
+                "ORDER BY day", (a, b)).fetchall()
+        verdict = _compare((a, b), theirs, [r[2:] for r in rows], CHECKPOINT_FIELDS,
+                           len(rows))
+        if verdict.result == "ok":
+            structural = _compare((a, b), their_changes, [c[2:] for c in changes],
+                                  STRUCTURE_FIELDS, len(rows))
+            if structural.result != "ok":
+                verdict = structural
+        results.append(verdict)
     return ReplayReport(str(path), model.fingerprint, model.to_dict(), head, limit,
                         asked, compared, tuple(results), tuple(faults), tuple(notes))
 
 
-def _state(row: Sequence[Any], model: Any) -> dict[str, Any]:
-    from tracker.checkpoints import checkpoint_from_row
-
-    c = checkpoint_from_row(row)
+def _state(c: Any, model: Any) -> dict[str, Any]:
     return {"day": c.day.isoformat(), "index": model.index(c.s_ab + c.s_ba, c.d_ab + c.d_ba),
             "label": c.label, "score": c.s_ab + c.s_ba, "s_ab": c.s_ab, "s_ba": c.s_ba,
             "events": c.events, "status": c.status.to_dict()}
@@ -960,18 +928,27 @@ def _identical(x: Any, y: Any) -> bool:
     return bool(x == y)
 
 
-def _compare(dyad: tuple[str, str], stored: list[Any], replayed: list[Any]) -> DyadReplay:
-    n = len(replayed)
-    for i in range(max(len(stored), n)):
+def _same_rows(x: Sequence[Any], y: Sequence[Any]) -> bool:
+    # tuple equality is exact for everything but the sign of a zero and the type of a number
+    return tuple(x) == tuple(y) and all(_identical(a, b) for a, b in zip(x, y, strict=True)
+                                        if (isinstance(a, float) and a == 0.0)
+                                        or type(a) is not type(b))
+
+
+def _compare(dyad: tuple[str, str], stored: list[Any], replayed: list[Any],
+             fields: tuple[str, ...], n: int) -> DyadReplay:
+    for i in range(max(len(stored), len(replayed))):
         s = stored[i] if i < len(stored) else None
-        r = replayed[i] if i < n else None
+        r = replayed[i] if i < len(replayed) else None
         if s is None or r is None or s[0] != r[0]:
             # a day present on one side only: report the earlier of the two
             if r is not None and (s is None or r[0] < s[0]):
-                return DyadReplay(dyad, "differs", n, len(stored), r[0], "day", None, r[0])
+                return DyadReplay(dyad, "differs", n, len(stored), r[0], fields[0], None, r[0])
             assert s is not None
-            return DyadReplay(dyad, "differs", n, len(stored), s[0], "day", s[0], None)
-        for name, x, y in zip(CHECKPOINT_FIELDS, s, r, strict=True):
+            return DyadReplay(dyad, "differs", n, len(stored), s[0], fields[0], s[0], None)
+        if _same_rows(s, r):
+            continue
+        for name, x, y in zip(fields, s, r, strict=True):
             if not _identical(x, y):
                 return DyadReplay(dyad, "differs", n, len(stored), r[0], name, x, y)
     return DyadReplay(dyad, "ok", n, len(stored))

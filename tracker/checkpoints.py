@@ -5,12 +5,17 @@ bit-identical rows. They are written in the same transaction as the append that 
 A late (backdated) event recomputes only its dyad, from its date on; a correction that moves an
 event's date recomputes its whole dyad.
 
-Table ``checkpoints`` (one row per dyad and day with events; party_a < party_b)::
+Tables (party_a < party_b; one dyad is one relationship)::
 
-    party_a, party_b, day, s_ab, s_ba, d_ab, d_ba, label, status (canonical JSON),
-    counts (JSON [4 ints]), recent (JSON [event ids]), events
-
-``projection_meta`` records the scoring model the checkpoints were computed with.
+    checkpoints (party_a, party_b, day, s_ab, s_ba, d_ab, d_ba, label, n_verbal_coop,
+                 n_material_coop, n_verbal_conflict, n_material_conflict, events)
+        one row per dyad and day with events: the decayed sums right after that day's events,
+        the label (hysteresis makes it path-dependent, so it is stored) and counts so far
+    structure (party_a, party_b, day, status)
+        one row per dyad and day on which the structural status changed: its canonical JSON
+        from that day on (none before a dyad's first row: no relations recorded, no conflict)
+    projection_meta (key, value)
+        the scoring model the checkpoints were computed with, and its fingerprint
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from functools import lru_cache
 from types import MappingProxyType
+from typing import Any
 
 from events.canonical import dumps
 from events.vocabulary import STRUCTURAL_EFFECTS, catalogue
@@ -40,16 +47,32 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     d_ab    REAL NOT NULL,
     d_ba    REAL NOT NULL,
     label   TEXT NOT NULL,
-    status  TEXT NOT NULL,
-    counts  TEXT NOT NULL,
-    recent  TEXT NOT NULL,
+    n_verbal_coop INTEGER NOT NULL,
+    n_material_coop INTEGER NOT NULL,
+    n_verbal_conflict INTEGER NOT NULL,
+    n_material_conflict INTEGER NOT NULL,
     events  INTEGER NOT NULL,
+    PRIMARY KEY (party_a, party_b, day)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS structure (
+    party_a TEXT NOT NULL,
+    party_b TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    status  TEXT NOT NULL,
     PRIMARY KEY (party_a, party_b, day)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS projection_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-CHECKPOINT_COLUMNS = ("day, s_ab, s_ba, d_ab, d_ba, label, status, counts, recent, events")
+CHECKPOINT_COLUMNS = ("day, s_ab, s_ba, d_ab, d_ba, label, n_verbal_coop, n_material_coop, "
+                      "n_verbal_conflict, n_material_conflict, events")
+DERIVED_TABLES = ("checkpoints", "structure")
+
+_WITH_STATUS = (
+    f"SELECT {CHECKPOINT_COLUMNS}, (SELECT s.status FROM structure s WHERE s.party_a = c.party_a "
+    "AND s.party_b = c.party_b AND s.day <= c.day ORDER BY s.day DESC LIMIT 1) "
+    "FROM checkpoints c WHERE c.party_a = ? AND c.party_b = ?")
+"""A checkpoint row with the structural status in force on its day (one statement)."""
 
 
 def _needs_body(type_name: str) -> bool:
@@ -94,18 +117,31 @@ def stored_model(conn: sqlite3.Connection) -> ScoringModel | None:
     return model_from_json(row[0]) if row else None
 
 
-def _to_row(a: str, b: str, c: Checkpoint) -> tuple[object, ...]:
-    return (a, b, c.day.isoformat(), c.s_ab, c.s_ba, c.d_ab, c.d_ba, c.label,
-            dumps(c.status.to_dict()), dumps(list(c.counts)), dumps(list(c.recent)), c.events)
+def table_rows(a: str, b: str, checkpoints: Sequence[Checkpoint], before: Status | None = None
+               ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, str, str]]]:
+    """The rows of ``checkpoints`` and ``structure`` that represent a dyad's checkpoints
+    (``before``: the status in force before the first of them). Writing and replaying both go
+    through here, so a replay compares exactly what a rebuild would store."""
+    rows = [(a, b, c.day.isoformat(), c.s_ab, c.s_ba, c.d_ab, c.d_ba, c.label, *c.counts,
+             c.events) for c in checkpoints]
+    changes: list[tuple[str, str, str, str]] = []
+    prev = before if before is not None else Status()
+    for c in checkpoints:
+        if c.status is not prev and c.status != prev:
+            changes.append((a, b, c.day.isoformat(), dumps(c.status.to_dict())))
+        prev = c.status
+    return rows, changes
 
 
-def checkpoint_from_row(r: Sequence[object]) -> Checkpoint:
-    counts = json.loads(str(r[7]))
-    return Checkpoint(date.fromisoformat(str(r[0])), float(r[1]), float(r[2]),  # type: ignore[arg-type]
-                      float(r[3]), float(r[4]), str(r[5]),  # type: ignore[arg-type]
-                      Status.from_dict(json.loads(str(r[6]))),
-                      (counts[0], counts[1], counts[2], counts[3]),
-                      tuple(json.loads(str(r[8]))), int(r[9]))  # type: ignore[call-overload]
+@lru_cache(maxsize=4096)
+def _status(text: str | None) -> Status:
+    return Status() if text is None else Status.from_dict(json.loads(text))
+
+
+def checkpoint_from_row(r: Sequence[Any]) -> Checkpoint:
+    """A checkpoint from ``CHECKPOINT_COLUMNS`` followed by its status JSON (or None)."""
+    return Checkpoint(date.fromisoformat(r[0]), r[1], r[2], r[3], r[4], r[5], _status(r[11]),
+                      (r[6], r[7], r[8], r[9]), r[10])
 
 
 def dyad_rows(conn: sqlite3.Connection, a: str, b: str, *, since: str | None = None,
@@ -197,24 +233,26 @@ class Projector:
         conn = self.conn
         start = None
         if since is not None:
-            r = conn.execute(
-                f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE party_a = ? AND party_b = ? "
-                "AND day < ? ORDER BY day DESC LIMIT 1", (a, b, since)).fetchone()
+            r = conn.execute(_WITH_STATUS + " AND c.day < ? ORDER BY c.day DESC LIMIT 1",
+                             (a, b, since)).fetchone()
             start = checkpoint_from_row(r) if r else None
-            conn.execute("DELETE FROM checkpoints WHERE party_a = ? AND party_b = ? AND day >= ?",
-                         (a, b, since))
-        else:
-            conn.execute("DELETE FROM checkpoints WHERE party_a = ? AND party_b = ?", (a, b))
+        for table in DERIVED_TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE party_a = ? AND party_b = ? AND day >= ?",
+                         (a, b, since or ""))
         new = fold_dyad(dyad_rows(conn, a, b, since=since), self.model, a, start)
+        rows, changes = table_rows(a, b, new, start.status if start else None)
         conn.executemany(
             f"INSERT INTO checkpoints (party_a, party_b, {CHECKPOINT_COLUMNS}) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [_to_row(a, b, c) for c in new])
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        conn.executemany("INSERT INTO structure (party_a, party_b, day, status) "
+                         "VALUES (?,?,?,?)", changes)
 
     # -- rebuild ---------------------------------------------------------------------------
 
     def rebuild(self) -> int:
         """Drop every checkpoint and recompute all from the log; returns the dyad count."""
-        self.conn.execute("DELETE FROM checkpoints")
+        for table in DERIVED_TABLES:
+            self.conn.execute(f"DELETE FROM {table}")
         self._save_model()
         count = 0
         for a, b in self.conn.execute(
@@ -226,16 +264,15 @@ class Projector:
 
 
 def all_checkpoints(conn: sqlite3.Connection, a: str, b: str) -> list[Checkpoint]:
-    return [checkpoint_from_row(r) for r in conn.execute(
-        f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE party_a = ? AND party_b = ? "
-        "ORDER BY day", (a, b))]
+    return [checkpoint_from_row(r) for r in conn.execute(_WITH_STATUS + " ORDER BY c.day",
+                                                         (a, b))]
 
 
 def checkpoint_on_or_before(conn: sqlite3.Connection, a: str, b: str,
                             day: date) -> Checkpoint | None:
-    r = conn.execute(
-        f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE party_a = ? AND party_b = ? "
-        "AND day <= ? ORDER BY day DESC LIMIT 1", (a, b, day.isoformat())).fetchone()
+    """The last checkpoint on or before ``day``: one indexed lookup."""
+    r = conn.execute(_WITH_STATUS + " AND c.day <= ? ORDER BY c.day DESC LIMIT 1",
+                     (a, b, day.isoformat())).fetchone()
     return checkpoint_from_row(r) if r else None
 
 

@@ -8,7 +8,6 @@ dyad's events from the log with the same pure functions, so both paths agree by 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -130,15 +129,26 @@ class Explanation:
         }
 
 
+LAST_EVENTS = 5
+"""How many of the latest events `state` lists."""
+
+
 class Queries:
     """Query methods over one open connection; ``model`` is the model asked for."""
 
-    def __init__(self, conn: sqlite3.Connection, model: ScoringModel, stored: ScoringModel,
-                 head_seq: int) -> None:
+    def __init__(self, conn: sqlite3.Connection, model: ScoringModel, stored: ScoringModel
+                 ) -> None:
         self.conn = conn
         self.model = model
-        self.head_seq = head_seq
         self.fast = model.fingerprint == stored.fingerprint
+        self._head: int | None = None
+
+    @property
+    def head_seq(self) -> int:
+        if self._head is None:
+            self._head = int(self.conn.execute(
+                "SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+        return self._head
 
     def _use_checkpoints(self, known_at: int | None) -> bool:
         return self.fast and (known_at is None or known_at >= self.head_seq)
@@ -148,40 +158,59 @@ class Queries:
             return cp.all_checkpoints(self.conn, a, b)
         return cp.fold_dyad(cp.dyad_rows(self.conn, a, b, max_seq=known_at), self.model, a)
 
-    def _checkpoint(self, a: str, b: str, day: date, known_at: int | None,
+    def _checkpoint(self, a: str, b: str, day: date,
                     folded: list[Checkpoint] | None) -> Checkpoint | None:
         if folded is not None:
             return latest(folded, day)
         return cp.checkpoint_on_or_before(self.conn, a, b, day)
 
+    def score(self, a: str, b: str, as_of: date, known_at: int | None) -> Score:
+        """Just the numbers on ``as_of``: one indexed lookup and a decay on the fast path."""
+        key = dyad_key(a, b)
+        folded = None if self._use_checkpoints(known_at) else self.checkpoints(*key, known_at)
+        return score_at(self._checkpoint(*key, as_of, folded), as_of, self.model)
+
     def state(self, a: str, b: str, as_of: date, known_at: int | None) -> DyadState:
         key = dyad_key(a, b)
         folded = None if self._use_checkpoints(known_at) else self.checkpoints(*key, known_at)
-        c = self._checkpoint(*key, as_of, known_at, folded)
+        c = self._checkpoint(*key, as_of, folded)
         then = date.fromordinal(max(as_of.toordinal() - self.model.trend_window_days, 1))
-        before = self._checkpoint(*key, then, known_at, folded)
+        before = self._checkpoint(*key, then, folded)
         return DyadState(
             dyad=key, as_of=as_of, known_at=known_at,
             score=score_at(c, as_of, self.model), trend_from=score_at(before, then, self.model),
             model=self.model, counts=c.counts if c else (0, 0, 0, 0),
             events=c.events if c else 0,
-            last_events=self._refs(c.recent, known_at) if c else ())
+            last_events=self._last_events(*key, as_of, known_at) if c else ())
 
-    def _refs(self, ids: Sequence[str], known_at: int | None) -> tuple[EventRef, ...]:
-        """The named events as the record stands (corrections applied), in the given order."""
-        if not ids:
-            return ()
-        marks = ",".join("?" * len(ids))
-        limit = known_at if known_at is not None else self.head_seq
-        rows = self.conn.execute(
-            f"SELECT seq, body FROM events WHERE seq <= ? AND (event_id IN ({marks}) "
-            f"OR (type = 'correct' AND refers_to IN ({marks})))",
-            [limit, *ids, *ids]).fetchall()
+    def _last_events(self, a: str, b: str, as_of: date, known_at: int | None
+                     ) -> tuple[EventRef, ...]:
+        """The latest events on or before ``as_of`` as the record stands (retracted ones left
+        out, corrections applied), newest first."""
         import json
 
-        facts = {f.event_id: f for f in effective(
-            fact_from_body(seq, json.loads(body)) for seq, body in rows)}
-        return tuple(EventRef.of(facts[i]) for i in ids if i in facts)
+        limit = known_at if known_at is not None else self.head_seq
+        records = [fact_from_body(seq, json.loads(body)) for seq, body in self.conn.execute(
+            "SELECT seq, body FROM events WHERE party_a = ? AND party_b = ? AND seq <= ? "
+            "AND type IN ('retract', 'correct')", (a, b, limit))]
+        if any("occurred_on" in f.fields.get("changes", {}) for f in records):
+            # an event moved in time: only the whole dyad tells which are the latest
+            everything = effective(fact_from_body(r.seq, json.loads(r.body))
+                                   for r in cp.dyad_rows(self.conn, a, b, max_seq=limit))
+            return tuple(EventRef.of(f) for f in reversed(everything)
+                         if f.day <= as_of)[:LAST_EVENTS]
+        out: list[EventRef] = []
+        for seq, body in self.conn.execute(
+                "SELECT seq, body FROM events WHERE party_a = ? AND party_b = ? AND "
+                "occurred_on <= ? AND seq <= ? AND type NOT IN ('retract', 'correct') "
+                "ORDER BY occurred_on DESC, seq DESC", (a, b, as_of.isoformat(), limit)):
+            fact = fact_from_body(seq, json.loads(body))
+            mine = [r for r in records if r.fields.get("refers_to") == fact.event_id]
+            for current in effective([fact, *mine]):
+                out.append(EventRef.of(current))
+            if len(out) >= LAST_EVENTS:
+                break
+        return tuple(out)
 
     def explain(self, a: str, b: str, as_of: date, known_at: int | None) -> Explanation:
         import json
@@ -193,8 +222,7 @@ class Queries:
         items = contributions(facts, as_of, self.model)
         folded = cp.fold_dyad(cp.dyad_rows(self.conn, *key, max_seq=known_at), self.model,
                               key[0]) if not self._use_checkpoints(known_at) else None
-        c = self._checkpoint(*key, as_of, known_at, folded)
-        s = score_at(c, as_of, self.model)
+        s = score_at(self._checkpoint(*key, as_of, folded), as_of, self.model)
         return Explanation(key, as_of, known_at, s.score, s.index, self.model, tuple(
             (EventRef.of(i.fact), i.weight, i.fact.confidence, i.decay, i.contribution)
             for i in items))
@@ -210,18 +238,14 @@ class Queries:
         """Every dyad with events on or before ``as_of``, with its score, warmest first."""
         out: list[tuple[tuple[str, str], Score]] = []
         if self._use_checkpoints(known_at):
-            columns = ", ".join("c." + x.strip() for x in cp.CHECKPOINT_COLUMNS.split(","))
-            sql = (f"SELECT c.party_a, c.party_b, {columns} "
-                   "FROM checkpoints c JOIN (SELECT party_a, party_b, max(day) AS day "
-                   "FROM checkpoints WHERE day <= ? GROUP BY party_a, party_b) m "
-                   "ON c.party_a = m.party_a AND c.party_b = m.party_b AND c.day = m.day")
+            sql = ("SELECT DISTINCT party_a, party_b FROM checkpoints WHERE day <= ?")
             params: list[Any] = [as_of.isoformat()]
             if party:
-                sql += " WHERE c.party_a = ? OR c.party_b = ?"
+                sql += " AND (party_a = ? OR party_b = ?)"
                 params += [party, party]
-            for r in self.conn.execute(sql, params):
-                out.append(((r[0], r[1]), score_at(cp.checkpoint_from_row(r[2:]), as_of,
-                                                   self.model)))
+            for a, b in self.conn.execute(sql, params).fetchall():
+                c = cp.checkpoint_on_or_before(self.conn, a, b, as_of)
+                out.append(((a, b), score_at(c, as_of, self.model)))
         else:
             sql = "SELECT DISTINCT party_a, party_b FROM events WHERE seq <= ?"
             params = [known_at if known_at is not None else self.head_seq]

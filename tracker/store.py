@@ -149,6 +149,22 @@ def record_bytes(body: str, seq: int, recorded_at: str) -> bytes:
     return f'{{"event":{body},"recorded_at":"{recorded_at}","seq":{seq}}}'.encode()
 
 
+def known_seq(conn: sqlite3.Connection, known_at: int | datetime | None) -> int | None:
+    """The log position a ``known_at`` (a seq, or a UTC moment: the last event recorded by
+    then) stands for; None = the whole log."""
+    if known_at is None:
+        return None
+    if isinstance(known_at, int):
+        if known_at < 0:
+            raise StoreError(f"known_at {known_at}: a log position is >= 0",
+                             field="known_at", value=known_at)
+        return known_at
+    stamp = format_timestamp(known_at)
+    row = conn.execute("SELECT coalesce(max(seq), 0) FROM events WHERE recorded_at <= ?",
+                       (stamp,)).fetchone()
+    return int(row[0])
+
+
 def chain_hash(previous: str, body: str, seq: int, recorded_at: str) -> str:
     return hashlib.sha256(previous.encode("ascii") + record_bytes(body, seq, recorded_at)
                           ).hexdigest()

@@ -321,7 +321,12 @@ def test_one_ulp_in_a_stored_checkpoint_is_a_divergence(filled: Path) -> None:
     ("UPDATE checkpoints SET events = events + 1 WHERE party_a = 'CHN'", "events"),
     ("DELETE FROM checkpoints WHERE party_a = 'CHN'", "day"),
     ("INSERT INTO checkpoints SELECT 'AAA', 'ZZZ', day, s_ab, s_ba, d_ab, d_ba, label, "
-     "status, counts, recent, events FROM checkpoints WHERE party_a = 'CHN'", "day"),
+     "n_verbal_coop, n_material_coop, n_verbal_conflict, n_material_conflict, events "
+     "FROM checkpoints WHERE party_a = 'CHN'", "day"),
+    ("UPDATE checkpoints SET n_material_conflict = n_material_conflict + 1 "
+     "WHERE party_a = 'CHN'", "n_material_conflict"),
+    ("UPDATE structure SET status = replace(status, 'established', 'severed')", "status"),
+    ("DELETE FROM structure", "day"),
 ])
 def test_any_stored_checkpoint_change_is_a_divergence(filled: Path, sql: str,
                                                       column: str) -> None:
