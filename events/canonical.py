@@ -25,7 +25,11 @@ def dumps(obj: Any) -> str:
 
 
 def canonical_dict(event: EventBase) -> dict[str, Any]:
-    body: dict[str, Any] = _positive_zero(event.model_dump(mode="json", exclude_none=True))
+    body: dict[str, Any] = event.model_dump(mode="json", exclude_none=True)
+    if "changes" in body:
+        # a correction's values are free-form; the models' own float fields are already
+        # normalised when validated
+        body["changes"] = _positive_zero(body["changes"])
     return body
 
 

@@ -81,8 +81,14 @@ PartyCode = Annotated[str, BeforeValidator(_party)]
 EventDate = Annotated[date, BeforeValidator(_iso_date)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
-Weight = Annotated[float, Field(ge=-10, le=10)]
-Money = Annotated[float, Field(ge=0)]
+def _unsigned_zero(value: float) -> float:
+    """-0.0 equals 0.0: store it as 0.0 so that equal events have equal bytes."""
+    return value + 0.0
+
+
+Weight = Annotated[float, Field(ge=-10, le=10), AfterValidator(_unsigned_zero)]
+Money = Annotated[float, Field(ge=0), AfterValidator(_unsigned_zero)]
+Confidence = Annotated[float, Field(ge=0, le=1), AfterValidator(_unsigned_zero)]
 CameoCodeStr = Annotated[str, Field(pattern=r"^\d{2,4}$"), AfterValidator(_known_code)]
 
 
@@ -101,7 +107,7 @@ class EventBase(BaseModel):
     occurred_on: EventDate
     source: Text | None = None
     summary: Text | None = None
-    confidence: float = Field(default=1.0, ge=0, le=1)
+    confidence: Confidence = 1.0
     weight: Weight | None = Field(
         default=None, description="explicit Goldstein value; the type's default when absent")
     schema_version: Literal[1] = SCHEMA_VERSION

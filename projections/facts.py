@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 
-from events.vocabulary import Effect, cameo_code, type_info
+from events.vocabulary import Effect, cameo_codes, catalogue, type_info
 
 RETRACT = "retract"
 CORRECT = "correct"
@@ -39,11 +40,21 @@ class Fact:
 
     @property
     def effects(self) -> tuple[Effect, ...]:
-        return type_info(self.type).effects
+        return _effects()[self.type]
 
     @property
     def quad_root(self) -> int:
         return int(self.code[:2]) if self.code else 0
+
+
+@cache
+def _effects() -> dict[str, tuple[Effect, ...]]:
+    return {name: info.effects for name, info in catalogue().items()}
+
+
+@cache
+def _goldstein() -> dict[str, float]:
+    return {code: c.goldstein for code, c in cameo_codes().items()}
 
 
 ENVELOPE_KEYS = frozenset({"type", "event_id", "actor", "target", "occurred_on", "source",
@@ -66,11 +77,9 @@ def weight_of(fact: Fact, overrides: Mapping[str, float]) -> float:
     Goldstein value of its CAMEO code."""
     if fact.weight is not None:
         return fact.weight
-    if fact.type in overrides:
+    if overrides and fact.type in overrides:
         return overrides[fact.type]
-    if not fact.code:
-        return 0.0
-    return cameo_code(fact.code).goldstein
+    return _goldstein().get(fact.code, 0.0) if fact.code else 0.0
 
 
 def _corrected(fact: Fact, changes: Mapping[str, Any]) -> Fact:

@@ -23,7 +23,7 @@ from itertools import groupby
 
 from projections.facts import Fact, weight_of
 from projections.model import AT_WAR, NEUTRAL, ScoringModel
-from projections.state import Status, apply
+from projections.state import STRUCTURAL_TYPES, Status, apply
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,18 +99,18 @@ def step(prev: Checkpoint | None, day: date, facts: Sequence[Fact], model: Scori
     c_ba: list[float] = []
     overrides = model.weights
     for f in facts:
-        w = weight_of(f, overrides) * f.confidence
+        c = f.confidence
         if f.actor == party_a:
-            w_ab.append(w)
-            c_ab.append(f.confidence)
+            w_ab.append(weight_of(f, overrides) * c)
+            c_ab.append(c)
         else:
-            w_ba.append(w)
-            c_ba.append(f.confidence)
-        if f.effects:
+            w_ba.append(weight_of(f, overrides) * c)
+            c_ba.append(c)
+        if f.type in STRUCTURAL_TYPES:
             status = apply(status, f)
-        root = f.quad_root
-        if root:
-            counts[quad_index(root)] += 1
+        code = f.code
+        if code:
+            counts[QUAD_OF_ROOT[code[:2]]] += 1
     s_ab += math.fsum(w_ab)
     s_ba += math.fsum(w_ba)
     d_ab += math.fsum(c_ab)
@@ -124,6 +124,10 @@ def step(prev: Checkpoint | None, day: date, facts: Sequence[Fact], model: Scori
 def quad_index(root: int) -> int:
     """0-3 for CAMEO roots 01-05, 06-08, 09-13, 14-20."""
     return 0 if root <= 5 else 1 if root <= 8 else 2 if root <= 13 else 3
+
+
+QUAD_OF_ROOT = {f"{root:02d}": quad_index(root) for root in range(1, 21)}
+"""Quad class index by the two-digit CAMEO root of a code."""
 
 
 def score_at(checkpoint: Checkpoint | None, day: date, model: ScoringModel) -> Score:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from events.vocabulary import Effect
+from events.vocabulary import Effect, catalogue
 from projections.facts import Fact
 
 
@@ -147,6 +147,11 @@ HANDLERS: dict[Effect, Callable[[Status, Fact], Status]] = {
     Effect.CONFLICT_ENDS: _conflict("ended", only_from=("active", "ceasefire")),
 }
 """Structural effect -> how it changes the status. Record-keeping effects are not here."""
+
+
+STRUCTURAL_TYPES = frozenset(name for name, info in catalogue().items()
+                             if any(e in HANDLERS for e in info.effects))
+"""The types whose events can change a status (the rest leave it as it is)."""
 
 
 def apply(status: Status, fact: Fact) -> Status:

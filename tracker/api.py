@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracker.store import AppendResult, Head, Prepared, Row, Store
+from events.parties import resolve
+from tracker.store import AppendResult, Head, Prepared, Row, Store, known_seq
 
 if TYPE_CHECKING:
     from events.models import EventBase
@@ -53,7 +54,8 @@ def prepare(event: EventBase) -> Prepared:
         event_id=event.event_id, type=event.type, code=event.code, actor=event.actor,
         target=event.target, occurred_on=event.occurred_on.isoformat(),
         confidence=event.confidence, weight=event.weight,
-        refers_to=getattr(event, "refers_to", None), body=canonical_text(event))
+        # (read through __dict__: pydantic's __getattr__ for a missing field is slow)
+        refers_to=event.__dict__.get("refers_to"), body=canonical_text(event))
 
 
 def to_event(item: EventBase | Mapping[str, Any]) -> EventBase:
@@ -81,6 +83,7 @@ class Tracker:
         self._model = model
         self._store: Store | None = None
         self._projector: Projector | None = None
+        self._query_cache: Queries | None = None
 
     @property
     def store(self) -> Store:
@@ -111,8 +114,6 @@ class Tracker:
         return self._model or self.projector.model
 
     def today(self) -> date:
-        from datetime import UTC
-
         return (self.clock() if self.clock else datetime.now(UTC)).date()
 
     def close(self) -> None:
@@ -217,14 +218,18 @@ class Tracker:
 
     def known_seq(self, known_at: KnownAt) -> int | None:
         """The log position a ``known_at`` stands for (None: the whole log)."""
-        from tracker.store import known_seq
-
         return known_seq(self.store.conn, known_at)
 
     def _queries(self) -> Queries:
-        from tracker.queries import Queries
+        """The query object for this store and model, reused across calls (queries are
+        answered from the store as it is at each call)."""
+        q = self._query_cache
+        if q is None or q.conn is not self.store.conn or q.model is not self.model:
+            from tracker.queries import Queries
 
-        return Queries(self.store.conn, self.model, self.projector.model)
+            q = self._query_cache = Queries(self.store.conn, self.model, self.projector.model)
+        q.forget_head()
+        return q
 
     def _as_of(self, as_of: date | None) -> date:
         from tracker.queries import check_date
@@ -301,6 +306,4 @@ class Tracker:
 
 
 def _code(party: str) -> str:
-    from events.parties import resolve
-
     return resolve(party)

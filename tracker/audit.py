@@ -843,7 +843,6 @@ def _replay(conn: sqlite3.Connection, path: Path, known_at: int | datetime | Non
     from projections.model import DEFAULT_MODEL
     from tracker.checkpoints import (
         CHECKPOINT_COLUMNS,
-        dyad_rows,
         fold_dyad,
         model_from_json,
         table_rows,
@@ -888,7 +887,7 @@ def _replay(conn: sqlite3.Connection, path: Path, known_at: int | datetime | Non
                   "party_b = ? ORDER BY day")
     results: list[DyadReplay] = []
     for a, b in sorted(keys):
-        mine = fold_dyad(dyad_rows(conn, a, b, max_seq=limit), model, a)
+        mine = fold_dyad(conn, a, b, model, max_seq=limit)
         if not compared:
             results.append(DyadReplay((a, b), "not compared", len(mine),
                                       state=_state(mine[-1], model) if mine else None))
@@ -929,10 +928,9 @@ def _identical(x: Any, y: Any) -> bool:
 
 
 def _same_rows(x: Sequence[Any], y: Sequence[Any]) -> bool:
-    # tuple equality is exact for everything but the sign of a zero and the type of a number
-    return tuple(x) == tuple(y) and all(_identical(a, b) for a, b in zip(x, y, strict=True)
-                                        if (isinstance(a, float) and a == 0.0)
-                                        or type(a) is not type(b))
+    # repr is exact: a float prints its shortest round-tripping form (so bit for bit, the
+    # sign of a zero included), and 1 and 1.0 print differently
+    return repr(tuple(x)) == repr(tuple(y))
 
 
 def _compare(dyad: tuple[str, str], stored: list[Any], replayed: list[Any],

@@ -81,6 +81,7 @@ def _needs_body(type_name: str) -> bool:
 
 
 _BODY_NEEDED = {name: _needs_body(name) for name in catalogue()}
+_BODY_TYPES = tuple(sorted(name for name, needed in _BODY_NEEDED.items() if needed))
 
 
 def fact_from_row(row: Row) -> Fact:
@@ -90,6 +91,33 @@ def fact_from_row(row: Row) -> Fact:
         return fact_from_body(row.seq, json.loads(row.body))
     return Fact(row.seq, row.event_id, row.type, row.actor, row.target,
                 date.fromisoformat(row.occurred_on), row.code, row.confidence, row.weight)
+
+
+_FACT_SQL = (
+    "SELECT seq, event_id, type, actor, target, occurred_on, code, confidence, weight, "
+    f"CASE WHEN type IN ({', '.join(repr(t) for t in _BODY_TYPES)}) THEN body END "
+    "FROM events WHERE party_a = ? AND party_b = ?")
+
+
+def dyad_facts(conn: sqlite3.Connection, a: str, b: str, *, since: str | None = None,
+               max_seq: int | None = None) -> Iterator[Fact]:
+    """A dyad's stored events as facts, in log order, reading only the columns the
+    projections use (the body only for structural and record-keeping types)."""
+    sql, params = _FACT_SQL, [a, b]
+    if since is not None:
+        sql += " AND occurred_on >= ?"
+        params.append(since)
+    if max_seq is not None:
+        sql += " AND seq <= ?"
+        params.append(max_seq)  # type: ignore[arg-type]
+    fromiso = date.fromisoformat
+    for seq, event_id, type_, actor, target, day, code, confidence, weight, body in \
+            conn.execute(sql + " ORDER BY seq", params):
+        if body is not None:
+            yield fact_from_body(seq, json.loads(body))
+        else:
+            yield Fact(seq, event_id, type_, actor, target, fromiso(day), code, confidence,
+                       weight)
 
 
 def model_from_json(text: str) -> ScoringModel:
@@ -160,10 +188,13 @@ def dyad_rows(conn: sqlite3.Connection, a: str, b: str, *, since: str | None = N
         yield Row(*r)
 
 
-def fold_dyad(rows: Iterable[Row], model: ScoringModel, a: str,
-              start: Checkpoint | None = None) -> list[Checkpoint]:
-    """Checkpoints of one dyad from its stored rows: the single fold every path uses."""
-    return fold(effective(fact_from_row(r) for r in rows), model, a, start)
+def fold_dyad(conn: sqlite3.Connection, a: str, b: str, model: ScoringModel, *,
+              start: Checkpoint | None = None, since: str | None = None,
+              max_seq: int | None = None) -> list[Checkpoint]:
+    """Checkpoints of one dyad from the log: the single fold that the store, the queries and
+    the audit replay all use."""
+    return fold(effective(dyad_facts(conn, a, b, since=since, max_seq=max_seq)), model, a,
+                start)
 
 
 class Projector:
@@ -239,7 +270,7 @@ class Projector:
         for table in DERIVED_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE party_a = ? AND party_b = ? AND day >= ?",
                          (a, b, since or ""))
-        new = fold_dyad(dyad_rows(conn, a, b, since=since), self.model, a, start)
+        new = fold_dyad(conn, a, b, self.model, start=start, since=since)
         rows, changes = table_rows(a, b, new, start.status if start else None)
         conn.executemany(
             f"INSERT INTO checkpoints (party_a, party_b, {CHECKPOINT_COLUMNS}) "

@@ -143,6 +143,10 @@ class Queries:
         self.fast = model.fingerprint == stored.fingerprint
         self._head: int | None = None
 
+    def forget_head(self) -> None:
+        """The log may have grown since the last query: read its head again when needed."""
+        self._head = None
+
     @property
     def head_seq(self) -> int:
         if self._head is None:
@@ -156,7 +160,7 @@ class Queries:
     def checkpoints(self, a: str, b: str, known_at: int | None) -> list[Checkpoint]:
         if self._use_checkpoints(known_at):
             return cp.all_checkpoints(self.conn, a, b)
-        return cp.fold_dyad(cp.dyad_rows(self.conn, a, b, max_seq=known_at), self.model, a)
+        return cp.fold_dyad(self.conn, a, b, self.model, max_seq=known_at)
 
     def _checkpoint(self, a: str, b: str, day: date,
                     folded: list[Checkpoint] | None) -> Checkpoint | None:
@@ -220,8 +224,8 @@ class Queries:
         facts = effective(fact_from_body(r.seq, json.loads(r.body))
                           for r in cp.dyad_rows(self.conn, *key, max_seq=known_at))
         items = contributions(facts, as_of, self.model)
-        folded = cp.fold_dyad(cp.dyad_rows(self.conn, *key, max_seq=known_at), self.model,
-                              key[0]) if not self._use_checkpoints(known_at) else None
+        folded = (None if self._use_checkpoints(known_at)
+                  else cp.fold_dyad(self.conn, *key, self.model, max_seq=known_at))
         s = score_at(self._checkpoint(*key, as_of, folded), as_of, self.model)
         return Explanation(key, as_of, known_at, s.score, s.index, self.model, tuple(
             (EventRef.of(i.fact), i.weight, i.fact.confidence, i.decay, i.contribution)
