@@ -14,19 +14,16 @@ here, not Australia.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import re
-import unicodedata
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 from events.errors import UnknownPartyError, field_message
 
 
-@dataclass(frozen=True, slots=True)
-class Party:
+class Party(NamedTuple):
     code: str
     name: str
     kind: str  # "country", "state" (not in ISO 3166) or "organisation"
@@ -37,6 +34,8 @@ _SPACES = re.compile(r"\s+")
 
 def normalise(text: str) -> str:
     """Case-, accent- and punctuation-insensitive key: "D.P.R.K." and "dprk" are the same."""
+    import unicodedata
+
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.casefold().replace("’", "'").replace("`", "'").replace(".", "")
@@ -98,6 +97,8 @@ def resolve(text: str) -> str:
 
 def suggest(text: str, n: int = 4) -> list[str]:
     """Close matches as "Name (CODE)", best first."""
+    import difflib
+
     key = normalise(text)
     index = _index()
     names = difflib.get_close_matches(key, list(index), n=n * 3, cutoff=0.6)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 from events.errors import UnknownCameoCodeError, UnknownTypeError, field_message
 
@@ -52,8 +52,7 @@ class Effect(StrEnum):
     CORRECTS = "corrects"
 
 
-@dataclass(frozen=True, slots=True)
-class CameoCode:
+class CameoCode(NamedTuple):
     code: str
     description: str
     goldstein: float
@@ -63,8 +62,7 @@ class CameoCode:
         return quad_class_of(self.code)
 
 
-@dataclass(frozen=True, slots=True)
-class TypeInfo:
+class TypeInfo(NamedTuple):
     """One catalogue row. ``cameo_code`` and ``weight`` are ``None`` for the generic type (the
     event carries its code) and for the record-keeping types (``retract``, ``correct``)."""
 

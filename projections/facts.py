@@ -8,11 +8,10 @@ row reader give identical facts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from events.vocabulary import Effect, cameo_codes, catalogue, type_info
 
@@ -23,8 +22,7 @@ RECORD_TYPES = frozenset({RETRACT, CORRECT})
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
+class Fact(NamedTuple):
     seq: int
     event_id: str
     type: str
@@ -35,7 +33,7 @@ class Fact:
     confidence: float
     weight: float | None = None
     summary: str | None = None
-    fields: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    fields: Mapping[str, Any] = _EMPTY
     """Type-specific fields (treaty name, sanctions regime, ``refers_to``, ``changes`` ...)."""
 
     @property
@@ -98,7 +96,7 @@ def _corrected(fact: Fact, changes: Mapping[str, Any]) -> Fact:
             updates["code"] = value
         elif key != "source":
             extra[key] = value
-    return replace(fact, fields=MappingProxyType(extra), **updates)
+    return fact._replace(fields=MappingProxyType(extra), **updates)
 
 
 def effective(facts: Iterable[Fact]) -> list[Fact]:

@@ -22,14 +22,12 @@ Example model file::
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from events.errors import TrackerError, field_message
 
@@ -38,8 +36,7 @@ class ModelError(TrackerError):
     """A scoring model file is malformed or out of range."""
 
 
-@dataclass(frozen=True, slots=True)
-class Band:
+class Band(NamedTuple):
     label: str
     lower: float
 
@@ -135,6 +132,9 @@ class ScoringModel:
 
     @cached_property
     def fingerprint(self) -> str:
+        import hashlib  # on use: most commands never need a fingerprint
+        import json
+
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 

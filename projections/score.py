@@ -20,14 +20,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
+from typing import NamedTuple
 
 from projections.facts import Fact, weight_of
 from projections.model import AT_WAR, NEUTRAL, ScoringModel
-from projections.state import STRUCTURAL_TYPES, Status, apply
+from projections.state import Status, apply, structural_types
 
 
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
+class Checkpoint(NamedTuple):
     """A dyad's projection right after the events of ``day`` (party_a < party_b)."""
 
     day: date
@@ -98,6 +98,7 @@ def step(prev: Checkpoint | None, day: date, facts: Sequence[Fact], model: Scori
     c_ab: list[float] = []
     c_ba: list[float] = []
     overrides = model.weights
+    structural = structural_types()
     for f in facts:
         c = f.confidence
         if f.actor == party_a:
@@ -106,7 +107,7 @@ def step(prev: Checkpoint | None, day: date, facts: Sequence[Fact], model: Scori
         else:
             w_ba.append(weight_of(f, overrides) * c)
             c_ba.append(c)
-        if f.type in STRUCTURAL_TYPES:
+        if f.type in structural:
             status = apply(status, f)
         code = f.code
         if code:

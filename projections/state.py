@@ -7,16 +7,15 @@ one table entry. Status values are immutable and serialise to canonical JSON for
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from events.vocabulary import Effect, catalogue
 from projections.facts import Fact
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Agreement:
+class Agreement(NamedTuple):
     name: str
     kind: str
     status: str  # "signed" (awaiting ratification) or "in force"
@@ -24,8 +23,7 @@ class Agreement:
     event_id: str
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Sanction:
+class Sanction(NamedTuple):
     by: str
     on: str
     regime: str
@@ -33,8 +31,7 @@ class Sanction:
     event_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Status:
+class Status(NamedTuple):
     relations: str = "none recorded"  # none recorded | established | downgraded | severed
     relations_since: date | None = None
     agreements: tuple[Agreement, ...] = ()
@@ -86,7 +83,7 @@ def _relations(value: str) -> Callable[[Status, Fact], Status]:
     def handler(status: Status, fact: Fact) -> Status:
         if status.relations == value:
             return status
-        return replace(status, relations=value, relations_since=fact.day)
+        return status._replace(relations=value, relations_since=fact.day)
     return handler
 
 
@@ -98,14 +95,14 @@ def _agreement(value: str) -> Callable[[Status, Fact], Status]:
         if value == "signed" and old is not None:
             return status  # signing again changes nothing; in force stays in force
         kind = str(fact.fields.get("kind") or (old.kind if old else "agreement"))
-        return replace(status, agreements=tuple(sorted(
+        return status._replace(agreements=tuple(sorted(
             (*others, Agreement(name, kind, value, fact.day, fact.event_id)))))
     return handler
 
 
 def _agreement_ended(status: Status, fact: Fact) -> Status:
     name = fact.fields.get("name")
-    return replace(status, agreements=tuple(a for a in status.agreements if a.name != name))
+    return status._replace(agreements=tuple(a for a in status.agreements if a.name != name))
 
 
 def _sanctions_imposed(status: Status, fact: Fact) -> Status:
@@ -114,12 +111,12 @@ def _sanctions_imposed(status: Status, fact: Fact) -> Status:
            for s in status.sanctions):
         return status
     new = Sanction(fact.actor, fact.target, regime, fact.day, fact.event_id)
-    return replace(status, sanctions=tuple(sorted((*status.sanctions, new))))
+    return status._replace(sanctions=tuple(sorted((*status.sanctions, new))))
 
 
 def _sanctions_lifted(status: Status, fact: Fact) -> Status:
     regime = fact.fields.get("regime")
-    return replace(status, sanctions=tuple(
+    return status._replace(sanctions=tuple(
         s for s in status.sanctions
         if (s.by, s.on, s.regime) != (fact.actor, fact.target, regime)))
 
@@ -129,7 +126,7 @@ def _conflict(value: str, only_from: tuple[str, ...] | None = None
     def handler(status: Status, fact: Fact) -> Status:
         if status.conflict == value or (only_from and status.conflict not in only_from):
             return status
-        return replace(status, conflict=value, conflict_since=fact.day)
+        return status._replace(conflict=value, conflict_since=fact.day)
     return handler
 
 
@@ -149,9 +146,11 @@ HANDLERS: dict[Effect, Callable[[Status, Fact], Status]] = {
 """Structural effect -> how it changes the status. Record-keeping effects are not here."""
 
 
-STRUCTURAL_TYPES = frozenset(name for name, info in catalogue().items()
-                             if any(e in HANDLERS for e in info.effects))
-"""The types whose events can change a status (the rest leave it as it is)."""
+@cache
+def structural_types() -> frozenset[str]:
+    """The types whose events can change a status (the rest leave it as it is)."""
+    return frozenset(name for name, info in catalogue().items()
+                     if any(e in HANDLERS for e in info.effects))
 
 
 def apply(status: Status, fact: Fact) -> Status:

@@ -9,10 +9,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from events.parties import resolve
 from tracker.store import AppendResult, Head, Prepared, Row, Store, known_seq
@@ -29,8 +28,7 @@ KnownAt = int | datetime | None
 """Transaction time: a log position (seq) or a UTC moment; None = the log as it is now."""
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
+class StoredEvent(NamedTuple):
     """An event with its place in the log."""
 
     seq: int

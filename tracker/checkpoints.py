@@ -129,15 +129,37 @@ def model_from_json(text: str) -> ScoringModel:
         weights=MappingProxyType(d["weights"]))
 
 
+LAYOUT = "2"
+"""Version of the derived tables' layout. They are disposable, so a store whose derived tables
+have another layout (or none) simply gets them dropped and recomputed from the log."""
+
+
 def ensure_schema(conn: sqlite3.Connection) -> bool:
-    """Create the tables if missing; True if they had to be created."""
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'checkpoints'").fetchone()
-    if exists:
+    """Create, or after a layout change recreate, the derived tables; True if they were
+    (re)created and must be computed from the log."""
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    layout = None
+    if "projection_meta" in names:
+        row = conn.execute("SELECT value FROM projection_meta WHERE key = 'layout'").fetchone()
+        layout = row[0] if row else None
+    if {*DERIVED_TABLES, "projection_meta"} <= names and layout == LAYOUT:
         return False
+    for table in DERIVED_TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
     for statement in DDL.split(";\n"):
         if statement.strip():
             conn.execute(statement)
+    conn.execute("INSERT OR REPLACE INTO projection_meta (key, value) VALUES ('layout', ?)",
+                 (LAYOUT,))
     return True
+
+
+def _ready(conn: sqlite3.Connection) -> bool:
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not {*DERIVED_TABLES, "projection_meta"} <= names:
+        return False
+    row = conn.execute("SELECT value FROM projection_meta WHERE key = 'layout'").fetchone()
+    return row is not None and row[0] == LAYOUT
 
 
 def stored_model(conn: sqlite3.Connection) -> ScoringModel | None:
@@ -202,13 +224,28 @@ class Projector:
 
     def __init__(self, conn: sqlite3.Connection, model: ScoringModel | None = None) -> None:
         self.conn = conn
-        created = ensure_schema(conn)
-        stored = stored_model(conn)
-        self.model = model or stored or DEFAULT_MODEL
+        stored = stored_model(conn) if _ready(conn) else None
         if stored is None:
-            self._save_model()
-        if created and conn.execute("SELECT 1 FROM events LIMIT 1").fetchone():
-            self.rebuild()  # a store written without checkpoints: derive them now
+            # first use, or derived tables of an older layout: set them up under the write
+            # lock (readers of a ready store never take it)
+            own = not conn.in_transaction
+            if own:
+                conn.execute("BEGIN IMMEDIATE")
+            try:
+                created = ensure_schema(conn)
+                stored = stored_model(conn)
+                self.model = model or stored or DEFAULT_MODEL
+                if stored is None:
+                    self._save_model()
+                if created and conn.execute("SELECT 1 FROM events LIMIT 1").fetchone():
+                    self.rebuild()
+                if own:
+                    conn.execute("COMMIT")
+            except BaseException:
+                if own:
+                    conn.execute("ROLLBACK")
+                raise
+        self.model = model or stored or DEFAULT_MODEL
 
     def _save_model(self) -> None:
         self.conn.execute(

@@ -8,15 +8,13 @@ dyad's events from the log with the same pure functions, so both paths agree by 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from projections.explain import contributions
 from projections.facts import Fact, effective, fact_from_body
 from projections.model import ScoringModel
 from projections.score import Checkpoint, Score, latest, score_at
-from projections.timeline import dates, sample
 from tracker import checkpoints as cp
 from tracker.errors import TrackerError
 
@@ -42,8 +40,7 @@ def dyad_key(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
-@dataclass(frozen=True)
-class EventRef:
+class EventRef(NamedTuple):
     event_id: str
     seq: int
     occurred_on: date
@@ -62,8 +59,7 @@ class EventRef:
         return cls(f.event_id, f.seq, f.day, f.type, f.actor, f.target, f.summary)
 
 
-@dataclass(frozen=True)
-class DyadState:
+class DyadState(NamedTuple):
     """The answer to "how do A and B get along on this date?"."""
 
     dyad: tuple[str, str]
@@ -115,7 +111,7 @@ class Explanation:
     score: float
     index: float
     model: ScoringModel
-    items: tuple[tuple[EventRef, float, float, float, float], ...] = field(default=())
+    items: tuple[tuple[EventRef, float, float, float, float], ...] = ()
     """(event, weight, confidence, decay, contribution) per event."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -223,6 +219,8 @@ class Queries:
         # full bodies (not the cheap row facts), so that every listed event has its summary
         facts = effective(fact_from_body(r.seq, json.loads(r.body))
                           for r in cp.dyad_rows(self.conn, *key, max_seq=known_at))
+        from projections.explain import contributions
+
         items = contributions(facts, as_of, self.model)
         folded = (None if self._use_checkpoints(known_at)
                   else cp.fold_dyad(self.conn, *key, self.model, max_seq=known_at))
@@ -233,6 +231,8 @@ class Queries:
 
     def timeline(self, a: str, b: str, start: date, end: date, every: str,
                  known_at: int | None) -> list[Score]:
+        from projections.timeline import dates, sample
+
         key = dyad_key(a, b)
         return sample(self.checkpoints(*key, known_at), list(dates(start, end, every)),
                       self.model)

@@ -20,14 +20,12 @@ instead of forking the chain; ``Store.transaction()`` makes many appends one tra
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from tracker.errors import (
     ConflictError,
@@ -82,8 +80,7 @@ INSERT_SQL = (
 TRIGGERS = ("events_no_update", "events_no_delete", "events_no_replace")
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
+class Prepared(NamedTuple):
     """An event reduced to what the log stores, before it has a position."""
 
     event_id: str
@@ -98,8 +95,7 @@ class Prepared:
     body: str
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """A stored event as the log holds it (no model construction: cheap for bulk reads)."""
 
     seq: int
@@ -121,15 +117,13 @@ ROW_COLUMNS = ("seq, event_id, type, code, actor, target, occurred_on, confidenc
                "refers_to, recorded_at, body, hash")
 
 
-@dataclass(frozen=True, slots=True)
-class Head:
+class Head(NamedTuple):
     seq: int
     hash: str
     recorded_at: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class AppendResult:
+class AppendResult(NamedTuple):
     seq: int
     event_id: str
     hash: str
@@ -166,6 +160,8 @@ def known_seq(conn: sqlite3.Connection, known_at: int | datetime | None) -> int 
 
 
 def chain_hash(previous: str, body: str, seq: int, recorded_at: str) -> str:
+    import hashlib  # here, not at the top: queries never hash
+
     return hashlib.sha256(previous.encode("ascii") + record_bytes(body, seq, recorded_at)
                           ).hexdigest()
 

@@ -134,3 +134,20 @@ def test_a_failed_bulk_transaction_leaves_checkpoints_as_they_were(tracker: Trac
 def dump_checkpoints(t: Tracker) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in t.store.conn.execute(
         "SELECT * FROM checkpoints ORDER BY party_a, party_b, day")]
+
+
+def test_derived_tables_of_another_layout_are_dropped_and_rebuilt(tmp_path: Any) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with Tracker(path) as t:
+        t.append_many([ev(1, "2024-01-01"), ev(2, "2024-02-01", kind="sever_relations")])
+        expected = dump_checkpoints(t)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TABLE structure")
+    conn.execute("UPDATE projection_meta SET value = '1' WHERE key = 'layout'")
+    conn.execute("DELETE FROM checkpoints")
+    conn.close()
+    with Tracker(path, create=False) as t:
+        assert dump_checkpoints(t) == expected
+        assert t.state("PRK", "RUS", as_of=date(2024, 3, 1)).score.status.relations == "severed"
