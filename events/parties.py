@@ -17,10 +17,10 @@ import csv
 import io
 import re
 from functools import cache
-from importlib import resources
 from typing import NamedTuple
 
 from events.errors import UnknownPartyError, field_message
+from events.vocabulary import read_data
 
 
 class Party(NamedTuple):
@@ -46,7 +46,7 @@ def normalise(text: str) -> str:
 
 
 def _data(name: str) -> list[dict[str, str]]:
-    text = resources.files("events").joinpath("data", name).read_text(encoding="utf-8")
+    text = read_data(name)
     return list(csv.DictReader(io.StringIO(text)))
 
 

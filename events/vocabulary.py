@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from enum import IntEnum, StrEnum
 from functools import cache
-from importlib import resources
 from typing import NamedTuple
 
 from events.errors import UnknownCameoCodeError, UnknownTypeError, field_message
@@ -92,8 +92,14 @@ def quad_class_of(code: str) -> QuadClass:
     return QuadClass.MATERIAL_CONFLICT
 
 
-def _read_data(*parts: str, encoding: str = "utf-8") -> str:
-    return resources.files("events").joinpath("data", *parts).read_text(encoding=encoding)
+DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
+"""The package's data tables (read with plain file access: importlib.resources costs a
+noticeable share of a query's start-up, and this package is never imported from a zip)."""
+
+
+def read_data(*parts: str, encoding: str = "utf-8") -> str:
+    with open(os.path.join(DATA_DIR, *parts), encoding=encoding) as f:
+        return f.read()
 
 
 @cache
@@ -101,11 +107,11 @@ def cameo_codes() -> dict[str, CameoCode]:
     """All CAMEO event codes with their GDELT description and Goldstein value."""
     names: dict[str, str] = {}
     # the shipped file is UTF-8 (reading it as latin-1 garbled code 044's description)
-    for row in csv.DictReader(io.StringIO(_read_data("cameo", "CAMEO.eventcodes.txt")),
+    for row in csv.DictReader(io.StringIO(read_data("cameo", "CAMEO.eventcodes.txt")),
                               delimiter="\t"):
         names[row["CAMEOEVENTCODE"].strip()] = row["EVENTDESCRIPTION"].strip()
     table: dict[str, CameoCode] = {}
-    for row in csv.DictReader(io.StringIO(_read_data("cameo", "CAMEO.goldsteinscale.txt")),
+    for row in csv.DictReader(io.StringIO(read_data("cameo", "CAMEO.goldsteinscale.txt")),
                               delimiter="\t"):
         code = row["CAMEOEVENTCODE"].strip()
         table[code] = CameoCode(code, names.get(code, ""), float(row["GOLDSTEINSCALE"]))
@@ -126,7 +132,7 @@ def cameo_code(code: str) -> CameoCode:
 def catalogue() -> dict[str, TypeInfo]:
     """The vocabulary, keyed by type name, in catalogue order."""
     out: dict[str, TypeInfo] = {}
-    for row in csv.DictReader(io.StringIO(_read_data("vocabulary.csv"))):
+    for row in csv.DictReader(io.StringIO(read_data("vocabulary.csv"))):
         code = row["cameo_code"].strip() or None
         info = cameo_code(code) if code else None
         out[row["type"]] = TypeInfo(
