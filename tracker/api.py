@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from events.parties import resolve
+from tracker.queries import check_date
 from tracker.store import AppendResult, Head, Prepared, Row, Store, known_seq
 
 if TYPE_CHECKING:
@@ -230,8 +231,6 @@ class Tracker:
         return q
 
     def _as_of(self, as_of: date | None) -> date:
-        from tracker.queries import check_date
-
         today = self.today()
         day = as_of or today
         check_date("as_of", day, today)
