@@ -331,16 +331,16 @@ def wall(cmd: list[str], repeat: int = 9) -> float:
 # -- the run ---------------------------------------------------------------------------------------
 
 
-def measure(n: int, with_es: bool) -> dict[str, Any]:
-    tag = f"{n // 1000}k"
-    data = WORK / f"events-{tag}.jsonl"
+def measure(n: int, with_es: bool, work: Path) -> dict[str, Any]:
+    tag = f"{n // 1000}k" if n >= 1000 else str(n)
+    data = work / f"events-{tag}.jsonl"
     if not data.exists():
         generate(n, data)
-    for stale in WORK.glob(f"*-{tag}.db*"):
+    for stale in work.glob(f"*-{tag}.db*"):
         stale.unlink()
-    db, raw_db, es_db = (WORK / f"tracker-{tag}.db", WORK / f"raw-{tag}.db",
-                         WORK / f"es-{tag}.db")
-    r: dict[str, Any] = {"n": n}
+    db, raw_db, es_db = (work / f"tracker-{tag}.db", work / f"raw-{tag}.db",
+                         work / f"es-{tag}.db")
+    r: dict[str, Any] = {"n": n, "db": db}
     rows = rows_for_raw(data)
     r["raw_insert_s"] = raw_insert(raw_db, rows)
     del rows
@@ -467,19 +467,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    parser.add_argument("--work", type=Path, default=WORK,
+                        help="Where data and stores are written (default benchmarks/work/).")
     parser.add_argument("--child", nargs=3, metavar=("KIND", "DB", "ARG"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(child(*args.child)))
         return 0
     with_es = HAVE_EVENTSOURCING
-    WORK.mkdir(parents=True, exist_ok=True)
+    args.work.mkdir(parents=True, exist_ok=True)
     results = []
     for n in (int(s) for s in args.sizes.split(",")):
         print(f"N = {n:,} ...", file=sys.stderr, flush=True)
-        results.append(measure(n, with_es))
-        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
-    cli = cli_figures(WORK / f"tracker-{results[-1]['n'] // 1000}k.db")
+        results.append(measure(n, with_es, args.work))
+        print(json.dumps(results[-1], default=str), file=sys.stderr, flush=True)
+    cli = cli_figures(results[-1]["db"])
     text = report(results, cli, with_es)
     args.out.write_text(text, encoding="utf-8")
     print(text)
