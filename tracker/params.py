@@ -169,3 +169,15 @@ def load_model(path: Path | None) -> Any:
         raise click.BadParameter(f"{str(path)!r}: cannot read ({exc})",
                                  param_hint="'--model'") from None
     return parse_model(text, source=str(path))
+
+
+PERIODS = ("day", "week", "month", "quarter", "year")  # as projections.timeline.PERIODS
+
+
+def period_options(func: F) -> F:
+    """--from, --to and --every: the span and sampling of a timeline or chart."""
+    func = click.option("--every", type=click.Choice(PERIODS), default="month",
+                        show_default=True, help="Sampling period.")(func)
+    func = click.option("--to", "end", type=QUERY_DATE, help="Last date (default today).")(func)
+    return click.option("--from", "start", type=QUERY_DATE,
+                        help="First date (default: the pair's first event).")(func)

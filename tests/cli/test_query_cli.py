@@ -168,3 +168,10 @@ def test_querying_a_missing_store_is_an_error_and_creates_nothing(tmp_path: Path
     code, out = run("state", "PRK", "RUS", "--db", str(missing))
     assert code == 1 and "no tracker store" in out
     assert not missing.exists()
+
+
+def test_the_cli_offers_exactly_the_timeline_periods() -> None:
+    from projections.timeline import PERIODS
+    from tracker.params import PERIODS as CLI_PERIODS
+
+    assert CLI_PERIODS == PERIODS

@@ -12,7 +12,14 @@ from typing import Any
 
 import click
 
-from tracker.params import PARTY, QUERY_DATE, db_option, known_at_option, load_model, model_option
+from tracker.params import (
+    PARTY,
+    db_option,
+    known_at_option,
+    load_model,
+    model_option,
+    period_options,
+)
 
 TOUR_CHART_HEIGHT = 18
 
@@ -213,11 +220,7 @@ def _next_steps(db: Path) -> None:
 @click.command("chart")
 @click.argument("a", type=PARTY)
 @click.argument("b", type=PARTY)
-@click.option("--from", "start", type=QUERY_DATE, help="First date (default: first event).")
-@click.option("--to", "end", type=QUERY_DATE, help="Last date (default today).")
-@click.option("--every", type=click.Choice(["day", "week", "month", "quarter", "year"]),
-              default="month", show_default=True,
-              help="Sampling period of the line (event days are always included).")
+@period_options
 @click.option("--top", type=click.IntRange(0, 20), default=5, show_default=True,
               help="How many of the event days that moved the score most to number.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),

@@ -10,7 +10,6 @@ import click
 
 from tracker.params import (
     PARTY,
-    QUERY_DATE,
     as_of_option,
     db_option,
     dumps,
@@ -18,6 +17,7 @@ from tracker.params import (
     known_at_option,
     load_model,
     model_option,
+    period_options,
 )
 
 
@@ -128,10 +128,7 @@ def explain_cmd(a: str, b: str, as_of: date | None, known_at: int | datetime | N
 @click.command("timeline")
 @click.argument("a", type=PARTY)
 @click.argument("b", type=PARTY)
-@click.option("--from", "start", type=QUERY_DATE, help="First date (default: first event).")
-@click.option("--to", "end", type=QUERY_DATE, help="Last date (default today).")
-@click.option("--every", type=click.Choice(["day", "week", "month", "quarter", "year"]),
-              default="month", show_default=True)
+@period_options
 @known_at_option
 @model_option
 @json_option
