@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import lru_cache
 from types import MappingProxyType
@@ -82,15 +81,6 @@ def _needs_body(type_name: str) -> bool:
 
 _BODY_NEEDED = {name: _needs_body(name) for name in catalogue()}
 _BODY_TYPES = tuple(sorted(name for name, needed in _BODY_NEEDED.items() if needed))
-
-
-def fact_from_row(row: Row) -> Fact:
-    """A fact from a stored row; the JSON body is parsed only when its fields matter to the
-    projections (structural and record-keeping types), which keeps replays cheap."""
-    if _BODY_NEEDED[row.type]:
-        return fact_from_body(row.seq, json.loads(row.body))
-    return Fact(row.seq, row.event_id, row.type, row.actor, row.target,
-                date.fromisoformat(row.occurred_on), row.code, row.confidence, row.weight)
 
 
 _FACT_SQL = (
@@ -342,10 +332,3 @@ def checkpoint_on_or_before(conn: sqlite3.Connection, a: str, b: str,
     r = conn.execute(_WITH_STATUS + " AND c.day <= ? ORDER BY c.day DESC LIMIT 1",
                      (a, b, day.isoformat())).fetchone()
     return checkpoint_from_row(r) if r else None
-
-
-def by_dyad(rows: Iterable[Row]) -> dict[tuple[str, str], list[Row]]:
-    out: dict[tuple[str, str], list[Row]] = defaultdict(list)
-    for r in rows:
-        out[(r.actor, r.target) if r.actor < r.target else (r.target, r.actor)].append(r)
-    return out
