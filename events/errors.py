@@ -42,6 +42,11 @@ class TrackerError(Exception):
             where = f"{self.source}: "
         return where + self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keyword-only constructor arguments: rebuild from the state, not from args (errors
+        # cross process boundaries in parallel imports)
+        return (_restore, (type(self), self.message, dict(self.__dict__)))
+
     def at(self, *, line: int | None = None, source: str | None = None) -> TrackerError:
         """Attach a location (file and line) to an error raised without one."""
         if line is not None:
@@ -49,6 +54,13 @@ class TrackerError(Exception):
         if source is not None:
             self.source = source
         return self
+
+
+def _restore(cls: type[TrackerError], message: str, state: dict[str, Any]) -> TrackerError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
 
 
 class InvalidEventError(TrackerError):

@@ -41,6 +41,8 @@ APPLICATION_ID = 0x52454C54  # "RELT": marks the file as ours (PRAGMA applicatio
 SCHEMA_VERSION = 1
 GENESIS_HASH = "0" * 64
 BUSY_TIMEOUT_S = 60.0
+OPTIMISTIC_BATCH = 256
+"""From this many events on, a batch is inserted before its ids are looked up (see append)."""
 
 _SCHEMA = """
 CREATE TABLE events (
@@ -292,33 +294,28 @@ class Store:
         nested = conn.in_transaction
         _guard(lambda: conn.execute("SAVEPOINT append" if nested else "BEGIN IMMEDIATE"))
         try:
-            existing = self._existing(list(firsts))
-            for event_id, (_seq, body) in existing.items():
-                if body != firsts[event_id].body:
-                    raise ConflictError(
-                        f"event_id {event_id!r}: already in the log at seq {_seq} with different "
-                        "content (ids are idempotency keys: use a new id, or `tracker correct`)",
-                        field="event_id", value=event_id)
+            # A large batch (a bulk import) is first tried as if none of its ids were stored:
+            # the UNIQUE index and the no-replace trigger check every row anyway, so looking
+            # the ids up beforehand would pay for the same index search twice. If one is
+            # stored after all, the attempt is rolled back and the batch placed exactly.
+            optimistic = len(firsts) >= OPTIMISTIC_BATCH
+            existing = {} if optimistic else self._existing(list(firsts))
             head = self.head()
-            # an all-duplicate batch writes nothing, so its recorded_at is not checked
-            fresh = any(eid not in existing for eid in firsts)
-            stamp = self._stamp(head, recorded_at, clock) if fresh else ""
-            seq, prev = head.seq, head.hash
-            rows: list[Row] = []
-            placed: dict[str, AppendResult] = {
-                eid: AppendResult(s, eid, self._hash_at(s), False)
-                for eid, (s, _b) in existing.items()}
-            for p in firsts.values():
-                if p.event_id in placed:
-                    continue
-                seq += 1
-                prev = chain_hash(prev, p.body, seq, stamp)
-                rows.append(Row(seq, p.event_id, p.type, p.code, p.actor, p.target,
-                                p.occurred_on, p.confidence, p.weight, p.refers_to, stamp,
-                                p.body, prev))
-                placed[p.event_id] = AppendResult(seq, p.event_id, prev, True)
-            if rows:
+            rows, placed = self._place(firsts, existing, head, recorded_at, clock)
+            if rows and optimistic:
+                conn.execute("SAVEPOINT fresh")
+                try:
+                    conn.executemany(INSERT_SQL, (_insert_params(r) for r in rows))
+                    conn.execute("RELEASE fresh")
+                except sqlite3.IntegrityError:
+                    conn.execute("ROLLBACK TO fresh")
+                    conn.execute("RELEASE fresh")
+                    optimistic = False
+                    existing = self._existing(list(firsts))
+                    rows, placed = self._place(firsts, existing, head, recorded_at, clock)
+            if rows and not optimistic:
                 conn.executemany(INSERT_SQL, (_insert_params(r) for r in rows))
+            if rows:
                 for listener in self.listeners:
                     listener(conn, rows)
             conn.execute("RELEASE append" if nested else "COMMIT")
@@ -333,6 +330,37 @@ class Store:
                 else AppendResult(placed[p.event_id].seq, p.event_id,
                                   placed[p.event_id].hash, False)
                 for p in batch]
+
+    def _place(self, firsts: dict[str, Prepared], existing: dict[str, tuple[int, str]],
+               head: Head, recorded_at: datetime | None,
+               clock: Callable[[], datetime] | None
+               ) -> tuple[list[Row], dict[str, AppendResult]]:
+        """Positions and chain hashes for the new events of a batch (``existing``: the ids
+        already stored, with their seq and body)."""
+        for event_id, (_seq, body) in existing.items():
+            if body != firsts[event_id].body:
+                raise ConflictError(
+                    f"event_id {event_id!r}: already in the log at seq {_seq} with different "
+                    "content (ids are idempotency keys: use a new id, or `tracker correct`)",
+                    field="event_id", value=event_id)
+        # an all-duplicate batch writes nothing, so its recorded_at is not checked
+        fresh = any(eid not in existing for eid in firsts)
+        stamp = self._stamp(head, recorded_at, clock) if fresh else ""
+        seq, prev = head.seq, head.hash
+        rows: list[Row] = []
+        placed: dict[str, AppendResult] = {
+            eid: AppendResult(s, eid, self._hash_at(s), False)
+            for eid, (s, _b) in existing.items()}
+        for p in firsts.values():
+            if p.event_id in placed:
+                continue
+            seq += 1
+            prev = chain_hash(prev, p.body, seq, stamp)
+            rows.append(Row(seq, p.event_id, p.type, p.code, p.actor, p.target,
+                            p.occurred_on, p.confidence, p.weight, p.refers_to, stamp,
+                            p.body, prev))
+            placed[p.event_id] = AppendResult(seq, p.event_id, prev, True)
+        return rows, placed
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

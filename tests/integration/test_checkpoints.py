@@ -151,3 +151,17 @@ def test_derived_tables_of_another_layout_are_dropped_and_rebuilt(tmp_path: Any)
     with Tracker(path, create=False) as t:
         assert dump_checkpoints(t) == expected
         assert t.state("PRK", "RUS", as_of=date(2024, 3, 1)).score.status.relations == "severed"
+
+
+def test_a_large_batch_with_some_stored_ids_falls_back_to_exact_placement(
+        tracker: Tracker) -> None:
+    from tracker.store import OPTIMISTIC_BATCH
+
+    first = [ev(i, "2024-01-01") for i in range(OPTIMISTIC_BATCH)]
+    tracker.append_many(first)
+    again = tracker.append_many([*first, *(ev(i, "2024-01-02") for i in range(
+        OPTIMISTIC_BATCH, OPTIMISTIC_BATCH + 10))])
+    assert sum(r.created for r in again) == 10
+    assert [r.seq for r in again[:3]] == [1, 2, 3]
+    assert tracker.head().seq == OPTIMISTIC_BATCH + 10
+    assert tracker.state("PRK", "RUS", as_of=date(2024, 1, 3)).events == OPTIMISTIC_BATCH + 10

@@ -232,3 +232,16 @@ def test_generated_event_ids_are_valid_event_ids() -> None:
 
 def test_every_event_class_derives_from_the_envelope() -> None:
     assert all(issubclass(cls, EventBase) for cls in EVENT_CLASSES.values())
+
+
+def test_errors_survive_pickling_with_their_fields() -> None:
+    import pickle
+
+    from events.errors import UnknownPartyError
+
+    err = UnknownPartyError("party 'Narnia': unknown", field="actor", value="Narnia",
+                            suggestions=["Armenia (ARM)"]).at(line=3, source="f.jsonl")
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is UnknownPartyError
+    assert (str(back), back.field, back.value, back.line, back.suggestions) == (
+        str(err), "actor", "Narnia", 3, ["Armenia (ARM)"])
