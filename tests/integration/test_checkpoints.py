@@ -17,6 +17,20 @@ def ev(i: int, day: str, actor: str = "PRK", target: str = "RUS", kind: str = "p
             "event_id": f"e{i}", **extra}
 
 
+@pytest.fixture
+def recomputed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str | None]]:
+    """Every (party_a, party_b, since) the projector recomputes, in order."""
+    calls: list[tuple[str, str, str | None]] = []
+    original = Projector.recompute
+
+    def spy(self: Projector, a: str, b: str, since: str | None) -> None:
+        calls.append((a, b, since))
+        original(self, a, b, since)
+
+    monkeypatch.setattr(Projector, "recompute", spy)
+    return calls
+
+
 def test_each_append_writes_one_checkpoint_per_dyad_and_day(tracker: Tracker) -> None:
     tracker.append_many([ev(1, "2024-01-01"), ev(2, "2024-01-01"), ev(3, "2024-02-01"),
                          ev(4, "2024-02-01", "USA", "CUB")])
@@ -27,37 +41,23 @@ def test_each_append_writes_one_checkpoint_per_dyad_and_day(tracker: Tracker) ->
 
 
 def test_a_backdated_event_recomputes_only_its_dyad_from_its_date(
-        tracker: Tracker, monkeypatch: pytest.MonkeyPatch) -> None:
+        tracker: Tracker, recomputed: list[tuple[str, str, str | None]]) -> None:
     tracker.append_many([ev(1, "2024-01-01"), ev(2, "2024-03-01"),
                          ev(3, "2024-01-01", "USA", "CUB")])
-    calls: list[tuple[str, str, str | None]] = []
-    original = Projector.recompute
-
-    def spy(self: Projector, a: str, b: str, since: str | None) -> None:
-        calls.append((a, b, since))
-        original(self, a, b, since)
-
-    monkeypatch.setattr(Projector, "recompute", spy)
+    recomputed.clear()
     tracker.append(ev(4, "2024-02-01"))
-    assert calls == [("PRK", "RUS", "2024-02-01")]
+    assert recomputed == [("PRK", "RUS", "2024-02-01")]
     days = [r[0] for r in tracker.store.conn.execute(
         "SELECT day FROM checkpoints WHERE party_a = 'PRK' ORDER BY day")]
     assert days == ["2024-01-01", "2024-02-01", "2024-03-01"]
 
 
 def test_a_correction_that_moves_a_date_recomputes_the_whole_dyad(
-        tracker: Tracker, monkeypatch: pytest.MonkeyPatch) -> None:
+        tracker: Tracker, recomputed: list[tuple[str, str, str | None]]) -> None:
     tracker.append_many([ev(1, "2024-01-01"), ev(2, "2024-03-01")])
-    calls: list[str | None] = []
-    original = Projector.recompute
-
-    def spy(self: Projector, a: str, b: str, since: str | None) -> None:
-        calls.append(since)
-        original(self, a, b, since)
-
-    monkeypatch.setattr(Projector, "recompute", spy)
+    recomputed.clear()
     tracker.correct("e2", {"occurred_on": "2023-06-01"}, reason="wrong year")
-    assert calls == [None]
+    assert recomputed == [("PRK", "RUS", None)]
     st = tracker.state("PRK", "RUS", as_of=date(2023, 12, 31))
     assert st.events == 1
 
@@ -94,24 +94,17 @@ def test_checkpoints_are_rebuilt_for_a_store_written_without_them(tmp_path: Any)
 
 
 def test_a_bulk_transaction_recomputes_each_dyad_once_at_the_end(
-        tracker: Tracker, monkeypatch: pytest.MonkeyPatch) -> None:
+        tracker: Tracker, recomputed: list[tuple[str, str, str | None]]) -> None:
     tracker.append(ev(0, "2024-06-01"))
-    calls: list[tuple[str, str, str | None]] = []
-    original = Projector.recompute
-
-    def spy(self: Projector, a: str, b: str, since: str | None) -> None:
-        calls.append((a, b, since))
-        original(self, a, b, since)
-
-    monkeypatch.setattr(Projector, "recompute", spy)
+    recomputed.clear()
     from tracker.api import prepare, to_event
 
     with tracker.store.transaction():
         tracker.store.append([prepare(to_event(ev(1, "2024-03-01")))])
         tracker.store.append([prepare(to_event(ev(2, "2024-01-01")))])
         tracker.store.append([prepare(to_event(ev(3, "2024-02-01", "USA", "CUB")))])
-        assert calls == []
-    assert calls == [("CUB", "USA", "2024-02-01"), ("PRK", "RUS", "2024-01-01")]
+        assert recomputed == []
+    assert recomputed == [("CUB", "USA", "2024-02-01"), ("PRK", "RUS", "2024-01-01")]
     bulk = dump_checkpoints(tracker)
     tracker.rebuild()
     with Tracker(tracker.path) as again:
