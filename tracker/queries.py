@@ -195,8 +195,7 @@ class Queries:
             "AND type IN ('retract', 'correct')", (a, b, limit))]
         if any("occurred_on" in f.fields.get("changes", {}) for f in records):
             # an event moved in time: only the whole dyad tells which are the latest
-            everything = effective(fact_from_body(r.seq, json.loads(r.body))
-                                   for r in cp.dyad_rows(self.conn, a, b, max_seq=limit))
+            everything = self._full_facts(a, b, limit)
             return tuple(EventRef.of(f) for f in reversed(everything)
                          if f.day <= as_of)[:LAST_EVENTS]
         out: list[EventRef] = []
@@ -212,16 +211,19 @@ class Queries:
                 break
         return tuple(out)
 
-    def explain(self, a: str, b: str, as_of: date, known_at: int | None) -> Explanation:
+    def _full_facts(self, a: str, b: str, max_seq: int | None) -> list[Fact]:
+        """The dyad's events as the record stands, from their full bodies (not the cheap
+        column facts), so that each carries its summary."""
         import json
 
-        key = dyad_key(a, b)
-        # full bodies (not the cheap row facts), so that every listed event has its summary
-        facts = effective(fact_from_body(r.seq, json.loads(r.body))
-                          for r in cp.dyad_rows(self.conn, *key, max_seq=known_at))
+        return effective(fact_from_body(r.seq, json.loads(r.body))
+                         for r in cp.dyad_rows(self.conn, a, b, max_seq=max_seq))
+
+    def explain(self, a: str, b: str, as_of: date, known_at: int | None) -> Explanation:
         from projections.explain import contributions
 
-        items = contributions(facts, as_of, self.model)
+        key = dyad_key(a, b)
+        items = contributions(self._full_facts(*key, known_at), as_of, self.model)
         folded = (None if self._use_checkpoints(known_at)
                   else cp.fold_dyad(self.conn, *key, self.model, max_seq=known_at))
         s = score_at(self._checkpoint(*key, as_of, folded), as_of, self.model)
