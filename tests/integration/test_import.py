@@ -9,13 +9,14 @@ import json
 import sqlite3
 import zipfile
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import Clock
 
 from tracker.api import Tracker
 from tracker.errors import TrackerError
@@ -26,15 +27,6 @@ GDELT = DATA / "gdelt" / "events.csv"
 ICEWS = DATA / "icews" / "events.20140318.tab"
 GDELT_LINES = GDELT.read_text(encoding="utf-8").splitlines()
 FileState = Callable[[Path], dict[str, str]]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
 
 
 def open_tracker(path: Path) -> Tracker:

@@ -7,25 +7,13 @@ import hashlib
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import Clock
 
 from tracker.api import Tracker
-
-
-class Clock:
-    """Transaction time that advances one second per reading."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
-
 
 RICH_EVENTS: list[dict[str, Any]] = [
     {"event_id": "e1", "type": "establish_relations", "actor": "PRK", "target": "RUS",

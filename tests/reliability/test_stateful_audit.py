@@ -21,7 +21,7 @@ import math
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
+from support import Clock
 
 from events.vocabulary import cameo_code, type_info
 from projections.model import DEFAULT_MODEL
@@ -195,14 +196,6 @@ def close(x: float, y: float) -> bool:
 
 
 # -- the machine -------------------------------------------------------------------------------
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
 
 
 class AuditMachine(RuleBasedStateMachine):
