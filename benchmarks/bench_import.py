@@ -35,17 +35,73 @@ from pathlib import Path
 from typing import Any
 
 COUNTRIES = (
-    "USA", "RUS", "CHN", "GBR", "FRA", "DEU", "JPN", "IND", "BRA", "ZAF", "PRK", "KOR",
-    "IRN", "IRQ", "ISR", "SYR", "TUR", "SAU", "EGY", "PAK", "AFG", "UKR", "POL", "ITA",
-    "ESP", "CAN", "MEX", "AUS", "IDN", "VNM", "PHL", "THA", "MYS", "SGP", "NGA", "KEN",
-    "ETH", "SDN", "LBY", "DZA", "MAR", "TUN", "JOR", "LBN", "QAT", "ARE", "KWT", "OMN",
-    "YEM", "CUB", "VEN", "COL", "ARG", "CHL", "PER", "GRC", "SRB", "BLR", "KAZ", "NZL",
+    "USA",
+    "RUS",
+    "CHN",
+    "GBR",
+    "FRA",
+    "DEU",
+    "JPN",
+    "IND",
+    "BRA",
+    "ZAF",
+    "PRK",
+    "KOR",
+    "IRN",
+    "IRQ",
+    "ISR",
+    "SYR",
+    "TUR",
+    "SAU",
+    "EGY",
+    "PAK",
+    "AFG",
+    "UKR",
+    "POL",
+    "ITA",
+    "ESP",
+    "CAN",
+    "MEX",
+    "AUS",
+    "IDN",
+    "VNM",
+    "PHL",
+    "THA",
+    "MYS",
+    "SGP",
+    "NGA",
+    "KEN",
+    "ETH",
+    "SDN",
+    "LBY",
+    "DZA",
+    "MAR",
+    "TUN",
+    "JOR",
+    "LBN",
+    "QAT",
+    "ARE",
+    "KWT",
+    "OMN",
+    "YEM",
+    "CUB",
+    "VEN",
+    "COL",
+    "ARG",
+    "CHL",
+    "PER",
+    "GRC",
+    "SRB",
+    "BLR",
+    "KAZ",
+    "NZL",
 )
 assert len(COUNTRIES) == 60
 RAW_CHUNK = 20_000
 
 
 # -- the synthetic file --------------------------------------------------------------------
+
 
 def generate(path: Path, rows: int, seed: int = 1) -> None:
     """N rows of GDELT 2.0 (61 columns), deterministic for a seed."""
@@ -70,16 +126,65 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
             mentions = sources * rng.randint(1, 4)
             goldstein = f"{gold:.0f}" if gold.is_integer() and rng.random() < 0.3 else f"{gold}"
             fields = [
-                str(1_000_000_000 + i), sqldate, sqldate[:6], sqldate[:4],
+                str(1_000_000_000 + i),
+                sqldate,
+                sqldate[:6],
+                sqldate[:4],
                 f"{day.year + day.timetuple().tm_yday / 365:.4f}",
-                a, names[a], a, "", "", "", "", "GOV", "", "",
-                b, names[b], b, "", "", "", "", "GOV", "", "",
-                "1", code, code[:3], code[:2], str(1 + (int(code[:2]) - 1) // 5),
-                goldstein, str(mentions), str(sources), str(mentions),
+                a,
+                names[a],
+                a,
+                "",
+                "",
+                "",
+                "",
+                "GOV",
+                "",
+                "",
+                b,
+                names[b],
+                b,
+                "",
+                "",
+                "",
+                "",
+                "GOV",
+                "",
+                "",
+                "1",
+                code,
+                code[:3],
+                code[:2],
+                str(1 + (int(code[:2]) - 1) // 5),
+                goldstein,
+                str(mentions),
+                str(sources),
+                str(mentions),
                 f"{rng.uniform(-10, 10):.6f}",
-                "1", names[a].title(), a[:2], a[:2], "", "10.0", "20.0", "-1",
-                "1", names[b].title(), b[:2], b[:2], "", "30.0", "40.0", "-2",
-                "1", names[b].title(), b[:2], b[:2], "", "30.0", "40.0", "-2",
+                "1",
+                names[a].title(),
+                a[:2],
+                a[:2],
+                "",
+                "10.0",
+                "20.0",
+                "-1",
+                "1",
+                names[b].title(),
+                b[:2],
+                b[:2],
+                "",
+                "30.0",
+                "40.0",
+                "-2",
+                "1",
+                names[b].title(),
+                b[:2],
+                b[:2],
+                "",
+                "30.0",
+                "40.0",
+                "-2",
                 day.strftime("%Y%m%d") + "120000",
                 f"https://news.example.com/{day.year}/{i}.html",
             ]
@@ -94,6 +199,7 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
 
 # -- child processes -----------------------------------------------------------------------
 
+
 def child_import(file: Path, db: Path, batch_size: int | None) -> dict[str, float]:
     from tracker.api import Tracker
 
@@ -103,9 +209,13 @@ def child_import(file: Path, db: Path, batch_size: int | None) -> dict[str, floa
         _time_deferred_listeners(tracker, deferred)
         summary = tracker.import_files([file], fmt="gdelt", batch_size=batch_size)
     elapsed = time.perf_counter() - began
-    return {"seconds": elapsed, "imported": summary.imported, "read": summary.read,
-            "deferred_seconds": deferred[0],
-            "peak_rss_kb": peak_rss_kb()}
+    return {
+        "seconds": elapsed,
+        "imported": summary.imported,
+        "read": summary.read,
+        "deferred_seconds": deferred[0],
+        "peak_rss_kb": peak_rss_kb(),
+    }
 
 
 def peak_rss_kb() -> int:
@@ -166,9 +276,25 @@ def child_raw(file: Path, db: Path) -> dict[str, float]:
             seq += 1
             prev = chain_hash(prev, p.body, seq, stamp)
             a, b = (p.actor, p.target) if p.actor < p.target else (p.target, p.actor)
-            chunk.append((seq, p.event_id, p.type, p.code, p.actor, p.target, a, b,
-                          p.occurred_on, p.confidence, p.weight, p.refers_to, stamp, p.body,
-                          prev))
+            chunk.append(
+                (
+                    seq,
+                    p.event_id,
+                    p.type,
+                    p.code,
+                    p.actor,
+                    p.target,
+                    a,
+                    b,
+                    p.occurred_on,
+                    p.confidence,
+                    p.weight,
+                    p.refers_to,
+                    stamp,
+                    p.body,
+                    prev,
+                )
+            )
             if len(chunk) >= RAW_CHUNK:
                 timed += insert()
                 inserted += len(chunk)
@@ -180,28 +306,41 @@ def child_raw(file: Path, db: Path) -> dict[str, float]:
     conn.execute("COMMIT")
     timed += time.perf_counter() - t0
     conn.close()
-    return {"seconds": timed, "imported": inserted,
-            "peak_rss_kb": peak_rss_kb()}
+    return {"seconds": timed, "imported": inserted, "peak_rss_kb": peak_rss_kb()}
 
 
 def run_child(*args: str) -> dict[str, float]:
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
-                         capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
 # -- main ----------------------------------------------------------------------------------
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--batch-size", type=int, default=None,
-                        help="events per Store.append (default: the importer's)")
-    parser.add_argument("--workdir", type=Path, default=None,
-                        help="where the file and the stores go (default: a temporary dir)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="events per Store.append (default: the importer's)",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where the file and the stores go (default: a temporary dir)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -220,25 +359,37 @@ def main() -> None:
         file = work / f"gdelt-synthetic-{args.rows}.export.CSV"
         t0 = time.perf_counter()
         generate(file, args.rows)
-        print(f"generated {args.rows:,} rows ({file.stat().st_size / 1e6:.1f} MB) "
-              f"in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"generated {args.rows:,} rows ({file.stat().st_size / 1e6:.1f} MB) "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
         for name in ("import.db", "raw.db"):
             for suffix in ("", "-wal", "-shm"):
                 (work / (name + suffix)).unlink(missing_ok=True)
-        imp = run_child("import", str(file), str(work / "import.db"),
-                        str(args.batch_size) if args.batch_size else "-")
+        imp = run_child(
+            "import",
+            str(file),
+            str(work / "import.db"),
+            str(args.batch_size) if args.batch_size else "-",
+        )
         raw = run_child("raw", str(file), str(work / "raw.db"))
     imp_rate = imp["imported"] / imp["seconds"]
     raw_rate = raw["imported"] / raw["seconds"]
-    print(f"tracker import : {imp['imported']:>10,.0f} events in {imp['seconds']:7.2f} s = "
-          f"{imp_rate:>10,.0f} events/s   peak RSS {imp['peak_rss_kb'] / 1024:,.0f} MB")
+    print(
+        f"tracker import : {imp['imported']:>10,.0f} events in {imp['seconds']:7.2f} s = "
+        f"{imp_rate:>10,.0f} events/s   peak RSS {imp['peak_rss_kb'] / 1024:,.0f} MB"
+    )
     if imp.get("deferred_seconds"):
         rest = imp["seconds"] - imp["deferred_seconds"]
-        print(f"  of which checkpoint maintenance (deferred to the end of the transaction): "
-              f"{imp['deferred_seconds']:.2f} s; parse + validate + hash + append: {rest:.2f} s "
-              f"= {imp['imported'] / rest:,.0f} events/s")
-    print(f"raw executemany: {raw['imported']:>10,.0f} events in {raw['seconds']:7.2f} s = "
-          f"{raw_rate:>10,.0f} events/s   (row preparation not timed)")
+        print(
+            f"  of which checkpoint maintenance (deferred to the end of the transaction): "
+            f"{imp['deferred_seconds']:.2f} s; parse + validate + hash + append: {rest:.2f} s "
+            f"= {imp['imported'] / rest:,.0f} events/s"
+        )
+    print(
+        f"raw executemany: {raw['imported']:>10,.0f} events in {raw['seconds']:7.2f} s = "
+        f"{raw_rate:>10,.0f} events/s   (row preparation not timed)"
+    )
     print(f"ratio import/raw: {imp_rate / raw_rate:.2f} (target >= 0.5)")
 
 

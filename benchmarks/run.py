@@ -45,13 +45,20 @@ def _vocabulary() -> tuple[list[str], dict[str, dict[str, Any]]]:
     from events.models import EVENT_CLASSES
     from events.vocabulary import catalogue
 
-    simple = [name for name, info in catalogue().items()
-              if not info.effects and info.cameo_code
-              and not any(f.is_required() for f in EVENT_CLASSES[name].specific_fields().values())]
-    structural = {"sign_agreement": {"name": "Trade agreement"},
-                  "impose_sanctions": {"regime": "Export controls"},
-                  "lift_sanctions": {"regime": "Export controls"},
-                  "sever_relations": {}, "restore_relations": {}}
+    simple = [
+        name
+        for name, info in catalogue().items()
+        if not info.effects
+        and info.cameo_code
+        and not any(f.is_required() for f in EVENT_CLASSES[name].specific_fields().values())
+    ]
+    structural = {
+        "sign_agreement": {"name": "Trade agreement"},
+        "impose_sanctions": {"regime": "Export controls"},
+        "lift_sanctions": {"regime": "Export controls"},
+        "sever_relations": {},
+        "restore_relations": {},
+    }
     return simple, structural
 
 
@@ -69,7 +76,9 @@ def generate(n: int, path: Path, seed: int = 1) -> None:
             kind = rng.choice(list(structural)) if rng.random() < 0.002 else rng.choice(simple)
             event: dict[str, Any] = {
                 "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                "type": kind, "actor": actor, "target": target,
+                "type": kind,
+                "actor": actor,
+                "target": target,
                 "occurred_on": (START + timedelta(days=rng.randrange(DAYS))).isoformat(),
                 "confidence": rng.choice((1.0, 1.0, 0.9, 0.7)),
                 "source": "synthetic benchmark data",
@@ -122,8 +131,13 @@ def peak_rss_mb() -> float:
 
 def run_child(kind: str, db: Path, arg: str = "") -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    out = subprocess.run([sys.executable, __file__, "--child", kind, str(db), arg],
-                         capture_output=True, text=True, env=env, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(db), arg],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     if out.returncode != 0:
         raise RuntimeError(f"child {kind} failed:\n{out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -145,9 +159,25 @@ def rows_for_raw(path: Path) -> list[tuple[Any, ...]]:
         for seq, line in enumerate(f, 1):
             e = json.loads(line)
             a, b = sorted((e["actor"], e["target"]))
-            rows.append((seq, e["event_id"], e["type"], codes[e["type"]], e["actor"],
-                         e["target"], a, b, e["occurred_on"], e["confidence"], None, None,
-                         stamp, line.rstrip("\n"), "0" * 64))
+            rows.append(
+                (
+                    seq,
+                    e["event_id"],
+                    e["type"],
+                    codes[e["type"]],
+                    e["actor"],
+                    e["target"],
+                    a,
+                    b,
+                    e["occurred_on"],
+                    e["confidence"],
+                    None,
+                    None,
+                    stamp,
+                    line.rstrip("\n"),
+                    "0" * 64,
+                )
+            )
     return rows
 
 
@@ -181,8 +211,9 @@ def raw_fold(db: Path, half_life: float) -> float:
     conn = sqlite3.connect(db)
     scores: dict[tuple[str, str], list[float]] = {}
     for a, b, actor, day, code, weight, conf in conn.execute(
-            "SELECT party_a, party_b, actor, occurred_on, code, weight, confidence FROM events "
-            "ORDER BY party_a, party_b, occurred_on, seq"):
+        "SELECT party_a, party_b, actor, occurred_on, code, weight, confidence FROM events "
+        "ORDER BY party_a, party_b, occurred_on, seq"
+    ):
         t = date.fromisoformat(day).toordinal()
         s = scores.get((a, b))
         if s is None:
@@ -250,8 +281,10 @@ except ImportError:
 def es_append(db: str, path: Path, batch: int = 5000) -> dict[str, Any]:
     from events.vocabulary import cameo_code, catalogue
 
-    weights = {n: (cameo_code(i.cameo_code).goldstein if i.cameo_code else 0.0)
-               for n, i in catalogue().items()}
+    weights = {
+        n: (cameo_code(i.cameo_code).goldstein if i.cameo_code else 0.0)
+        for n, i in catalogue().items()
+    }
     app = _es_app(db)
     aggregates: dict[tuple[str, str], Any] = {}
     pending: dict[tuple[str, str], Any] = {}
@@ -263,8 +296,11 @@ def es_append(db: str, path: Path, batch: int = 5000) -> dict[str, Any]:
             agg = aggregates.get(key)  # type: ignore[arg-type]
             if agg is None:
                 agg = aggregates[key] = Dyad(*key)  # type: ignore[index]
-            agg.observe(e["actor"], date.fromisoformat(e["occurred_on"]).toordinal(),
-                        weights[e["type"]] * e["confidence"])
+            agg.observe(
+                e["actor"],
+                date.fromisoformat(e["occurred_on"]).toordinal(),
+                weights[e["type"]] * e["confidence"],
+            )
             pending[key] = agg  # type: ignore[index]
             n += 1
             if n % batch == 0:
@@ -297,8 +333,10 @@ def asof_latency(db: str, queries: int) -> dict[str, Any]:
     with Tracker(db, create=False) as t:
         conn = t.store.conn
         dyads = conn.execute("SELECT DISTINCT party_a, party_b FROM checkpoints").fetchall()
-        asks = [(*rng.choice(dyads), START + timedelta(days=rng.randrange(DAYS)))
-                for _ in range(queries)]
+        asks = [
+            (*rng.choice(dyads), START + timedelta(days=rng.randrange(DAYS)))
+            for _ in range(queries)
+        ]
         t.state(asks[0][0], asks[0][1], as_of=asks[0][2])  # warm caches and imports
         out: dict[str, Any] = {}
         for name, query in (("score_us", t.score), ("state_us", t.state)):
@@ -306,8 +344,10 @@ def asof_latency(db: str, queries: int) -> dict[str, Any]:
             for a, b, day in asks:
                 query(a, b, as_of=day)
             out[name] = (time.perf_counter() - started) / queries * 1e6
-        sql = ("SELECT day, s_ab, s_ba, d_ab, d_ba, label FROM checkpoints "
-               "WHERE party_a = ? AND party_b = ? AND day <= ? ORDER BY day DESC LIMIT 1")
+        sql = (
+            "SELECT day, s_ab, s_ba, d_ab, d_ba, label FROM checkpoints "
+            "WHERE party_a = ? AND party_b = ? AND day <= ? ORDER BY day DESC LIMIT 1"
+        )
         started = time.perf_counter()
         for a, b, day in asks:
             conn.execute(sql, (a, b, day.isoformat())).fetchone()
@@ -338,8 +378,7 @@ def measure(n: int, with_es: bool, work: Path) -> dict[str, Any]:
         generate(n, data)
     for stale in work.glob(f"*-{tag}.db*"):
         stale.unlink()
-    db, raw_db, es_db = (work / f"tracker-{tag}.db", work / f"raw-{tag}.db",
-                         work / f"es-{tag}.db")
+    db, raw_db, es_db = (work / f"tracker-{tag}.db", work / f"raw-{tag}.db", work / f"es-{tag}.db")
     r: dict[str, Any] = {"n": n, "db": db}
     rows = rows_for_raw(data)
     r["raw_insert_s"] = raw_insert(raw_db, rows)
@@ -355,8 +394,11 @@ def measure(n: int, with_es: bool, work: Path) -> dict[str, Any]:
     ver = run_child("verify", db)
     r["verify_s"], r["verify_ok"] = ver["seconds"], ver["ok"]
     lat = run_child("asof", db, "2000")
-    r["asof_us"], r["state_us"], r["select_us"] = (lat["score_us"], lat["state_us"],
-                                                   lat["select_us"])
+    r["asof_us"], r["state_us"], r["select_us"] = (
+        lat["score_us"],
+        lat["state_us"],
+        lat["select_us"],
+    )
     if with_es:
         es = run_child("es_append", es_db, str(data))
         r["es_append_s"] = es["seconds"]
@@ -368,14 +410,26 @@ def measure(n: int, with_es: bool, work: Path) -> dict[str, Any]:
 
 def cli_figures(db: Path) -> dict[str, float]:
     exe = Path(sys.executable).parent / "tracker"
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "events"),
-                    str(ROOT / "projections"), str(ROOT / "tracker")], check=True,
-                   capture_output=True)
-    a, b = sqlite3.connect(db).execute(
-        "SELECT party_a, party_b FROM checkpoints LIMIT 1").fetchone()
-    return {"cli_state_s": wall([str(exe), "state", a, b, "--as-of", "2024-06-30",
-                                 "--db", str(db)]),
-            "import_click_s": wall([sys.executable, "-c", "import click"])}
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compileall",
+            "-q",
+            str(ROOT / "events"),
+            str(ROOT / "projections"),
+            str(ROOT / "tracker"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    a, b = (
+        sqlite3.connect(db).execute("SELECT party_a, party_b FROM checkpoints LIMIT 1").fetchone()
+    )
+    return {
+        "cli_state_s": wall([str(exe), "state", a, b, "--as-of", "2024-06-30", "--db", str(db)]),
+        "import_click_s": wall([sys.executable, "-c", "import click"]),
+    }
 
 
 def versions() -> dict[str, str]:
@@ -411,53 +465,105 @@ def report(results: list[dict[str, Any]], cli: dict[str, float], with_es: bool) 
         "|---|---|---|---|---|---|---|",
     ]
 
-    def row(n: int, figure: str, ours: str, base: str, ratio: float, target: str,
-            ok: bool) -> None:
-        lines.append(f"| {n:,} | {figure} | {ours} | {base} | {ratio:.2f}× | {target} | "
-                     f"{'yes' if ok else '**no**'} |")
+    def row(n: int, figure: str, ours: str, base: str, ratio: float, target: str, ok: bool) -> None:
+        lines.append(
+            f"| {n:,} | {figure} | {ours} | {base} | {ratio:.2f}× | {target} | "
+            f"{'yes' if ok else '**no**'} |"
+        )
 
     for r in results:
         n = r["n"]
         q = r["raw_insert_s"] / r["import_s"]
-        row(n, "bulk append (`tracker import` JSONL: validate, hash, store, checkpoints)",
-            rate(n, r["import_s"]), "raw executemany " + rate(n, r["raw_insert_s"]), q,
-            "≥ 0.7×", q >= 0.7)
+        row(
+            n,
+            "bulk append (`tracker import` JSONL: validate, hash, store, checkpoints)",
+            rate(n, r["import_s"]),
+            "raw executemany " + rate(n, r["raw_insert_s"]),
+            q,
+            "≥ 0.7×",
+            q >= 0.7,
+        )
         if with_es:
             q = r["es_append_s"] / r["import_s"]
-            row(n, "bulk append", rate(n, r["import_s"]),
-                "eventsourcing " + rate(n, r["es_append_s"]), q, "≥ 2×", q >= 2)
+            row(
+                n,
+                "bulk append",
+                rate(n, r["import_s"]),
+                "eventsourcing " + rate(n, r["es_append_s"]),
+                q,
+                "≥ 2×",
+                q >= 2,
+            )
         q = r["raw_fold_s"] / r["replay_s"]
-        row(n, "full replay (`tracker replay`: rebuild all projections and compare)",
-            rate(n, r["replay_s"]), "raw read + inline fold " + rate(n, r["raw_fold_s"]), q,
-            "≥ 0.5×", q >= 0.5)
+        row(
+            n,
+            "full replay (`tracker replay`: rebuild all projections and compare)",
+            rate(n, r["replay_s"]),
+            "raw read + inline fold " + rate(n, r["raw_fold_s"]),
+            q,
+            "≥ 0.5×",
+            q >= 0.5,
+        )
         if with_es:
             q = r["es_replay_s"] / r["replay_s"]
-            row(n, "full replay", rate(n, r["replay_s"]),
-                "eventsourcing get() " + rate(n, r["es_replay_s"]), q, "≥ 10×", q >= 10)
+            row(
+                n,
+                "full replay",
+                rate(n, r["replay_s"]),
+                "eventsourcing get() " + rate(n, r["es_replay_s"]),
+                q,
+                "≥ 10×",
+                q >= 10,
+            )
         q = r["raw_hash_s"] / r["verify_s"]
-        row(n, "`tracker verify`", rate(n, r["verify_s"]),
-            "raw read + SHA-256 " + rate(n, r["raw_hash_s"]), q, "≥ 0.5×", q >= 0.5)
+        row(
+            n,
+            "`tracker verify`",
+            rate(n, r["verify_s"]),
+            "raw read + SHA-256 " + rate(n, r["raw_hash_s"]),
+            q,
+            "≥ 0.5×",
+            q >= 0.5,
+        )
         q = r["asof_us"] / r["select_us"]
-        row(n, "as-of query in process (`Tracker.score`: index, label, components)",
-            f"{r['asof_us']:.1f} µs", f"indexed SELECT {r['select_us']:.1f} µs", q, "≤ 3×",
-            q <= 3)
-        lines.append(f"| {n:,} | full `Tracker.state` report (trend, structure, last 5 "
-                     f"events; no target) | {r['state_us']:.1f} µs | indexed SELECT "
-                     f"{r['select_us']:.1f} µs | {r['state_us'] / r['select_us']:.2f}× | — | — |")
-        lines.append(f"| {n:,} | peak memory | import {r['import_mb']:.0f} MB, replay "
-                     f"{r['replay_mb']:.0f} MB | — | — | < 100 MB | "
-                     f"{'yes' if max(r['import_mb'], r['replay_mb']) < 100 else '**no**'} |")
+        row(
+            n,
+            "as-of query in process (`Tracker.score`: index, label, components)",
+            f"{r['asof_us']:.1f} µs",
+            f"indexed SELECT {r['select_us']:.1f} µs",
+            q,
+            "≤ 3×",
+            q <= 3,
+        )
+        lines.append(
+            f"| {n:,} | full `Tracker.state` report (trend, structure, last 5 "
+            f"events; no target) | {r['state_us']:.1f} µs | indexed SELECT "
+            f"{r['select_us']:.1f} µs | {r['state_us'] / r['select_us']:.2f}× | — | — |"
+        )
+        lines.append(
+            f"| {n:,} | peak memory | import {r['import_mb']:.0f} MB, replay "
+            f"{r['replay_mb']:.0f} MB | — | — | < 100 MB | "
+            f"{'yes' if max(r['import_mb'], r['replay_mb']) < 100 else '**no**'} |"
+        )
     q = cli["cli_state_s"] / cli["import_click_s"]
-    lines.append(f"| {results[-1]['n']:,} | `tracker state A B` wall time | "
-                 f"{cli['cli_state_s'] * 1000:.0f} ms | `python -c \"import click\"` "
-                 f"{cli['import_click_s'] * 1000:.0f} ms | {q:.2f}× | ≤ 1.5× | "
-                 f"{'yes' if q <= 1.5 else '**no**'} |")
-    lines += ["", "## Growth with N", "",
-              "| N | import s | replay s | verify s | as-of µs | state µs |",
-              "|---|---|---|---|---|---|"]
+    lines.append(
+        f"| {results[-1]['n']:,} | `tracker state A B` wall time | "
+        f'{cli["cli_state_s"] * 1000:.0f} ms | `python -c "import click"` '
+        f"{cli['import_click_s'] * 1000:.0f} ms | {q:.2f}× | ≤ 1.5× | "
+        f"{'yes' if q <= 1.5 else '**no**'} |"
+    )
+    lines += [
+        "",
+        "## Growth with N",
+        "",
+        "| N | import s | replay s | verify s | as-of µs | state µs |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in results:
-        lines.append(f"| {r['n']:,} | {r['import_s']:.2f} | {r['replay_s']:.2f} | "
-                     f"{r['verify_s']:.2f} | {r['asof_us']:.1f} | {r['state_us']:.1f} |")
+        lines.append(
+            f"| {r['n']:,} | {r['import_s']:.2f} | {r['replay_s']:.2f} | "
+            f"{r['verify_s']:.2f} | {r['asof_us']:.1f} | {r['state_us']:.1f} |"
+        )
     if not with_es:
         lines += ["", "eventsourcing is not installed: `pip install '.[bench]'` for its figures."]
     return "\n".join(lines) + "\n"
@@ -467,8 +573,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
-    parser.add_argument("--work", type=Path, default=WORK,
-                        help="Where data and stores are written (default benchmarks/work/).")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=WORK,
+        help="Where data and stores are written (default benchmarks/work/).",
+    )
     parser.add_argument("--child", nargs=3, metavar=("KIND", "DB", "ARG"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:

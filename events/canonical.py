@@ -15,8 +15,9 @@ from events.errors import InvalidEventError
 if TYPE_CHECKING:  # models (pydantic) load only when an event is built or decoded
     from events.models import EventBase
 
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                            allow_nan=False)
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
 
 
 def dumps(obj: Any) -> str:
@@ -57,8 +58,9 @@ def decode(data: bytes | str) -> EventBase:
     try:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidEventError(f"event body is not valid JSON ({exc})", field="body",
-                                value=data[:80]) from None
+        raise InvalidEventError(
+            f"event body is not valid JSON ({exc})", field="body", value=data[:80]
+        ) from None
     from events.models import parse_event
 
     return parse_event(obj)

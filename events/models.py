@@ -45,8 +45,10 @@ def new_event_id() -> str:
 
 def _event_id(value: Any) -> Any:
     if isinstance(value, str) and not _EVENT_ID.fullmatch(value):
-        raise ValueError("must be 1-200 characters: letters, digits and . _ : @ / + # = -, "
-                         "starting with a letter or digit")
+        raise ValueError(
+            "must be 1-200 characters: letters, digits and . _ : @ / + # = -, "
+            "starting with a letter or digit"
+        )
     return value
 
 
@@ -81,6 +83,8 @@ PartyCode = Annotated[str, BeforeValidator(_party)]
 EventDate = Annotated[date, BeforeValidator(_iso_date)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
+
+
 def _unsigned_zero(value: float) -> float:
     """-0.0 equals 0.0: store it as 0.0 so that equal events have equal bytes."""
     return value + 0.0
@@ -96,7 +100,10 @@ class EventBase(BaseModel):
     """The envelope every event shares."""
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False,
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        allow_inf_nan=False,
         validate_default=False,
     )
 
@@ -109,13 +116,25 @@ class EventBase(BaseModel):
     summary: Text | None = None
     confidence: Confidence = 1.0
     weight: Weight | None = Field(
-        default=None, description="explicit Goldstein value; the type's default when absent")
+        default=None, description="explicit Goldstein value; the type's default when absent"
+    )
     schema_version: Literal[1] = SCHEMA_VERSION
 
     #: fields a caller may set through ``--field`` (the type-specific ones)
-    ENVELOPE: ClassVar[frozenset[str]] = frozenset({
-        "type", "event_id", "actor", "target", "occurred_on", "source", "summary",
-        "confidence", "weight", "schema_version"})
+    ENVELOPE: ClassVar[frozenset[str]] = frozenset(
+        {
+            "type",
+            "event_id",
+            "actor",
+            "target",
+            "occurred_on",
+            "source",
+            "summary",
+            "confidence",
+            "weight",
+            "schema_version",
+        }
+    )
 
     @model_validator(mode="after")
     def _distinct_parties(self) -> EventBase:
@@ -162,6 +181,7 @@ class EventBase(BaseModel):
 
 
 # --- verbal cooperation -------------------------------------------------------------------
+
 
 class Statement(EventBase):
     type: Literal["statement"] = "statement"
@@ -297,6 +317,7 @@ class PeaceAgreement(EventBase):
 
 # --- material cooperation -----------------------------------------------------------------
 
+
 class EconomicCooperation(EventBase):
     type: Literal["economic_cooperation"] = "economic_cooperation"
 
@@ -346,6 +367,7 @@ class Ceasefire(EventBase):
 
 # --- verbal conflict ----------------------------------------------------------------------
 
+
 class Demand(EventBase):
     type: Literal["demand"] = "demand"
 
@@ -388,6 +410,7 @@ class Ultimatum(EventBase):
 
 
 # --- material conflict --------------------------------------------------------------------
+
 
 class ShowOfForce(EventBase):
     type: Literal["show_of_force"] = "show_of_force"
@@ -471,6 +494,7 @@ class ViolateCeasefire(EventBase):
 
 # --- generic ------------------------------------------------------------------------------
 
+
 class Cameo(EventBase):
     """Any CAMEO event code, for coded data with no closer type. Never structural."""
 
@@ -519,8 +543,10 @@ class Correct(_RecordEvent):
     def _mutable_fields_only(self) -> Correct:
         fixed = sorted(IMMUTABLE_FIELDS & set(self.changes))
         if fixed:
-            raise ValueError(f"changes: {', '.join(fixed)} cannot be corrected "
-                             "(retract the event and append a new one)")
+            raise ValueError(
+                f"changes: {', '.join(fixed)} cannot be corrected "
+                "(retract the event and append a new one)"
+            )
         return self
 
 
@@ -533,19 +559,78 @@ EVENT_CLASSES: dict[str, type[EventBase]] = {
 
 Event = Annotated[
     Union[  # noqa: UP007 - a discriminated union needs the Union spelling for pydantic
-        Statement, OptimisticComment, PessimisticComment, ExpressAccord, Appeal, AppealForAid,
-        AppealToNegotiate, IntentToCooperate, IntentToProvideAid, IntentToMeet, Invitation,
-        Consult, PhoneCall, Visit, HostVisit, Summit, Mediate, Negotiate,
-        DiplomaticCooperation, Praise, Congratulate, DefendVerbally,
-        SupportAtInternationalBody, EstablishRelations, RestoreRelations, Apologize,
-        SignAgreement, SignTreaty, RatifyTreaty, PeaceAgreement, EconomicCooperation,
-        MilitaryCooperation, IntelligenceSharing, EconomicAid, MilitaryAid, ArmsTransfer,
-        HumanitarianAid, ReleasePersons, LiftSanctions, Ceasefire, Demand, Criticize, Accuse,
-        Protest, Reject, Veto, Threaten, ThreatenSanctions, ThreatenForce, Ultimatum,
-        ShowOfForce, MobilizeForces, RecallAmbassador, DowngradeRelations, SeverRelations,
-        ReduceAid, ImposeSanctions, HaltNegotiations, WithdrawFromAgreement, ExpelDiplomats,
-        DetainNationals, CyberOperation, SeizeProperty, Blockade, ArmedClash, MilitaryAttack,
-        Invasion, AirStrike, ViolateCeasefire, Cameo, Retract, Correct,
+        Statement,
+        OptimisticComment,
+        PessimisticComment,
+        ExpressAccord,
+        Appeal,
+        AppealForAid,
+        AppealToNegotiate,
+        IntentToCooperate,
+        IntentToProvideAid,
+        IntentToMeet,
+        Invitation,
+        Consult,
+        PhoneCall,
+        Visit,
+        HostVisit,
+        Summit,
+        Mediate,
+        Negotiate,
+        DiplomaticCooperation,
+        Praise,
+        Congratulate,
+        DefendVerbally,
+        SupportAtInternationalBody,
+        EstablishRelations,
+        RestoreRelations,
+        Apologize,
+        SignAgreement,
+        SignTreaty,
+        RatifyTreaty,
+        PeaceAgreement,
+        EconomicCooperation,
+        MilitaryCooperation,
+        IntelligenceSharing,
+        EconomicAid,
+        MilitaryAid,
+        ArmsTransfer,
+        HumanitarianAid,
+        ReleasePersons,
+        LiftSanctions,
+        Ceasefire,
+        Demand,
+        Criticize,
+        Accuse,
+        Protest,
+        Reject,
+        Veto,
+        Threaten,
+        ThreatenSanctions,
+        ThreatenForce,
+        Ultimatum,
+        ShowOfForce,
+        MobilizeForces,
+        RecallAmbassador,
+        DowngradeRelations,
+        SeverRelations,
+        ReduceAid,
+        ImposeSanctions,
+        HaltNegotiations,
+        WithdrawFromAgreement,
+        ExpelDiplomats,
+        DetainNationals,
+        CyberOperation,
+        SeizeProperty,
+        Blockade,
+        ArmedClash,
+        MilitaryAttack,
+        Invasion,
+        AirStrike,
+        ViolateCeasefire,
+        Cameo,
+        Retract,
+        Correct,
     ],
     Field(discriminator="type"),
 ]
@@ -555,13 +640,17 @@ Event = Annotated[
 def event_class(type_name: Any) -> type[EventBase]:
     """The class for a type tag; unknown tags raise with suggestions."""
     if not isinstance(type_name, str):
-        raise UnknownTypeError(field_message("type", type_name, "missing or not a string"),
-                               field="type", value=type_name)
+        raise UnknownTypeError(
+            field_message("type", type_name, "missing or not a string"),
+            field="type",
+            value=type_name,
+        )
     cls = EVENT_CLASSES.get(type_name)
     if cls is None:
         type_info(type_name)  # raises with suggestions
-        raise UnknownTypeError(field_message("type", type_name, "unknown event type"),
-                               field="type", value=type_name)
+        raise UnknownTypeError(
+            field_message("type", type_name, "unknown event type"), field="type", value=type_name
+        )
     return cls
 
 
@@ -572,8 +661,9 @@ def parse_event(data: dict[str, Any]) -> EventBase:
     an importer can report it with a line number.
     """
     if not isinstance(data, dict):
-        raise InvalidEventError(f"event must be a JSON object, not {type(data).__name__}",
-                                field="event", value=data)
+        raise InvalidEventError(
+            f"event must be a JSON object, not {type(data).__name__}", field="event", value=data
+        )
     cls = event_class(data.get("type"))
     try:
         return cls.model_validate(data)
@@ -593,7 +683,9 @@ def _invalid(exc: ValidationError, cls: type[EventBase], data: dict[str, Any]) -
     elif err["type"] == "missing":
         return InvalidEventError(
             f"{field}: missing; required for {cls.model_fields['type'].default!r} events",
-            field=field, value=None)
+            field=field,
+            value=None,
+        )
     elif not loc:
         # model-level rules say which field they are about: "field: reason"
         field, _, msg = msg.partition(": ")

@@ -91,7 +91,10 @@ def resolve(text: str) -> str:
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
         raise UnknownPartyError(
             field_message("party", text, "unknown country or organisation" + hint),
-            field="party", value=text, suggestions=suggestions)
+            field="party",
+            value=text,
+            suggestions=suggestions,
+        )
     return code
 
 

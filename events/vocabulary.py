@@ -107,12 +107,14 @@ def cameo_codes() -> dict[str, CameoCode]:
     """All CAMEO event codes with their GDELT description and Goldstein value."""
     names: dict[str, str] = {}
     # the shipped file is UTF-8 (reading it as latin-1 garbled code 044's description)
-    for row in csv.DictReader(io.StringIO(read_data("cameo", "CAMEO.eventcodes.txt")),
-                              delimiter="\t"):
+    for row in csv.DictReader(
+        io.StringIO(read_data("cameo", "CAMEO.eventcodes.txt")), delimiter="\t"
+    ):
         names[row["CAMEOEVENTCODE"].strip()] = row["EVENTDESCRIPTION"].strip()
     table: dict[str, CameoCode] = {}
-    for row in csv.DictReader(io.StringIO(read_data("cameo", "CAMEO.goldsteinscale.txt")),
-                              delimiter="\t"):
+    for row in csv.DictReader(
+        io.StringIO(read_data("cameo", "CAMEO.goldsteinscale.txt")), delimiter="\t"
+    ):
         code = row["CAMEOEVENTCODE"].strip()
         table[code] = CameoCode(code, names.get(code, ""), float(row["GOLDSTEINSCALE"]))
     return table
@@ -125,7 +127,9 @@ def cameo_code(code: str) -> CameoCode:
     except KeyError:
         raise UnknownCameoCodeError(
             field_message("cameo_code", code, "not a CAMEO event code (2-4 digits, e.g. '0311')"),
-            field="cameo_code", value=code) from None
+            field="cameo_code",
+            value=code,
+        ) from None
 
 
 @cache
@@ -155,5 +159,6 @@ def type_info(name: str) -> TypeInfo:
 
         close = difflib.get_close_matches(str(name), list(catalogue()), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see `tracker types`"
-        raise UnknownTypeError(field_message("type", name, "unknown event type" + hint),
-                               field="type", value=name) from None
+        raise UnknownTypeError(
+            field_message("type", name, "unknown event type" + hint), field="type", value=name
+        ) from None

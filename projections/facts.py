@@ -55,19 +55,38 @@ def _goldstein() -> dict[str, float]:
     return {code: c.goldstein for code, c in cameo_codes().items()}
 
 
-ENVELOPE_KEYS = frozenset({"type", "event_id", "actor", "target", "occurred_on", "source",
-                           "summary", "confidence", "weight", "schema_version"})
+ENVELOPE_KEYS = frozenset(
+    {
+        "type",
+        "event_id",
+        "actor",
+        "target",
+        "occurred_on",
+        "source",
+        "summary",
+        "confidence",
+        "weight",
+        "schema_version",
+    }
+)
 
 
 def fact_from_body(seq: int, body: Mapping[str, Any]) -> Fact:
     """A fact from a canonical event body (a JSON object)."""
     code = body.get("cameo_code") or type_info(body["type"]).cameo_code or ""
     return Fact(
-        seq=seq, event_id=body["event_id"], type=body["type"], actor=body["actor"],
-        target=body["target"], day=date.fromisoformat(body["occurred_on"]), code=code,
-        confidence=float(body.get("confidence", 1.0)), weight=body.get("weight"),
+        seq=seq,
+        event_id=body["event_id"],
+        type=body["type"],
+        actor=body["actor"],
+        target=body["target"],
+        day=date.fromisoformat(body["occurred_on"]),
+        code=code,
+        confidence=float(body.get("confidence", 1.0)),
+        weight=body.get("weight"),
         summary=body.get("summary"),
-        fields=MappingProxyType({k: v for k, v in body.items() if k not in ENVELOPE_KEYS}))
+        fields=MappingProxyType({k: v for k, v in body.items() if k not in ENVELOPE_KEYS}),
+    )
 
 
 def weight_of(fact: Fact, overrides: Mapping[str, float]) -> float:

@@ -73,12 +73,19 @@ class ScoringModel:
         _check(self.scale > 0, "scale", self.scale, "must be > 0")
         _check(self.mode in ("sum", "mean"), "mode", self.mode, "must be 'sum' or 'mean'")
         _check(0 <= self.hysteresis < 50, "hysteresis", self.hysteresis, "must be in [0, 50)")
-        _check(self.trend_window_days >= 1, "trend_window_days", self.trend_window_days,
-               "must be >= 1")
+        _check(
+            self.trend_window_days >= 1, "trend_window_days", self.trend_window_days, "must be >= 1"
+        )
         lowers = [b.lower for b in self.bands]
-        _check(bool(self.bands) and lowers == sorted(lowers, reverse=True)
-               and len(set(lowers)) == len(lowers) and lowers[-1] <= -100,
-               "bands", lowers, "must be listed highest first, distinct, the last at -100")
+        _check(
+            bool(self.bands)
+            and lowers == sorted(lowers, reverse=True)
+            and len(set(lowers)) == len(lowers)
+            and lowers[-1] <= -100,
+            "bands",
+            lowers,
+            "must be listed highest first, distinct, the last at -100",
+        )
         for name, w in self.weights.items():
             from events.vocabulary import type_info
 
@@ -124,8 +131,11 @@ class ScoringModel:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "half_life_days": self.half_life_days, "scale": self.scale, "mode": self.mode,
-            "hysteresis": self.hysteresis, "trend_window_days": self.trend_window_days,
+            "half_life_days": self.half_life_days,
+            "scale": self.scale,
+            "mode": self.mode,
+            "hysteresis": self.hysteresis,
+            "trend_window_days": self.trend_window_days,
             "bands": [{"label": b.label, "lower": b.lower} for b in self.bands],
             "weights": dict(sorted(self.weights.items())),
         }
@@ -157,8 +167,15 @@ def parse_model(text: str, *, source: str = "model") -> ScoringModel:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ModelError(f"not valid TOML ({exc})", field="model").at(source=source) from None
-    known = {"half_life_days", "scale", "mode", "hysteresis", "trend_window_days", "bands",
-             "weights"}
+    known = {
+        "half_life_days",
+        "scale",
+        "mode",
+        "hysteresis",
+        "trend_window_days",
+        "bands",
+        "weights",
+    }
     for key in data:
         _check(key in known, key, data[key], f"unknown model setting (known: {sorted(known)})")
     kwargs: dict[str, Any] = {}
@@ -171,11 +188,11 @@ def parse_model(text: str, *, source: str = "model") -> ScoringModel:
         if "mode" in data:
             kwargs["mode"] = data["mode"]
         if "bands" in data:
-            kwargs["bands"] = tuple(Band(str(b["label"]), float(b["lower"]))
-                                    for b in data["bands"])
+            kwargs["bands"] = tuple(Band(str(b["label"]), float(b["lower"])) for b in data["bands"])
         if "weights" in data:
-            kwargs["weights"] = MappingProxyType({str(k): float(v)
-                                                  for k, v in data["weights"].items()})
+            kwargs["weights"] = MappingProxyType(
+                {str(k): float(v) for k, v in data["weights"].items()}
+            )
     except (TypeError, ValueError, KeyError) as exc:
         raise ModelError(f"malformed setting ({exc})", field="model").at(source=source) from None
     try:

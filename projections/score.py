@@ -65,8 +65,9 @@ class Score:
         return self.d_ab + self.d_ba
 
 
-def fold(facts: Iterable[Fact], model: ScoringModel, party_a: str,
-         start: Checkpoint | None = None) -> list[Checkpoint]:
+def fold(
+    facts: Iterable[Fact], model: ScoringModel, party_a: str, start: Checkpoint | None = None
+) -> list[Checkpoint]:
     """Checkpoints for each day with events, continuing from ``start`` (or from nothing).
 
     ``facts`` must be effective facts (see :func:`projections.facts.effective`) of one dyad,
@@ -81,8 +82,9 @@ def fold(facts: Iterable[Fact], model: ScoringModel, party_a: str,
     return out
 
 
-def step(prev: Checkpoint | None, day: date, facts: Sequence[Fact], model: ScoringModel,
-         party_a: str) -> Checkpoint:
+def step(
+    prev: Checkpoint | None, day: date, facts: Sequence[Fact], model: ScoringModel, party_a: str
+) -> Checkpoint:
     """The checkpoint after one day's events (``facts`` in log order)."""
     if prev is None:
         s_ab = s_ba = d_ab = d_ba = 0.0
@@ -118,8 +120,17 @@ def step(prev: Checkpoint | None, day: date, facts: Sequence[Fact], model: Scori
     d_ba += math.fsum(c_ba)
     index = model.index(s_ab + s_ba, d_ab + d_ba)
     label = AT_WAR if status.at_war else model.next_label(label, index)
-    return Checkpoint(day, s_ab, s_ba, d_ab, d_ba, label, status,
-                      (counts[0], counts[1], counts[2], counts[3]), n + len(facts))
+    return Checkpoint(
+        day,
+        s_ab,
+        s_ba,
+        d_ab,
+        d_ba,
+        label,
+        status,
+        (counts[0], counts[1], counts[2], counts[3]),
+        n + len(facts),
+    )
 
 
 def quad_index(root: int) -> int:

@@ -46,12 +46,26 @@ class Status(NamedTuple):
     def to_dict(self) -> dict[str, Any]:
         return {
             "relations": {"status": self.relations, "since": _iso(self.relations_since)},
-            "agreements": [{"name": a.name, "kind": a.kind, "status": a.status,
-                            "since": a.since.isoformat(), "event_id": a.event_id}
-                           for a in self.agreements],
-            "sanctions": [{"by": s.by, "on": s.on, "regime": s.regime,
-                           "since": s.since.isoformat(), "event_id": s.event_id}
-                          for s in self.sanctions],
+            "agreements": [
+                {
+                    "name": a.name,
+                    "kind": a.kind,
+                    "status": a.status,
+                    "since": a.since.isoformat(),
+                    "event_id": a.event_id,
+                }
+                for a in self.agreements
+            ],
+            "sanctions": [
+                {
+                    "by": s.by,
+                    "on": s.on,
+                    "regime": s.regime,
+                    "since": s.since.isoformat(),
+                    "event_id": s.event_id,
+                }
+                for s in self.sanctions
+            ],
             "armed_conflict": {"status": self.conflict, "since": _iso(self.conflict_since)},
         }
 
@@ -60,12 +74,18 @@ class Status(NamedTuple):
         return cls(
             relations=d["relations"]["status"],
             relations_since=_day(d["relations"]["since"]),
-            agreements=tuple(Agreement(a["name"], a["kind"], a["status"],
-                                       date.fromisoformat(a["since"]), a["event_id"])
-                             for a in d["agreements"]),
-            sanctions=tuple(Sanction(s["by"], s["on"], s["regime"],
-                                     date.fromisoformat(s["since"]), s["event_id"])
-                            for s in d["sanctions"]),
+            agreements=tuple(
+                Agreement(
+                    a["name"], a["kind"], a["status"], date.fromisoformat(a["since"]), a["event_id"]
+                )
+                for a in d["agreements"]
+            ),
+            sanctions=tuple(
+                Sanction(
+                    s["by"], s["on"], s["regime"], date.fromisoformat(s["since"]), s["event_id"]
+                )
+                for s in d["sanctions"]
+            ),
             conflict=d["armed_conflict"]["status"],
             conflict_since=_day(d["armed_conflict"]["since"]),
         )
@@ -84,6 +104,7 @@ def _relations(value: str) -> Callable[[Status, Fact], Status]:
         if status.relations == value:
             return status
         return status._replace(relations=value, relations_since=fact.day)
+
     return handler
 
 
@@ -95,8 +116,12 @@ def _agreement(value: str) -> Callable[[Status, Fact], Status]:
         if value == "signed" and old is not None:
             return status  # signing again changes nothing; in force stays in force
         kind = str(fact.fields.get("kind") or (old.kind if old else "agreement"))
-        return status._replace(agreements=tuple(sorted(
-            (*others, Agreement(name, kind, value, fact.day, fact.event_id)))))
+        return status._replace(
+            agreements=tuple(
+                sorted((*others, Agreement(name, kind, value, fact.day, fact.event_id)))
+            )
+        )
+
     return handler
 
 
@@ -107,8 +132,7 @@ def _agreement_ended(status: Status, fact: Fact) -> Status:
 
 def _sanctions_imposed(status: Status, fact: Fact) -> Status:
     regime = str(fact.fields.get("regime", ""))
-    if any((s.by, s.on, s.regime) == (fact.actor, fact.target, regime)
-           for s in status.sanctions):
+    if any((s.by, s.on, s.regime) == (fact.actor, fact.target, regime) for s in status.sanctions):
         return status
     new = Sanction(fact.actor, fact.target, regime, fact.day, fact.event_id)
     return status._replace(sanctions=tuple(sorted((*status.sanctions, new))))
@@ -116,17 +140,23 @@ def _sanctions_imposed(status: Status, fact: Fact) -> Status:
 
 def _sanctions_lifted(status: Status, fact: Fact) -> Status:
     regime = fact.fields.get("regime")
-    return status._replace(sanctions=tuple(
-        s for s in status.sanctions
-        if (s.by, s.on, s.regime) != (fact.actor, fact.target, regime)))
+    return status._replace(
+        sanctions=tuple(
+            s
+            for s in status.sanctions
+            if (s.by, s.on, s.regime) != (fact.actor, fact.target, regime)
+        )
+    )
 
 
-def _conflict(value: str, only_from: tuple[str, ...] | None = None
-              ) -> Callable[[Status, Fact], Status]:
+def _conflict(
+    value: str, only_from: tuple[str, ...] | None = None
+) -> Callable[[Status, Fact], Status]:
     def handler(status: Status, fact: Fact) -> Status:
         if status.conflict == value or (only_from and status.conflict not in only_from):
             return status
         return status._replace(conflict=value, conflict_since=fact.day)
+
     return handler
 
 
@@ -149,8 +179,9 @@ HANDLERS: dict[Effect, Callable[[Status, Fact], Status]] = {
 @cache
 def structural_types() -> frozenset[str]:
     """The types whose events can change a status (the rest leave it as it is)."""
-    return frozenset(name for name, info in catalogue().items()
-                     if any(e in HANDLERS for e in info.effects))
+    return frozenset(
+        name for name, info in catalogue().items() if any(e in HANDLERS for e in info.effects)
+    )
 
 
 def apply(status: Status, fact: Fact) -> Status:

@@ -35,7 +35,8 @@ def _days_in(year: int, month: int) -> int:
     return (nxt - timedelta(days=1)).day
 
 
-def sample(checkpoints: Sequence[Checkpoint], points: Sequence[date],
-           model: ScoringModel) -> list[Score]:
+def sample(
+    checkpoints: Sequence[Checkpoint], points: Sequence[date], model: ScoringModel
+) -> list[Score]:
     """The dyad's score at each date, from its checkpoints (in day order)."""
     return [score_at(latest(checkpoints, d), d, model) for d in points]

@@ -74,14 +74,19 @@ def _recompute_chain(path: Path) -> list[int]:
     conn = sqlite3.connect(path)
     try:
         rows = conn.execute(
-            "SELECT seq, body, recorded_at, hash FROM events ORDER BY seq").fetchall()
+            "SELECT seq, body, recorded_at, hash FROM events ORDER BY seq"
+        ).fetchall()
     finally:
         conn.close()
     bad: list[int] = []
     previous = "0" * 64
     for seq, body, recorded_at, stored in rows:
-        record = json.dumps({"event": json.loads(body), "recorded_at": recorded_at, "seq": seq},
-                            sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        record = json.dumps(
+            {"event": json.loads(body), "recorded_at": recorded_at, "seq": seq},
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
         expected = hashlib.sha256(previous.encode("ascii") + record.encode("utf-8")).hexdigest()
         if stored != expected:
             bad.append(seq)
@@ -96,9 +101,14 @@ def recompute_chain() -> Callable[[Path], list[int]]:
 
 def _sample_event(n: int, **changes: object) -> dict[str, object]:
     """A valid event mapping with a predictable id ``e<n>``; ``changes`` override fields."""
-    data: dict[str, object] = {"type": "praise", "actor": "PRK", "target": "RUS",
-                               "occurred_on": f"2024-01-{1 + n % 28:02d}", "event_id": f"e{n}",
-                               "source": "KCNA"}
+    data: dict[str, object] = {
+        "type": "praise",
+        "actor": "PRK",
+        "target": "RUS",
+        "occurred_on": f"2024-01-{1 + n % 28:02d}",
+        "event_id": f"e{n}",
+        "source": "KCNA",
+    }
     data.update(changes)
     return data
 

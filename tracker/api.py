@@ -41,8 +41,12 @@ class StoredEvent(NamedTuple):
         """The export / ``log --json`` form: canonical event plus seq, recorded_at and hash."""
         from events.canonical import canonical_dict
 
-        return {"event": canonical_dict(self.event), "hash": self.hash,
-                "recorded_at": self.recorded_at, "seq": self.seq}
+        return {
+            "event": canonical_dict(self.event),
+            "hash": self.hash,
+            "recorded_at": self.recorded_at,
+            "seq": self.seq,
+        }
 
 
 def prepare(event: EventBase) -> Prepared:
@@ -50,11 +54,18 @@ def prepare(event: EventBase) -> Prepared:
     from events.canonical import canonical_text
 
     return Prepared(
-        event_id=event.event_id, type=event.type, code=event.code, actor=event.actor,
-        target=event.target, occurred_on=event.occurred_on.isoformat(),
-        confidence=event.confidence, weight=event.weight,
+        event_id=event.event_id,
+        type=event.type,
+        code=event.code,
+        actor=event.actor,
+        target=event.target,
+        occurred_on=event.occurred_on.isoformat(),
+        confidence=event.confidence,
+        weight=event.weight,
         # (read through __dict__: pydantic's __getattr__ for a missing field is slow)
-        refers_to=event.__dict__.get("refers_to"), body=canonical_text(event))
+        refers_to=event.__dict__.get("refers_to"),
+        body=canonical_text(event),
+    )
 
 
 def to_event(item: EventBase | Mapping[str, Any]) -> EventBase:
@@ -73,9 +84,14 @@ class Tracker:
     ``create=False`` makes opening a missing file an error instead of creating a store.
     """
 
-    def __init__(self, path: str | Path = "tracker.db", *,
-                 clock: Callable[[], datetime] | None = None, create: bool = True,
-                 model: ScoringModel | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path = "tracker.db",
+        *,
+        clock: Callable[[], datetime] | None = None,
+        create: bool = True,
+        model: ScoringModel | None = None,
+    ) -> None:
         self.path = Path(path)
         self.clock = clock
         self._create = create
@@ -128,30 +144,49 @@ class Tracker:
 
     # -- appending -------------------------------------------------------------------------
 
-    def append(self, event: EventBase | Mapping[str, Any], *,
-               recorded_at: datetime | None = None) -> AppendResult:
+    def append(
+        self, event: EventBase | Mapping[str, Any], *, recorded_at: datetime | None = None
+    ) -> AppendResult:
         """Append one event (a model or a plain mapping that validates into one)."""
         return self.append_many([event], recorded_at=recorded_at)[0]
 
-    def append_many(self, events: Iterable[EventBase | Mapping[str, Any]], *,
-                    recorded_at: datetime | None = None) -> list[AppendResult]:
+    def append_many(
+        self,
+        events: Iterable[EventBase | Mapping[str, Any]],
+        *,
+        recorded_at: datetime | None = None,
+    ) -> list[AppendResult]:
         """Append a batch atomically: every event is validated before anything is written."""
         prepared = [prepare(to_event(e)) for e in events]
         if not prepared:
             return []
         return self.store.append(prepared, recorded_at=recorded_at, clock=self.clock)
 
-    def import_files(self, paths: Sequence[str | Path], *, fmt: str = "auto",
-                     skip_invalid: bool = False, report: str | Path | None = None,
-                     dry_run: bool = False, progress: Callable[[int], None] | None = None,
-                     batch_size: int | None = None) -> ImportSummary:
+    def import_files(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        fmt: str = "auto",
+        skip_invalid: bool = False,
+        report: str | Path | None = None,
+        dry_run: bool = False,
+        progress: Callable[[int], None] | None = None,
+        batch_size: int | None = None,
+    ) -> ImportSummary:
         """Bulk-import event files (JSON Lines, CSV, GDELT, ICEWS; .gz and .zip read directly)
         in one all-or-nothing transaction; see :mod:`tracker.importers`."""
         from tracker.importers import DEFAULT_BATCH_SIZE, import_files
 
-        return import_files(self, paths, fmt=fmt, skip_invalid=skip_invalid, report=report,
-                            dry_run=dry_run, progress=progress,
-                            batch_size=batch_size or DEFAULT_BATCH_SIZE)
+        return import_files(
+            self,
+            paths,
+            fmt=fmt,
+            skip_invalid=skip_invalid,
+            report=report,
+            dry_run=dry_run,
+            progress=progress,
+            batch_size=batch_size or DEFAULT_BATCH_SIZE,
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -179,36 +214,68 @@ class Tracker:
         those recorded by then (seq <= the position it stands for)."""
         from events.canonical import decode
 
-        for row in self.store.rows(actor=actor, target=target, dyad=dyad, types=types,
-                                   since=since, until=until, limit=limit,
-                                   max_seq=self.known_seq(known_at)):
+        for row in self.store.rows(
+            actor=actor,
+            target=target,
+            dyad=dyad,
+            types=types,
+            since=since,
+            until=until,
+            limit=limit,
+            max_seq=self.known_seq(known_at),
+        ):
             yield StoredEvent(row.seq, row.recorded_at, row.hash, decode(row.body))
 
     # -- corrections -------------------------------------------------------------------------
 
-    def retract(self, event_id: str, *, reason: str, recorded_at: datetime | None = None,
-                new_id: str | None = None) -> AppendResult:
+    def retract(
+        self,
+        event_id: str,
+        *,
+        reason: str,
+        recorded_at: datetime | None = None,
+        new_id: str | None = None,
+    ) -> AppendResult:
         """Append a retraction of ``event_id``; the original stays in the log."""
         return self._record("retract", event_id, {"reason": reason}, recorded_at, new_id)
 
-    def correct(self, event_id: str, changes: Mapping[str, Any], *, reason: str,
-                recorded_at: datetime | None = None, new_id: str | None = None) -> AppendResult:
+    def correct(
+        self,
+        event_id: str,
+        changes: Mapping[str, Any],
+        *,
+        reason: str,
+        recorded_at: datetime | None = None,
+        new_id: str | None = None,
+    ) -> AppendResult:
         """Append a correction of some fields of ``event_id``; projections use the new values."""
-        return self._record("correct", event_id, {"reason": reason, "changes": dict(changes)},
-                            recorded_at, new_id)
+        return self._record(
+            "correct", event_id, {"reason": reason, "changes": dict(changes)}, recorded_at, new_id
+        )
 
-    def _record(self, kind: str, event_id: str, extra: dict[str, Any],
-                recorded_at: datetime | None, new_id: str | None) -> AppendResult:
+    def _record(
+        self,
+        kind: str,
+        event_id: str,
+        extra: dict[str, Any],
+        recorded_at: datetime | None,
+        new_id: str | None,
+    ) -> AppendResult:
         from tracker.records import RecordError
 
         original = self.store.row_by_id(event_id)
         if original is None:
-            raise RecordError(f"event_id {event_id!r}: no such event in the log",
-                              field="event_id", value=event_id)
-        data: dict[str, Any] = {"type": kind, "actor": original.actor,
-                                "target": original.target,
-                                "occurred_on": original.occurred_on, "refers_to": event_id,
-                                **extra}
+            raise RecordError(
+                f"event_id {event_id!r}: no such event in the log", field="event_id", value=event_id
+            )
+        data: dict[str, Any] = {
+            "type": kind,
+            "actor": original.actor,
+            "target": original.target,
+            "occurred_on": original.occurred_on,
+            "refers_to": event_id,
+            **extra,
+        }
         if new_id:
             data["event_id"] = new_id
         return self.append(data, recorded_at=recorded_at)
@@ -236,28 +303,42 @@ class Tracker:
         check_date("as_of", day, today)
         return day
 
-    def state(self, a: str, b: str, *, as_of: date | None = None,
-              known_at: KnownAt = None) -> DyadState:
+    def state(
+        self, a: str, b: str, *, as_of: date | None = None, known_at: KnownAt = None
+    ) -> DyadState:
         """How A and B get along on ``as_of`` (default today), as the log stood at
         ``known_at`` (default now)."""
-        return self._queries().state(_code(a), _code(b), self._as_of(as_of),
-                                     self.known_seq(known_at))
+        return self._queries().state(
+            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at)
+        )
 
-    def score(self, a: str, b: str, *, as_of: date | None = None,
-              known_at: KnownAt = None) -> Score:
+    def score(
+        self, a: str, b: str, *, as_of: date | None = None, known_at: KnownAt = None
+    ) -> Score:
         """Only the numbers (index, label, directed components) on ``as_of``: the cheapest
         as-of query, one indexed lookup plus a decay."""
-        return self._queries().score(_code(a), _code(b), self._as_of(as_of),
-                                     self.known_seq(known_at))
+        return self._queries().score(
+            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at)
+        )
 
-    def explain(self, a: str, b: str, *, as_of: date | None = None,
-                known_at: KnownAt = None) -> Explanation:
+    def explain(
+        self, a: str, b: str, *, as_of: date | None = None, known_at: KnownAt = None
+    ) -> Explanation:
         """The events that make up the score on ``as_of``, each with its contribution."""
-        return self._queries().explain(_code(a), _code(b), self._as_of(as_of),
-                                       self.known_seq(known_at))
+        return self._queries().explain(
+            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at)
+        )
 
-    def timeline(self, a: str, b: str, *, start: date | None = None, end: date | None = None,
-                 every: str = "month", known_at: KnownAt = None) -> list[Score]:
+    def timeline(
+        self,
+        a: str,
+        b: str,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        every: str = "month",
+        known_at: KnownAt = None,
+    ) -> list[Score]:
         """The index sampled every period from ``start`` (default: the first event) to
         ``end`` (default today)."""
         from tracker.queries import QueryError, dyad_key
@@ -267,22 +348,27 @@ class Tracker:
         if start is None:
             pa, pb = dyad_key(a, b)
             first = self.store.conn.execute(
-                "SELECT min(occurred_on) FROM events WHERE party_a = ? AND party_b = ?",
-                (pa, pb)).fetchone()[0]
+                "SELECT min(occurred_on) FROM events WHERE party_a = ? AND party_b = ?", (pa, pb)
+            ).fetchone()[0]
             start = date.fromisoformat(first) if first else end
             start = max(start, date(1900, 1, 1))
         else:
             start = self._as_of(start)
         if start > end:
-            raise QueryError(f"from {start.isoformat()!r}: after to {end.isoformat()!r}",
-                             field="from", value=start.isoformat())
+            raise QueryError(
+                f"from {start.isoformat()!r}: after to {end.isoformat()!r}",
+                field="from",
+                value=start.isoformat(),
+            )
         return self._queries().timeline(a, b, start, end, every, self.known_seq(known_at))
 
-    def dyads(self, *, as_of: date | None = None, party: str | None = None,
-              known_at: KnownAt = None) -> list[tuple[tuple[str, str], Score]]:
+    def dyads(
+        self, *, as_of: date | None = None, party: str | None = None, known_at: KnownAt = None
+    ) -> list[tuple[tuple[str, str], Score]]:
         """Every dyad's score on ``as_of``, warmest first."""
-        return self._queries().dyads(self._as_of(as_of), _code(party) if party else None,
-                                     self.known_seq(known_at))
+        return self._queries().dyads(
+            self._as_of(as_of), _code(party) if party else None, self.known_seq(known_at)
+        )
 
     def rebuild(self, model: ScoringModel | None = None) -> int:
         """Drop and recompute every checkpoint from the log alone (optionally with a new

@@ -70,9 +70,23 @@ Progress = Callable[[int], None]
 
 PROGRESS_EVERY = 4096
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
-_EVENT_COLUMNS = ("seq", "event_id", "type", "code", "actor", "target", "party_a", "party_b",
-                  "occurred_on", "confidence", "weight", "refers_to", "recorded_at", "body",
-                  "hash")
+_EVENT_COLUMNS = (
+    "seq",
+    "event_id",
+    "type",
+    "code",
+    "actor",
+    "target",
+    "party_a",
+    "party_b",
+    "occurred_on",
+    "confidence",
+    "weight",
+    "refers_to",
+    "recorded_at",
+    "body",
+    "hash",
+)
 _EXPORT_KEYS = frozenset({"event", "hash", "recorded_at", "seq"})
 
 
@@ -82,23 +96,28 @@ class AuditError(TrackerError):
 
 # -- opening a store read-only ---------------------------------------------------------------
 
+
 def open_readonly(path: str | Path) -> sqlite3.Connection:
     """A read-only connection to an existing SQLite file (it cannot change the file)."""
     p = Path(path)
     if p.is_dir():
-        raise NotAStoreError(f"--db {str(p)!r}: is a directory, not a tracker store",
-                             field="db", value=str(p))
+        raise NotAStoreError(
+            f"--db {str(p)!r}: is a directory, not a tracker store", field="db", value=str(p)
+        )
     if not p.exists():
-        raise StoreNotFoundError(f"--db {str(p)!r}: no tracker store there", field="db",
-                                 value=str(p))
-    conn = sqlite3.connect(_ro_uri(p), uri=True, isolation_level=None,
-                           timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        raise StoreNotFoundError(
+            f"--db {str(p)!r}: no tracker store there", field="db", value=str(p)
+        )
+    conn = sqlite3.connect(
+        _ro_uri(p), uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+    )
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise NotAStoreError(f"--db {str(p)!r}: not a tracker store ({exc})", field="db",
-                             value=str(p)) from None
+        raise NotAStoreError(
+            f"--db {str(p)!r}: not a tracker store ({exc})", field="db", value=str(p)
+        ) from None
     return conn
 
 
@@ -120,14 +139,19 @@ def count_events(path: str | Path) -> int:
 def _require_store(conn: sqlite3.Connection, path: Path, schema: str = "main") -> None:
     """Refuse files that are not relations-tracker stores (for replay and export)."""
     app_id = int(conn.execute(f"PRAGMA {schema}.application_id").fetchone()[0])
-    tables = {r[0] for r in conn.execute(
-        f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'")}
+    tables = {
+        r[0] for r in conn.execute(f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'")
+    }
     if app_id != APPLICATION_ID or not {"meta", "events"} <= tables:
-        raise NotAStoreError(f"--db {str(path)!r}: an SQLite database, but not a "
-                             "relations-tracker store", field="db", value=str(path))
+        raise NotAStoreError(
+            f"--db {str(path)!r}: an SQLite database, but not a relations-tracker store",
+            field="db",
+            value=str(path),
+        )
 
 
 # -- verify ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Fault:
@@ -170,16 +194,19 @@ class VerifyReport:
     @property
     def first(self) -> Fault | None:
         """The first fault in the log itself (a position), if any."""
-        return next((f for f in self.faults if f.seq is not None and f.kind != "against"),
-                    None)
+        return next((f for f in self.faults if f.seq is not None and f.kind != "against"), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "store": self.store, "ok": self.ok, "events": self.events,
-            "verified": self.verified, "head": {"seq": self.head_seq, "hash": self.head_hash},
+            "store": self.store,
+            "ok": self.ok,
+            "events": self.events,
+            "verified": self.verified,
+            "head": {"seq": self.head_seq, "hash": self.head_hash},
             "faults": [f.to_dict() for f in self.faults],
             "first_bad_seq": self.first.seq if self.first else None,
-            "against": self.against, "against_lines": self.against_lines,
+            "against": self.against,
+            "against_lines": self.against_lines,
             "notes": list(self.notes),
         }
 
@@ -189,8 +216,7 @@ def _statements() -> dict[str, tuple[str, str, str]]:
     out: dict[str, tuple[str, str, str]] = {}
     for statement in _SCHEMA.split(";\n"):
         sql = " ".join(statement.split())
-        m = re.match(r"CREATE (?:UNIQUE )?(TABLE|INDEX|TRIGGER) (\w+)(?: ON (\w+)| \()?",
-                     sql)
+        m = re.match(r"CREATE (?:UNIQUE )?(TABLE|INDEX|TRIGGER) (\w+)(?: ON (\w+)| \()?", sql)
         if m is None:
             continue
         kind, name = m.group(1).lower(), m.group(2)
@@ -211,8 +237,13 @@ def _check_file(conn: sqlite3.Connection) -> list[Fault]:
     faults: list[Fault] = []
     app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
     if app_id != APPLICATION_ID:
-        faults.append(Fault("meta", f"application_id {app_id:#x}: expected "
-                                    f"{APPLICATION_ID:#x} (a relations-tracker store)"))
+        faults.append(
+            Fault(
+                "meta",
+                f"application_id {app_id:#x}: expected "
+                f"{APPLICATION_ID:#x} (a relations-tracker store)",
+            )
+        )
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if "meta" not in tables:
         faults.append(Fault("meta", "the meta table is missing"))
@@ -225,21 +256,31 @@ def _check_file(conn: sqlite3.Connection) -> list[Fault]:
         for key, want in (("app", APP_NAME), ("schema_version", str(SCHEMA_VERSION))):
             if meta.get(key) != want:
                 faults.append(Fault("meta", f"meta {key} {meta.get(key)!r}: expected {want!r}"))
-    present = {name: (kind, table, " ".join((sql or "").split()))
-               for kind, name, table, sql in conn.execute(
-                   "SELECT type, name, tbl_name, sql FROM sqlite_master "
-                   "WHERE tbl_name = 'events' OR name = 'events'")}
+    present = {
+        name: (kind, table, " ".join((sql or "").split()))
+        for kind, name, table, sql in conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master "
+            "WHERE tbl_name = 'events' OR name = 'events'"
+        )
+    }
     for name, (kind, _table, sql) in EXPECTED_SCHEMA.items():
         if kind == "table" and name != "events":
             continue
         fault_kind = "trigger" if kind == "trigger" else "schema"
         if name not in present:
-            why = " (the log is no longer protected against being rewritten)" \
-                if kind == "trigger" else ""
+            why = (
+                " (the log is no longer protected against being rewritten)"
+                if kind == "trigger"
+                else ""
+            )
             faults.append(Fault(fault_kind, f"{kind} {name} is missing{why}"))
         elif present[name][2] != sql:
-            faults.append(Fault(fault_kind, f"{kind} {name} was altered: found "
-                                            f"{present[name][2]!r}, expected {sql!r}"))
+            faults.append(
+                Fault(
+                    fault_kind,
+                    f"{kind} {name} was altered: found {present[name][2]!r}, expected {sql!r}",
+                )
+            )
     for name, (kind, _table, sql) in present.items():
         if name not in EXPECTED_SCHEMA and not name.startswith("sqlite_autoindex"):
             fault_kind = "trigger" if kind == "trigger" else "schema"
@@ -288,21 +329,38 @@ def _body_columns(obj: dict[str, Any]) -> tuple[Any, ...] | str:
             if key not in obj:
                 return f"body field {key} is missing"
         return f"body type {obj['type']!r} is not in the vocabulary"
-    if not (isinstance(event_id, str) and isinstance(actor, str) and isinstance(target, str)
-            and isinstance(occurred_on, str)):
+    if not (
+        isinstance(event_id, str)
+        and isinstance(actor, str)
+        and isinstance(target, str)
+        and isinstance(occurred_on, str)
+    ):
         return "body fields event_id, actor, target and occurred_on must be strings"
     if obj.get("schema_version") != EVENT_SCHEMA_VERSION:
-        return (f"body schema_version {obj.get('schema_version')!r} is not "
-                f"{EVENT_SCHEMA_VERSION}")
+        return f"body schema_version {obj.get('schema_version')!r} is not {EVENT_SCHEMA_VERSION}"
     a, b = (actor, target) if actor < target else (target, actor)
-    return (event_id, type_name, obj.get("cameo_code") or type_code, actor, target, a, b,
-            occurred_on, obj.get("confidence", 1.0), obj.get("weight"), obj.get("refers_to"))
+    return (
+        event_id,
+        type_name,
+        obj.get("cameo_code") or type_code,
+        actor,
+        target,
+        a,
+        b,
+        occurred_on,
+        obj.get("confidence", 1.0),
+        obj.get("weight"),
+        obj.get("refers_to"),
+    )
 
 
 def _same(stored: Any, implied: Any) -> bool:
     if isinstance(implied, (int, float)) and not isinstance(implied, bool):
-        return (isinstance(stored, (int, float)) and not isinstance(stored, bool)
-                and float(stored) == float(implied))
+        return (
+            isinstance(stored, (int, float))
+            and not isinstance(stored, bool)
+            and float(stored) == float(implied)
+        )
     return type(stored) is type(implied) and stored == implied
 
 
@@ -352,8 +410,9 @@ class _Against:
         try:
             self.file: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by close()
         except OSError as exc:
-            raise AuditError(f"--against {str(path)!r}: cannot read ({exc})",
-                             field="against", value=str(path)) from None
+            raise AuditError(
+                f"--against {str(path)!r}: cannot read ({exc})", field="against", value=str(path)
+            ) from None
         self.line = 0
         self.records = 0
 
@@ -375,39 +434,52 @@ class _Against:
                 return self.line, f"not valid JSON ({exc})"
             if not isinstance(rec, dict) or set(rec) != _EXPORT_KEYS:
                 keys = sorted(rec) if isinstance(rec, dict) else type(rec).__name__
-                return self.line, (f"not an export record (keys {keys}; expected "
-                                   f"{sorted(_EXPORT_KEYS)})")
+                return self.line, (
+                    f"not an export record (keys {keys}; expected {sorted(_EXPORT_KEYS)})"
+                )
             return self.line, rec
         return None
 
-    def compare(self, seq: int, recorded_at: Any, body: Any, stored_hash: Any
-                ) -> Fault | None:
+    def compare(self, seq: int, recorded_at: Any, body: Any, stored_hash: Any) -> Fault | None:
         item = self.next()
         if item is None:
-            return Fault("against-end", f"the store has this event and more after the end "
-                                        f"of {self.path.name} ({self.records} records)",
-                         seq=seq)
+            return Fault(
+                "against-end",
+                f"the store has this event and more after the end "
+                f"of {self.path.name} ({self.records} records)",
+                seq=seq,
+            )
         line, rec = item
         if isinstance(rec, str):
             return Fault("against", rec, seq=seq, line=line)
         if rec["seq"] != seq:
-            return Fault("against", f"file has seq {rec['seq']!r} where the store has {seq}",
-                         seq=seq, line=line)
+            return Fault(
+                "against",
+                f"file has seq {rec['seq']!r} where the store has {seq}",
+                seq=seq,
+                line=line,
+            )
         if not isinstance(rec["event"], dict):
             return Fault("against", "event is not a JSON object", seq=seq, line=line)
         try:
             file_body = dumps(rec["event"])
         except ValueError as exc:
-            return Fault("against", f"event cannot be written canonically ({exc})", seq=seq,
-                         line=line)
+            return Fault(
+                "against", f"event cannot be written canonically ({exc})", seq=seq, line=line
+            )
         if file_body != body:
             return Fault("against", _body_difference(body, rec["event"]), seq=seq, line=line)
         if rec["recorded_at"] != recorded_at:
-            return Fault("against", f"recorded_at: store {recorded_at!r}, file "
-                                    f"{rec['recorded_at']!r}", seq=seq, line=line)
+            return Fault(
+                "against",
+                f"recorded_at: store {recorded_at!r}, file {rec['recorded_at']!r}",
+                seq=seq,
+                line=line,
+            )
         if rec["hash"] != stored_hash:
-            return Fault("against", f"hash: store {stored_hash!r}, file {rec['hash']!r}",
-                         seq=seq, line=line)
+            return Fault(
+                "against", f"hash: store {stored_hash!r}, file {rec['hash']!r}", seq=seq, line=line
+            )
         return None
 
     def trailing(self, head_seq: int) -> Fault | None:
@@ -416,9 +488,13 @@ class _Against:
             return None
         line, rec = item
         seq = rec.get("seq") if isinstance(rec, dict) else None
-        return Fault("against", f"the file goes on after the store's last event (seq "
-                                f"{head_seq}): record seq {seq!r} is not in the store",
-                     seq=seq if isinstance(seq, int) else None, line=line)
+        return Fault(
+            "against",
+            f"the file goes on after the store's last event (seq "
+            f"{head_seq}): record seq {seq!r} is not in the store",
+            seq=seq if isinstance(seq, int) else None,
+            line=line,
+        )
 
 
 def _body_difference(stored: Any, event: dict[str, Any]) -> str:
@@ -430,13 +506,21 @@ def _body_difference(stored: Any, event: dict[str, Any]) -> str:
         return "event differs (the stored body is not a JSON object)"
     for key in sorted(set(mine) | set(event)):
         if mine.get(key, "<absent>") != event.get(key, "<absent>"):
-            return (f"event.{key}: store {mine.get(key, '<absent>')!r}, file "
-                    f"{event.get(key, '<absent>')!r}")
+            return (
+                f"event.{key}: store {mine.get(key, '<absent>')!r}, file "
+                f"{event.get(key, '<absent>')!r}"
+            )
     return "event differs in representation (e.g. 1 vs 1.0)"
 
 
-def verify(path: str | Path, *, against: str | Path | None = None, deep: bool = False,
-           prefix: bool = False, progress: Progress | None = None) -> VerifyReport:
+def verify(
+    path: str | Path,
+    *,
+    against: str | Path | None = None,
+    deep: bool = False,
+    prefix: bool = False,
+    progress: Progress | None = None,
+) -> VerifyReport:
     """Check the store at ``path`` (see the module docstring); never raises for a fault, only
     when the file cannot be read as SQLite at all.
 
@@ -450,25 +534,36 @@ def verify(path: str | Path, *, against: str | Path | None = None, deep: bool = 
         conn.execute("BEGIN")  # one snapshot for every check below
         return _verify(conn, p, checker, deep, prefix, progress)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"--db {str(p)!r}: the store file is damaged or unreadable: {exc}"
-                         ) from None
+        raise StoreError(
+            f"--db {str(p)!r}: the store file is damaged or unreadable: {exc}"
+        ) from None
     finally:
         if checker is not None:
             checker.close()
         conn.close()
 
 
-def _verify(conn: sqlite3.Connection, path: Path, checker: _Against | None, deep: bool,
-            prefix: bool, progress: Progress | None) -> VerifyReport:
+def _verify(
+    conn: sqlite3.Connection,
+    path: Path,
+    checker: _Against | None,
+    deep: bool,
+    prefix: bool,
+    progress: Progress | None,
+) -> VerifyReport:
     faults = _check_file(conn)
     against_name = str(checker.path) if checker is not None else None
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    columns = [r[1] for r in conn.execute("PRAGMA table_info(events)")] \
-        if "events" in tables else []
+    columns = (
+        [r[1] for r in conn.execute("PRAGMA table_info(events)")] if "events" in tables else []
+    )
     missing = [c for c in _EVENT_COLUMNS if c not in columns]
     if missing:
-        what = ("the events table is missing: not a relations-tracker store"
-                if "events" not in tables else f"the events table lacks columns {missing}")
+        what = (
+            "the events table is missing: not a relations-tracker store"
+            if "events" not in tables
+            else f"the events table lacks columns {missing}"
+        )
         faults.append(Fault("schema", what))
         return VerifyReport(str(path), 0, 0, 0, GENESIS_HASH, tuple(faults), against_name)
 
@@ -489,14 +584,20 @@ def _verify(conn: sqlite3.Connection, path: Path, checker: _Against | None, deep
             # the fast path: every check in one expression; any doubt (or exception) goes
             # to the detailed check, which names the fault
             try:
-                good = (seq == expected
-                        and sha256(prev_bytes + record_bytes(body, seq, recorded_at)
-                                   ).hexdigest() == stored_hash
-                        and dumps(obj := loads(body)) == body
-                        and row[1:12] == _body_columns(obj)
-                        and (recorded_at == prev_stamp
-                             or (recorded_at > prev_stamp
-                                 and _TIMESTAMP.fullmatch(recorded_at) is not None)))
+                good = (
+                    seq == expected
+                    and sha256(prev_bytes + record_bytes(body, seq, recorded_at)).hexdigest()
+                    == stored_hash
+                    and dumps(obj := loads(body)) == body
+                    and row[1:12] == _body_columns(obj)
+                    and (
+                        recorded_at == prev_stamp
+                        or (
+                            recorded_at > prev_stamp
+                            and _TIMESTAMP.fullmatch(recorded_at) is not None
+                        )
+                    )
+                )
             except Exception:
                 good = False
             if not good:
@@ -517,8 +618,10 @@ def _verify(conn: sqlite3.Connection, path: Path, checker: _Against | None, deep
         if checker is not None and against_fault is None:
             against_fault = checker.compare(seq, recorded_at, body, stored_hash)
             if against_fault is not None and against_fault.kind == "against-end" and prefix:
-                notes.append(f"the store has events after the end of {checker.path.name} "
-                             f"(from seq {seq}); accepted with --prefix")
+                notes.append(
+                    f"the store has events after the end of {checker.path.name} "
+                    f"(from seq {seq}); accepted with --prefix"
+                )
                 against_fault = None
                 against_records = checker.records
                 checker = None
@@ -539,17 +642,24 @@ def _verify(conn: sqlite3.Connection, path: Path, checker: _Against | None, deep
         faults.append(chain_fault)
     if against_fault is not None:
         if against_fault.kind == "against-end":
-            against_fault = Fault("against", against_fault.message, against_fault.seq,
-                                  against_fault.line)
+            against_fault = Fault(
+                "against", against_fault.message, against_fault.seq, against_fault.line
+            )
         faults.append(against_fault)
-    return VerifyReport(str(path), rows, verified, head_seq if isinstance(head_seq, int) else 0,
-                        str(head_hash), tuple(faults), against_name,
-                        checker.records if checker is not None else against_records,
-                        tuple(notes))
+    return VerifyReport(
+        str(path),
+        rows,
+        verified,
+        head_seq if isinstance(head_seq, int) else 0,
+        str(head_hash),
+        tuple(faults),
+        against_name,
+        checker.records if checker is not None else against_records,
+        tuple(notes),
+    )
 
 
-def _check_row(row: Sequence[Any], expected: int, prev_hash: str, prev_stamp: str
-               ) -> Fault | None:
+def _check_row(row: Sequence[Any], expected: int, prev_hash: str, prev_stamp: str) -> Fault | None:
     """The first thing wrong with one stored row, given the verified row before it."""
     seq, recorded_at, body, stored_hash = row[0], row[12], row[13], row[14]
     if not isinstance(seq, int) or isinstance(seq, bool):
@@ -557,21 +667,30 @@ def _check_row(row: Sequence[Any], expected: int, prev_hash: str, prev_stamp: st
     if seq != expected:
         if seq > expected:
             gap = f"{expected}" if seq == expected + 1 else f"{expected}..{seq - 1}"
-            return Fault("seq", f"gap: position {gap} missing (the log jumps from "
-                                f"{expected - 1} to {seq})", seq=expected)
+            return Fault(
+                "seq",
+                f"gap: position {gap} missing (the log jumps from {expected - 1} to {seq})",
+                seq=expected,
+            )
         if seq < 1:
             return Fault("seq", f"seq {seq}: positions start at 1", seq=seq)
-        return Fault("seq", f"duplicate or out-of-order seq {seq} (expected {expected})",
-                     seq=seq)
+        return Fault("seq", f"duplicate or out-of-order seq {seq} (expected {expected})", seq=seq)
     for name, value in (("recorded_at", recorded_at), ("body", body), ("hash", stored_hash)):
         if not isinstance(value, str):
-            return Fault("body" if name == "body" else "hash" if name == "hash" else "time",
-                         f"{name} is stored as {type(value).__name__}, not text", seq=seq)
-    computed = hashlib.sha256(prev_hash.encode("ascii")
-                              + record_bytes(body, seq, recorded_at)).hexdigest()
+            return Fault(
+                "body" if name == "body" else "hash" if name == "hash" else "time",
+                f"{name} is stored as {type(value).__name__}, not text",
+                seq=seq,
+            )
+    computed = hashlib.sha256(
+        prev_hash.encode("ascii") + record_bytes(body, seq, recorded_at)
+    ).hexdigest()
     if computed != stored_hash:
-        return Fault("hash", f"hash mismatch: stored {stored_hash[:16]}…, recomputed "
-                             f"{computed[:16]}…", seq=seq)
+        return Fault(
+            "hash",
+            f"hash mismatch: stored {stored_hash[:16]}…, recomputed {computed[:16]}…",
+            seq=seq,
+        )
     obj, why = _canonical_body(body)
     if why is not None or obj is None:
         return Fault("body", why or "body is not a JSON object", seq=seq)
@@ -581,41 +700,56 @@ def _check_row(row: Sequence[Any], expected: int, prev_hash: str, prev_stamp: st
     if tuple(row[1:12]) != implied:
         for name, stored, value in zip(_COLUMN_NAMES, row[1:12], implied, strict=True):
             if not _same(stored, value):
-                return Fault("column", f"column {name} {stored!r} does not match the event "
-                                       f"body ({value!r})", seq=seq)
+                return Fault(
+                    "column",
+                    f"column {name} {stored!r} does not match the event body ({value!r})",
+                    seq=seq,
+                )
     if not _TIMESTAMP.fullmatch(recorded_at):
-        return Fault("time", f"recorded_at {recorded_at!r} is not a UTC timestamp "
-                             "YYYY-MM-DDTHH:MM:SS.ffffffZ", seq=seq)
+        return Fault(
+            "time",
+            f"recorded_at {recorded_at!r} is not a UTC timestamp YYYY-MM-DDTHH:MM:SS.ffffffZ",
+            seq=seq,
+        )
     if recorded_at < prev_stamp:
-        return Fault("time", f"recorded_at {recorded_at!r} is earlier than the previous "
-                             f"event's {prev_stamp!r} (transaction time goes backwards)",
-                     seq=seq)
+        return Fault(
+            "time",
+            f"recorded_at {recorded_at!r} is earlier than the previous "
+            f"event's {prev_stamp!r} (transaction time goes backwards)",
+            seq=seq,
+        )
     return None
 
 
-def _diagnose(conn: sqlite3.Connection, fault: Fault, prev_hash: str,
-              row: Sequence[Any]) -> Fault:
+def _diagnose(conn: sqlite3.Connection, fault: Fault, prev_hash: str, row: Sequence[Any]) -> Fault:
     """Say which part of a row broke the chain, from whether the next row chains from the
     stored hash (the content was changed) or from the recomputed one (the hash was)."""
     seq, recorded_at, body, stored_hash = row[0], row[12], row[13], row[14]
-    nxt = conn.execute("SELECT seq, recorded_at, body, hash FROM events WHERE seq > ? "
-                       "ORDER BY seq LIMIT 1", (seq,)).fetchone()
+    nxt = conn.execute(
+        "SELECT seq, recorded_at, body, hash FROM events WHERE seq > ? ORDER BY seq LIMIT 1", (seq,)
+    ).fetchone()
     if nxt is None:
         why = "the last event's body, recorded_at or hash was altered"
     elif not all(isinstance(x, str) for x in nxt[1:]):
         why = "this row or the next one was altered"
     else:
-        recomputed = hashlib.sha256(prev_hash.encode("ascii")
-                                    + record_bytes(body, seq, recorded_at)).hexdigest()
+        recomputed = hashlib.sha256(
+            prev_hash.encode("ascii") + record_bytes(body, seq, recorded_at)
+        ).hexdigest()
 
         def chains_from(h: str) -> bool:
-            return bool(hashlib.sha256(h.encode("ascii", "replace")
-                                       + record_bytes(nxt[2], nxt[0], nxt[1])).hexdigest()
-                        == nxt[3])
+            return bool(
+                hashlib.sha256(
+                    h.encode("ascii", "replace") + record_bytes(nxt[2], nxt[0], nxt[1])
+                ).hexdigest()
+                == nxt[3]
+            )
 
         if chains_from(stored_hash):
-            why = "the body or recorded_at was altered after it was chained (the stored hash " \
-                  "is the original)"
+            why = (
+                "the body or recorded_at was altered after it was chained (the stored hash "
+                "is the original)"
+            )
         elif chains_from(recomputed):
             why = "the stored hash was altered (the next event chains from the content)"
         else:
@@ -625,6 +759,7 @@ def _diagnose(conn: sqlite3.Connection, fault: Fault, prev_hash: str,
 
 # -- export ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class ExportResult:
     events: int
@@ -633,8 +768,13 @@ class ExportResult:
     known_at: int | None
 
 
-def export(path: str | Path, out: IO[str], *, known_at: int | datetime | None = None,
-           progress: Progress | None = None) -> ExportResult:
+def export(
+    path: str | Path,
+    out: IO[str],
+    *,
+    known_at: int | datetime | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:
     """Write the log (up to ``known_at``) to ``out`` as JSON Lines, one canonical
     ``{"event", "hash", "recorded_at", "seq"}`` record per event, in seq order.
 
@@ -650,15 +790,21 @@ def export(path: str | Path, out: IO[str], *, known_at: int | datetime | None = 
         limit = known_seq(conn, known_at)
         cursor = conn.execute(
             "SELECT seq, recorded_at, body, hash FROM events WHERE seq <= ? ORDER BY seq",
-            (limit if limit is not None else 2**62,))
+            (limit if limit is not None else 2**62,),
+        )
         prev, expected, pending = GENESIS_HASH, 1, 0
         for seq, recorded_at, body, stored_hash in cursor:
             why = _export_fault(seq, expected, recorded_at, body, stored_hash, prev)
             if why is not None:
-                raise AuditError(f"seq {seq}: {why}; refusing to export a broken log (run "
-                                 "`tracker verify`)", field="seq", value=seq)
-            out.write(f'{{"event":{body},"hash":{dumps(stored_hash)},'
-                      f'"recorded_at":{dumps(recorded_at)},"seq":{seq}}}\n')
+                raise AuditError(
+                    f"seq {seq}: {why}; refusing to export a broken log (run `tracker verify`)",
+                    field="seq",
+                    value=seq,
+                )
+            out.write(
+                f'{{"event":{body},"hash":{dumps(stored_hash)},'
+                f'"recorded_at":{dumps(recorded_at)},"seq":{seq}}}\n'
+            )
             prev, expected = stored_hash, seq + 1
             pending += 1
             if progress is not None and pending >= PROGRESS_EVERY:
@@ -668,49 +814,65 @@ def export(path: str | Path, out: IO[str], *, known_at: int | datetime | None = 
             progress(pending)
         return ExportResult(expected - 1, expected - 1, prev, limit)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"--db {str(p)!r}: the store file is damaged or unreadable: {exc}"
-                         ) from None
+        raise StoreError(
+            f"--db {str(p)!r}: the store file is damaged or unreadable: {exc}"
+        ) from None
     finally:
         conn.close()
 
 
-def _export_fault(seq: Any, expected: int, recorded_at: Any, body: Any, stored_hash: Any,
-                  prev: str) -> str | None:
+def _export_fault(
+    seq: Any, expected: int, recorded_at: Any, body: Any, stored_hash: Any, prev: str
+) -> str | None:
     if seq != expected:
         return f"expected position {expected}"
-    if not (isinstance(recorded_at, str) and isinstance(body, str)
-            and isinstance(stored_hash, str)):
+    if not (
+        isinstance(recorded_at, str) and isinstance(body, str) and isinstance(stored_hash, str)
+    ):
         return "a column is not text"
-    computed = hashlib.sha256(prev.encode("ascii")
-                              + record_bytes(body, seq, recorded_at)).hexdigest()
+    computed = hashlib.sha256(
+        prev.encode("ascii") + record_bytes(body, seq, recorded_at)
+    ).hexdigest()
     if computed != stored_hash:
         return "hash mismatch"
     _obj, why = _canonical_body(body)
     return why
 
 
-def export_file(path: str | Path, target: str | Path, *, known_at: int | datetime | None = None,
-                force: bool = False, progress: Progress | None = None) -> ExportResult:
+def export_file(
+    path: str | Path,
+    target: str | Path,
+    *,
+    known_at: int | datetime | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ExportResult:
     """:func:`export` into a file, atomically: a temporary file beside it, renamed at the end
     (an error leaves no partial file). An existing file is replaced only with ``force``."""
     dest = Path(target)
     if dest.exists() and dest.resolve() == Path(path).resolve():
-        raise AuditError(f"FILE {str(dest)!r}: is the store itself", field="file",
-                         value=str(dest))
+        raise AuditError(f"FILE {str(dest)!r}: is the store itself", field="file", value=str(dest))
     if dest.is_dir():
         raise AuditError(f"FILE {str(dest)!r}: is a directory", field="file", value=str(dest))
     if dest.exists() and not force:
-        raise AuditError(f"FILE {str(dest)!r}: already exists (use --force to replace it)",
-                         field="file", value=str(dest))
+        raise AuditError(
+            f"FILE {str(dest)!r}: already exists (use --force to replace it)",
+            field="file",
+            value=str(dest),
+        )
     directory = dest.parent if str(dest.parent) else Path(".")
     if not directory.is_dir():
-        raise AuditError(f"FILE {str(dest)!r}: no such directory {str(directory)!r}",
-                         field="file", value=str(dest))
+        raise AuditError(
+            f"FILE {str(dest)!r}: no such directory {str(directory)!r}",
+            field="file",
+            value=str(dest),
+        )
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise AuditError(f"FILE {str(dest)!r}: cannot write there ({exc})", field="file",
-                         value=str(dest)) from None
+        raise AuditError(
+            f"FILE {str(dest)!r}: cannot write there ({exc})", field="file", value=str(dest)
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             result = export(path, out, known_at=known_at, progress=progress)
@@ -725,8 +887,19 @@ def export_file(path: str | Path, target: str | Path, *, known_at: int | datetim
 
 # -- replay ----------------------------------------------------------------------------------
 
-CHECKPOINT_FIELDS = ("day", "s_ab", "s_ba", "d_ab", "d_ba", "label", "n_verbal_coop",
-                     "n_material_coop", "n_verbal_conflict", "n_material_conflict", "events")
+CHECKPOINT_FIELDS = (
+    "day",
+    "s_ab",
+    "s_ba",
+    "d_ab",
+    "d_ba",
+    "label",
+    "n_verbal_coop",
+    "n_material_coop",
+    "n_verbal_conflict",
+    "n_material_conflict",
+    "events",
+)
 STRUCTURE_FIELDS = ("day", "status")
 
 
@@ -746,25 +919,36 @@ class DyadReplay:
     state: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"dyad": list(self.dyad), "result": self.result,
-                             "checkpoints": self.checkpoints}
+        d: dict[str, Any] = {
+            "dyad": list(self.dyad),
+            "result": self.result,
+            "checkpoints": self.checkpoints,
+        }
         if self.stored is not None:
             d["stored_checkpoints"] = self.stored
         if self.result == "differs":
-            d.update(day=self.day, column=self.column, stored=_jsonable(self.stored_value),
-                     replayed=_jsonable(self.replayed_value))
+            d.update(
+                day=self.day,
+                column=self.column,
+                stored=_jsonable(self.stored_value),
+                replayed=_jsonable(self.replayed_value),
+            )
         if self.state is not None:
             d["state"] = self.state
         return d
 
     def describe(self) -> str:
         if self.result == "differs":
-            return (f"differs: first on {self.day}, column {self.column}: stored "
-                    f"{_shown(self.stored_value)}, replayed {_shown(self.replayed_value)}")
+            return (
+                f"differs: first on {self.day}, column {self.column}: stored "
+                f"{_shown(self.stored_value)}, replayed {_shown(self.replayed_value)}"
+            )
         if self.result == "not compared" and self.state is not None:
             s = self.state
-            return (f"as known then: index {s['index']:+.1f} {s['label']} on {s['day']} "
-                    f"({s['events']} events)")
+            return (
+                f"as known then: index {s['index']:+.1f} {s['label']} on {s['day']} "
+                f"({s['events']} events)"
+            )
         if self.result == "not compared":
             return "as known then: no effective events"
         return f"ok ({self.checkpoints} checkpoints)"
@@ -808,11 +992,17 @@ class ReplayReport:
         for d in self.dyads:
             counts[d.result] = counts.get(d.result, 0) + 1
         return {
-            "store": self.store, "ok": self.ok, "compared": self.compared,
-            "known_at": self.known_at, "head_seq": self.head_seq,
-            "replayed_to": self.replayed_to, "model_fingerprint": self.model_fingerprint,
-            "model": self.model, "summary": {"dyads": len(self.dyads), **counts},
-            "faults": list(self.faults), "notes": list(self.notes),
+            "store": self.store,
+            "ok": self.ok,
+            "compared": self.compared,
+            "known_at": self.known_at,
+            "head_seq": self.head_seq,
+            "replayed_to": self.replayed_to,
+            "model_fingerprint": self.model_fingerprint,
+            "model": self.model,
+            "summary": {"dyads": len(self.dyads), **counts},
+            "faults": list(self.faults),
+            "notes": list(self.notes),
             "dyads": [d.to_dict() for d in self.dyads],
         }
 
@@ -832,14 +1022,14 @@ def replay(path: str | Path, *, known_at: int | datetime | None = None) -> Repla
         conn.execute("BEGIN")  # one snapshot of the log for the rebuild and the comparison
         return _replay(conn, p, known_at)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"--db {str(p)!r}: the store file is damaged or unreadable: {exc}"
-                         ) from None
+        raise StoreError(
+            f"--db {str(p)!r}: the store file is damaged or unreadable: {exc}"
+        ) from None
     finally:
         conn.close()
 
 
-def _replay(conn: sqlite3.Connection, path: Path, known_at: int | datetime | None
-            ) -> ReplayReport:
+def _replay(conn: sqlite3.Connection, path: Path, known_at: int | datetime | None) -> ReplayReport:
     from projections.model import DEFAULT_MODEL
     from tracker.checkpoints import (
         CHECKPOINT_COLUMNS,
@@ -861,8 +1051,10 @@ def _replay(conn: sqlite3.Connection, path: Path, known_at: int | datetime | Non
     if "model" in stored_meta:
         model = model_from_json(stored_meta["model"])
         if stored_meta.get("fingerprint") != model.fingerprint:
-            faults.append(f"projection_meta fingerprint {stored_meta.get('fingerprint')!r} "
-                          f"does not match the stored model ({model.fingerprint})")
+            faults.append(
+                f"projection_meta fingerprint {stored_meta.get('fingerprint')!r} "
+                f"does not match the stored model ({model.fingerprint})"
+            )
     else:
         model = DEFAULT_MODEL
         notes.append("the store records no scoring model: replayed with the built-in default")
@@ -870,27 +1062,44 @@ def _replay(conn: sqlite3.Connection, path: Path, known_at: int | datetime | Non
     if compared and not has_checkpoints:
         faults.append("the store has no checkpoints tables (derive them with `tracker rebuild`)")
     if asked is not None and not compared:
-        notes.append(f"replayed the log as it stood at seq {limit} (head is {head}); the "
-                     "stored checkpoints reflect the current log, so no comparison is "
-                     "possible: the state of each dyad then is reported instead")
+        notes.append(
+            f"replayed the log as it stood at seq {limit} (head is {head}); the "
+            "stored checkpoints reflect the current log, so no comparison is "
+            "possible: the state of each dyad then is reported instead"
+        )
     elif asked is not None:
-        notes.append(f"known-at seq {asked} is at or after the head ({head}): the whole log "
-                     "was replayed and compared")
+        notes.append(
+            f"known-at seq {asked} is at or after the head ({head}): the whole log "
+            "was replayed and compared"
+        )
 
-    keys = {(a, b) for a, b in conn.execute(
-        "SELECT DISTINCT party_a, party_b FROM events WHERE seq <= ?", (limit,))}
+    keys = {
+        (a, b)
+        for a, b in conn.execute(
+            "SELECT DISTINCT party_a, party_b FROM events WHERE seq <= ?", (limit,)
+        )
+    }
     if compared and has_checkpoints:
         for table in ("checkpoints", "structure"):
-            keys |= {(a, b) for a, b in conn.execute(
-                f"SELECT DISTINCT party_a, party_b FROM {table}")}
-    stored_sql = (f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE party_a = ? AND "
-                  "party_b = ? ORDER BY day")
+            keys |= {
+                (a, b) for a, b in conn.execute(f"SELECT DISTINCT party_a, party_b FROM {table}")
+            }
+    stored_sql = (
+        f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE party_a = ? AND "
+        "party_b = ? ORDER BY day"
+    )
     results: list[DyadReplay] = []
     for a, b in sorted(keys):
         mine = fold_dyad(conn, a, b, model, max_seq=limit)
         if not compared:
-            results.append(DyadReplay((a, b), "not compared", len(mine),
-                                      state=_state(mine[-1], model) if mine else None))
+            results.append(
+                DyadReplay(
+                    (a, b),
+                    "not compared",
+                    len(mine),
+                    state=_state(mine[-1], model) if mine else None,
+                )
+            )
             continue
         rows, changes = table_rows(a, b, mine)
         theirs: list[Any] = []
@@ -898,24 +1107,42 @@ def _replay(conn: sqlite3.Connection, path: Path, known_at: int | datetime | Non
         if has_checkpoints:
             theirs = conn.execute(stored_sql, (a, b)).fetchall()
             their_changes = conn.execute(
-                "SELECT day, status FROM structure WHERE party_a = ? AND party_b = ? "
-                "ORDER BY day", (a, b)).fetchall()
-        verdict = _compare((a, b), theirs, [r[2:] for r in rows], CHECKPOINT_FIELDS,
-                           len(rows))
+                "SELECT day, status FROM structure WHERE party_a = ? AND party_b = ? ORDER BY day",
+                (a, b),
+            ).fetchall()
+        verdict = _compare((a, b), theirs, [r[2:] for r in rows], CHECKPOINT_FIELDS, len(rows))
         if verdict.result == "ok":
-            structural = _compare((a, b), their_changes, [c[2:] for c in changes],
-                                  STRUCTURE_FIELDS, len(rows))
+            structural = _compare(
+                (a, b), their_changes, [c[2:] for c in changes], STRUCTURE_FIELDS, len(rows)
+            )
             if structural.result != "ok":
                 verdict = structural
         results.append(verdict)
-    return ReplayReport(str(path), model.fingerprint, model.to_dict(), head, limit,
-                        asked, compared, tuple(results), tuple(faults), tuple(notes))
+    return ReplayReport(
+        str(path),
+        model.fingerprint,
+        model.to_dict(),
+        head,
+        limit,
+        asked,
+        compared,
+        tuple(results),
+        tuple(faults),
+        tuple(notes),
+    )
 
 
 def _state(c: Any, model: Any) -> dict[str, Any]:
-    return {"day": c.day.isoformat(), "index": model.index(c.s_ab + c.s_ba, c.d_ab + c.d_ba),
-            "label": c.label, "score": c.s_ab + c.s_ba, "s_ab": c.s_ab, "s_ba": c.s_ba,
-            "events": c.events, "status": c.status.to_dict()}
+    return {
+        "day": c.day.isoformat(),
+        "index": model.index(c.s_ab + c.s_ba, c.d_ab + c.d_ba),
+        "label": c.label,
+        "score": c.s_ab + c.s_ba,
+        "s_ab": c.s_ab,
+        "s_ba": c.s_ba,
+        "events": c.events,
+        "status": c.status.to_dict(),
+    }
 
 
 def _identical(x: Any, y: Any) -> bool:
@@ -933,8 +1160,9 @@ def _same_rows(x: Sequence[Any], y: Sequence[Any]) -> bool:
     return repr(tuple(x)) == repr(tuple(y))
 
 
-def _compare(dyad: tuple[str, str], stored: list[Any], replayed: list[Any],
-             fields: tuple[str, ...], n: int) -> DyadReplay:
+def _compare(
+    dyad: tuple[str, str], stored: list[Any], replayed: list[Any], fields: tuple[str, ...], n: int
+) -> DyadReplay:
     for i in range(max(len(stored), len(replayed))):
         s = stored[i] if i < len(stored) else None
         r = replayed[i] if i < len(replayed) else None
@@ -965,4 +1193,3 @@ __all__ = [
     "replay",
     "verify",
 ]
-

@@ -31,8 +31,7 @@ if TYPE_CHECKING:
 
 IMAGE_SUFFIXES = (".png", ".svg")
 INSTALL_HINT = "pip install 'relations-tracker[charts]'"
-KIND_COLORS = {"agreement": "green", "sanctions": "orange", "relations": "blue",
-               "conflict": "red"}
+KIND_COLORS = {"agreement": "green", "sanctions": "orange", "relations": "blue", "conflict": "red"}
 """How structural changes are coloured in images."""
 KIND_LETTERS = {"agreement": "A", "sanctions": "S", "relations": "R", "conflict": "W"}
 """How structural changes are marked along the bottom of a terminal chart."""
@@ -95,9 +94,17 @@ class ChartData:
 # -- data ----------------------------------------------------------------------------------------
 
 
-def chart_data(tracker: Tracker, a: str, b: str, *, start: date | None = None,
-               end: date | None = None, every: str = "month", top: int = 5,
-               known_at: KnownAt = None) -> ChartData:
+def chart_data(
+    tracker: Tracker,
+    a: str,
+    b: str,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    every: str = "month",
+    top: int = 5,
+    known_at: KnownAt = None,
+) -> ChartData:
     """Everything a chart of the A–B index shows, through the facade only."""
     from events.vocabulary import STRUCTURAL_EFFECTS, type_info
     from projections.state import Status
@@ -109,26 +116,34 @@ def chart_data(tracker: Tracker, a: str, b: str, *, start: date | None = None,
     explanation = tracker.explain(a, b, as_of=last, known_at=known_at)
     dyad = explanation.dyad
     if not explanation.items:
-        raise ChartError(f"{dyad[0]}–{dyad[1]}: no events in the log for this pair"
-                         + ("" if known_at is None else " at that --known-at"),
-                         field="dyad", value=list(dyad))
+        raise ChartError(
+            f"{dyad[0]}–{dyad[1]}: no events in the log for this pair"
+            + ("" if known_at is None else " at that --known-at"),
+            field="dyad",
+            value=list(dyad),
+        )
     by_day: dict[date, list[tuple[Any, float]]] = {}
     for ref, weight, confidence, _decay, _contribution in explanation.items:
         if first <= ref.occurred_on <= last:
             by_day.setdefault(ref.occurred_on, []).append((ref, weight * confidence))
     moves = {day: math.fsum(x for _, x in items) for day, items in by_day.items()}
-    structural = sorted(day for day, items in by_day.items()
-                        if any(set(type_info(ref.type).effects) & STRUCTURAL_EFFECTS
-                               for ref, _ in items))
+    structural = sorted(
+        day
+        for day, items in by_day.items()
+        if any(set(type_info(ref.type).effects) & STRUCTURAL_EFFECTS for ref, _ in items)
+    )
     ranked = sorted(by_day, key=lambda d: (-abs(moves[d]), -d.toordinal()))[:top]
-    scores = {day: tracker.state(a, b, as_of=day, known_at=known_at).score
-              for day in sorted(set(structural) | set(ranked))}
+    scores = {
+        day: tracker.state(a, b, as_of=day, known_at=known_at).score
+        for day in sorted(set(structural) | set(ranked))
+    }
 
     changes: list[Change] = []
     before = Status()
     if structural and first > date(1900, 1, 1):
-        before = tracker.state(a, b, as_of=first - timedelta(days=1),
-                               known_at=known_at).score.status
+        before = tracker.state(
+            a, b, as_of=first - timedelta(days=1), known_at=known_at
+        ).score.status
     for day in structural:
         after = scores[day].status
         changes += [Change(day, kind, text) for kind, text in status_changes(before, after)]
@@ -137,14 +152,26 @@ def chart_data(tracker: Tracker, a: str, b: str, *, start: date | None = None,
     marks = []
     for rank, day in enumerate(ranked, 1):
         ref, _ = max(by_day[day], key=lambda item: (abs(item[1]), -item[0].seq))
-        marks.append(Mark(rank, day, scores[day].index, moves[day], ref.type, ref.actor,
-                          ref.target, ref.summary, len(by_day[day]) - 1))
+        marks.append(
+            Mark(
+                rank,
+                day,
+                scores[day].index,
+                moves[day],
+                ref.type,
+                ref.actor,
+                ref.target,
+                ref.summary,
+                len(by_day[day]) - 1,
+            )
+        )
 
     merged = {s.day: Point(s.day, s.index, s.label) for s in samples}
     merged.update({d: Point(d, s.index, s.label) for d, s in scores.items()})
     points = tuple(merged[d] for d in sorted(merged))
-    return ChartData(dyad, first, last, every, points, tuple(changes), tuple(marks),
-                     tracker.model.fingerprint)
+    return ChartData(
+        dyad, first, last, every, points, tuple(changes), tuple(marks), tracker.model.fingerprint
+    )
 
 
 def status_changes(before: Status, after: Status) -> list[tuple[str, str]]:
@@ -181,8 +208,10 @@ def clip(text: str | None, width: int) -> str:
 
 def mark_line(m: Mark, width: int = 100) -> str:
     more = f" (+{m.others} more)" if m.others else ""
-    head = (f"{m.rank:>2}  {m.day.isoformat()}  {m.move:+5.1f} → index {m.index:+6.1f}  "
-            f"{m.type} {m.actor}→{m.target}: ")
+    head = (
+        f"{m.rank:>2}  {m.day.isoformat()}  {m.move:+5.1f} → index {m.index:+6.1f}  "
+        f"{m.type} {m.actor}→{m.target}: "
+    )
     return head + clip(m.summary, max(width - len(head) - len(more), 24)) + more
 
 
@@ -190,26 +219,34 @@ def legend_lines(data: ChartData, *, width: int = 100, changes: bool = True) -> 
     """The text under a terminal chart: numbered marks, then the structural changes."""
     lines = []
     if data.marks:
-        lines.append(f"numbers: the {len(data.marks)} event days that moved the score most "
-                     "(Σ weight×confidence → index)")
+        lines.append(
+            f"numbers: the {len(data.marks)} event days that moved the score most "
+            "(Σ weight×confidence → index)"
+        )
         lines += ["  " + mark_line(m, width - 2) for m in data.marks]
     if data.changes:
-        kinds = ", ".join(f"{KIND_LETTERS[k]} {k}" for k in KIND_LETTERS
-                          if any(c.kind == k for c in data.changes))
-        lines.append(f"letters along the bottom: {len(data.changes)} structural changes "
-                     f"({kinds})" + ("" if changes else
-                                     f"; `tracker chart {data.dyad[0]} {data.dyad[1]}` lists them"))
+        kinds = ", ".join(
+            f"{KIND_LETTERS[k]} {k}" for k in KIND_LETTERS if any(c.kind == k for c in data.changes)
+        )
+        lines.append(
+            f"letters along the bottom: {len(data.changes)} structural changes "
+            f"({kinds})"
+            + ("" if changes else f"; `tracker chart {data.dyad[0]} {data.dyad[1]}` lists them")
+        )
     if changes:
-        lines += [f"  {KIND_LETTERS.get(c.kind, '?')}  {c.day.isoformat()}  "
-                  f"{clip(c.text, width - 17)}" for c in data.changes]
+        lines += [
+            f"  {KIND_LETTERS.get(c.kind, '?')}  {c.day.isoformat()}  {clip(c.text, width - 17)}"
+            for c in data.changes
+        ]
     return lines
 
 
 # -- terminal ------------------------------------------------------------------------------------
 
 
-def render_terminal(data: ChartData, *, width: int = 100, height: int = 20,
-                    color: bool = False) -> str:
+def render_terminal(
+    data: ChartData, *, width: int = 100, height: int = 20, color: bool = False
+) -> str:
     """The chart as text (``width`` × ``height`` terminal cells) with plotext 5 or 6."""
     import plotext
 
@@ -308,8 +345,9 @@ def date_ticks(start: date, end: date, most: int) -> tuple[list[date], list[str]
     span = (end - start).days
     if span >= 3 * 365:
         first, last = start.year + (start > date(start.year, 1, 1)), end.year
-        step = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100)
-                     if (last - first) // s + 1 <= most), 100)
+        step = next(
+            (s for s in (1, 2, 5, 10, 20, 25, 50, 100) if (last - first) // s + 1 <= most), 100
+        )
         years = range(first + (-first) % step, last + 1, step)
         return [date(y, 1, 1) for y in years], [str(y) for y in years]
     months = []
@@ -333,16 +371,20 @@ def require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise ChartError("image output (--out FILE.png|.svg) needs matplotlib, which is not "
-                         f"installed: {INSTALL_HINT}", field="out") from None
+        raise ChartError(
+            "image output (--out FILE.png|.svg) needs matplotlib, which is not "
+            f"installed: {INSTALL_HINT}",
+            field="out",
+        ) from None
 
 
 def render_image(data: ChartData, out: Path, *, width: int = 1200, height: int = 600) -> None:
     """Write the chart to ``out`` (PNG or SVG by its suffix), ``width`` × ``height`` pixels."""
     suffix = out.suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
-        raise ChartError(f"out {str(out)!r}: the file name must end in .png or .svg",
-                         field="out", value=str(out))
+        raise ChartError(
+            f"out {str(out)!r}: the file name must end in .png or .svg", field="out", value=str(out)
+        )
     require_matplotlib()
     import matplotlib
 
@@ -358,33 +400,58 @@ def render_image(data: ChartData, out: Path, *, width: int = 1200, height: int =
     try:
         ax.xaxis_date()
         xs = [float(date2num(p.day)) for p in data.points]
-        ax.plot(xs, [p.index for p in data.points], color="#1f3b73", linewidth=1.4,
-                label="index", zorder=3)
+        ax.plot(
+            xs,
+            [p.index for p in data.points],
+            color="#1f3b73",
+            linewidth=1.4,
+            label="index",
+            zorder=3,
+        )
         ax.axhline(0, color="#888888", linewidth=0.8, linestyle=":")
         ax.set_ylim(-105, 105)
         for c in data.changes:
-            ax.axvline(float(date2num(c.day)), color=KIND_COLORS.get(c.kind, "gray"), linewidth=0.8,
-                       alpha=0.55, linestyle="--", zorder=1)
+            ax.axvline(
+                float(date2num(c.day)),
+                color=KIND_COLORS.get(c.kind, "gray"),
+                linewidth=0.8,
+                alpha=0.55,
+                linestyle="--",
+                zorder=1,
+            )
         for m, (dy, ha) in zip(data.marks, _placements(data), strict=True):
-            ax.annotate(f"{m.rank}. {m.day.isoformat()}\n{clip(m.summary or m.type, 38)}",
-                        xy=(float(date2num(m.day)), m.index), xytext=(0, dy),
-                        textcoords="offset points", ha=ha, fontsize=7,
-                        bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "#999999",
-                              "alpha": 0.9},
-                        arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.7},
-                        zorder=4)
-            ax.plot([float(date2num(m.day))], [m.index], "o", color="#c0392b", markersize=4,
-                    zorder=5)
+            ax.annotate(
+                f"{m.rank}. {m.day.isoformat()}\n{clip(m.summary or m.type, 38)}",
+                xy=(float(date2num(m.day)), m.index),
+                xytext=(0, dy),
+                textcoords="offset points",
+                ha=ha,
+                fontsize=7,
+                bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "#999999", "alpha": 0.9},
+                arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.7},
+                zorder=4,
+            )
+            ax.plot(
+                [float(date2num(m.day))], [m.index], "o", color="#c0392b", markersize=4, zorder=5
+            )
         kinds = sorted({c.kind for c in data.changes})
         handles = [Line2D([], [], color="#1f3b73", label="index")]
-        handles += [Line2D([], [], color=KIND_COLORS.get(k, "gray"), linestyle="--",
-                           label=f"{k} change") for k in kinds]
+        handles += [
+            Line2D([], [], color=KIND_COLORS.get(k, "gray"), linestyle="--", label=f"{k} change")
+            for k in kinds
+        ]
         ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
         ax.set_title(data.title, fontsize=11)
         ax.set_ylabel("index (−100 … +100)")
         ax.grid(axis="y", alpha=0.25)
-        fig.text(0.99, 0.01, f"model {data.fingerprint} · relations-tracker", ha="right",
-                 fontsize=7, color="#777777")
+        fig.text(
+            0.99,
+            0.01,
+            f"model {data.fingerprint} · relations-tracker",
+            ha="right",
+            fontsize=7,
+            color="#777777",
+        )
         fig.autofmt_xdate()
         fig.tight_layout()
         metadata: dict[str, Any] = {"Date": None} if suffix == ".svg" else {}
@@ -402,9 +469,11 @@ def _placements(data: ChartData) -> list[tuple[int, str]]:
     for m in data.marks:
         x = (m.day - data.start).days / span
         up = m.index < 40
-        level = next(lv for lv in range(len(data.marks) + 1)
-                     if not any(abs(x - px) < 0.17 and pu == up and pl == lv
-                                for px, pu, pl in placed))
+        level = next(
+            lv
+            for lv in range(len(data.marks) + 1)
+            if not any(abs(x - px) < 0.17 and pu == up and pl == lv for px, pu, pl in placed)
+        )
         placed.append((x, up, level))
         dy = 30 + 30 * level
         ha = "left" if x < 0.08 else "right" if x > 0.92 else "center"

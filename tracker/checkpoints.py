@@ -63,14 +63,17 @@ CREATE TABLE IF NOT EXISTS structure (
 CREATE TABLE IF NOT EXISTS projection_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-CHECKPOINT_COLUMNS = ("day, s_ab, s_ba, d_ab, d_ba, label, n_verbal_coop, n_material_coop, "
-                      "n_verbal_conflict, n_material_conflict, events")
+CHECKPOINT_COLUMNS = (
+    "day, s_ab, s_ba, d_ab, d_ba, label, n_verbal_coop, n_material_coop, "
+    "n_verbal_conflict, n_material_conflict, events"
+)
 DERIVED_TABLES = ("checkpoints", "structure")
 
 _WITH_STATUS = (
     f"SELECT {CHECKPOINT_COLUMNS}, (SELECT s.status FROM structure s WHERE s.party_a = c.party_a "
     "AND s.party_b = c.party_b AND s.day <= c.day ORDER BY s.day DESC LIMIT 1) "
-    "FROM checkpoints c WHERE c.party_a = ? AND c.party_b = ?")
+    "FROM checkpoints c WHERE c.party_a = ? AND c.party_b = ?"
+)
 """A checkpoint row with the structural status in force on its day (one statement)."""
 
 
@@ -86,11 +89,18 @@ _BODY_TYPES = tuple(sorted(name for name, needed in _BODY_NEEDED.items() if need
 _FACT_SQL = (
     "SELECT seq, event_id, type, actor, target, occurred_on, code, confidence, weight, "
     f"CASE WHEN type IN ({', '.join(repr(t) for t in _BODY_TYPES)}) THEN body END "
-    "FROM events WHERE party_a = ? AND party_b = ?")
+    "FROM events WHERE party_a = ? AND party_b = ?"
+)
 
 
-def dyad_facts(conn: sqlite3.Connection, a: str, b: str, *, since: str | None = None,
-               max_seq: int | None = None) -> Iterator[Fact]:
+def dyad_facts(
+    conn: sqlite3.Connection,
+    a: str,
+    b: str,
+    *,
+    since: str | None = None,
+    max_seq: int | None = None,
+) -> Iterator[Fact]:
     """A dyad's stored events as facts, in log order, reading only the columns the
     projections use (the body only for structural and record-keeping types)."""
     sql, params = _FACT_SQL, [a, b]
@@ -101,22 +111,26 @@ def dyad_facts(conn: sqlite3.Connection, a: str, b: str, *, since: str | None = 
         sql += " AND seq <= ?"
         params.append(max_seq)  # type: ignore[arg-type]
     fromiso = date.fromisoformat
-    for seq, event_id, type_, actor, target, day, code, confidence, weight, body in \
-            conn.execute(sql + " ORDER BY seq", params):
+    for seq, event_id, type_, actor, target, day, code, confidence, weight, body in conn.execute(
+        sql + " ORDER BY seq", params
+    ):
         if body is not None:
             yield fact_from_body(seq, json.loads(body))
         else:
-            yield Fact(seq, event_id, type_, actor, target, fromiso(day), code, confidence,
-                       weight)
+            yield Fact(seq, event_id, type_, actor, target, fromiso(day), code, confidence, weight)
 
 
 def model_from_json(text: str) -> ScoringModel:
     d = json.loads(text)
     return ScoringModel(
-        half_life_days=d["half_life_days"], scale=d["scale"], mode=d["mode"],
-        hysteresis=d["hysteresis"], trend_window_days=d["trend_window_days"],
+        half_life_days=d["half_life_days"],
+        scale=d["scale"],
+        mode=d["mode"],
+        hysteresis=d["hysteresis"],
+        trend_window_days=d["trend_window_days"],
         bands=tuple(Band(b["label"], b["lower"]) for b in d["bands"]),
-        weights=MappingProxyType(d["weights"]))
+        weights=MappingProxyType(d["weights"]),
+    )
 
 
 LAYOUT = "2"
@@ -139,8 +153,9 @@ def ensure_schema(conn: sqlite3.Connection) -> bool:
     for statement in DDL.split(";\n"):
         if statement.strip():
             conn.execute(statement)
-    conn.execute("INSERT OR REPLACE INTO projection_meta (key, value) VALUES ('layout', ?)",
-                 (LAYOUT,))
+    conn.execute(
+        "INSERT OR REPLACE INTO projection_meta (key, value) VALUES ('layout', ?)", (LAYOUT,)
+    )
     return True
 
 
@@ -157,13 +172,16 @@ def stored_model(conn: sqlite3.Connection) -> ScoringModel | None:
     return model_from_json(row[0]) if row else None
 
 
-def table_rows(a: str, b: str, checkpoints: Sequence[Checkpoint], before: Status | None = None
-               ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, str, str]]]:
+def table_rows(
+    a: str, b: str, checkpoints: Sequence[Checkpoint], before: Status | None = None
+) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, str, str]]]:
     """The rows of ``checkpoints`` and ``structure`` that represent a dyad's checkpoints
     (``before``: the status in force before the first of them). Writing and replaying both go
     through here, so a replay compares exactly what a rebuild would store."""
-    rows = [(a, b, c.day.isoformat(), c.s_ab, c.s_ba, c.d_ab, c.d_ba, c.label, *c.counts,
-             c.events) for c in checkpoints]
+    rows = [
+        (a, b, c.day.isoformat(), c.s_ab, c.s_ba, c.d_ab, c.d_ba, c.label, *c.counts, c.events)
+        for c in checkpoints
+    ]
     changes: list[tuple[str, str, str, str]] = []
     prev = before if before is not None else Status()
     for c in checkpoints:
@@ -180,12 +198,27 @@ def _status(text: str | None) -> Status:
 
 def checkpoint_from_row(r: Sequence[Any]) -> Checkpoint:
     """A checkpoint from ``CHECKPOINT_COLUMNS`` followed by its status JSON (or None)."""
-    return Checkpoint(date.fromisoformat(r[0]), r[1], r[2], r[3], r[4], r[5], _status(r[11]),
-                      (r[6], r[7], r[8], r[9]), r[10])
+    return Checkpoint(
+        date.fromisoformat(r[0]),
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        _status(r[11]),
+        (r[6], r[7], r[8], r[9]),
+        r[10],
+    )
 
 
-def dyad_rows(conn: sqlite3.Connection, a: str, b: str, *, since: str | None = None,
-              max_seq: int | None = None) -> Iterator[Row]:
+def dyad_rows(
+    conn: sqlite3.Connection,
+    a: str,
+    b: str,
+    *,
+    since: str | None = None,
+    max_seq: int | None = None,
+) -> Iterator[Row]:
     from tracker.store import ROW_COLUMNS
 
     sql = f"SELECT {ROW_COLUMNS} FROM events WHERE party_a = ? AND party_b = ?"
@@ -200,13 +233,19 @@ def dyad_rows(conn: sqlite3.Connection, a: str, b: str, *, since: str | None = N
         yield Row(*r)
 
 
-def fold_dyad(conn: sqlite3.Connection, a: str, b: str, model: ScoringModel, *,
-              start: Checkpoint | None = None, since: str | None = None,
-              max_seq: int | None = None) -> list[Checkpoint]:
+def fold_dyad(
+    conn: sqlite3.Connection,
+    a: str,
+    b: str,
+    model: ScoringModel,
+    *,
+    start: Checkpoint | None = None,
+    since: str | None = None,
+    max_seq: int | None = None,
+) -> list[Checkpoint]:
     """Checkpoints of one dyad from the log: the single fold that the store, the queries and
     the audit replay all use."""
-    return fold(effective(dyad_facts(conn, a, b, since=since, max_seq=max_seq)), model, a,
-                start)
+    return fold(effective(dyad_facts(conn, a, b, since=since, max_seq=max_seq)), model, a, start)
 
 
 class Projector:
@@ -240,7 +279,9 @@ class Projector:
     def _save_model(self) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO projection_meta (key, value) VALUES ('model', ?), "
-            "('fingerprint', ?)", (dumps(self.model.to_dict()), self.model.fingerprint))
+            "('fingerprint', ?)",
+            (dumps(self.model.to_dict()), self.model.fingerprint),
+        )
 
     # -- the append hook -------------------------------------------------------------------
 
@@ -263,7 +304,8 @@ class Projector:
     def __call__(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
         deferring = self._deferred is not None
         starts: dict[tuple[str, str], str | None] = (
-            self._deferred if self._deferred is not None else {})
+            self._deferred if self._deferred is not None else {}
+        )
         for row in rows:
             key = (row.actor, row.target) if row.actor < row.target else (row.target, row.actor)
             day: str | None = row.occurred_on
@@ -281,29 +323,39 @@ class Projector:
             self.recompute(a, b, since)
 
     def _moved_dates(self, a: str, b: str) -> bool:
-        return self.conn.execute(
-            "SELECT 1 FROM events WHERE party_a = ? AND party_b = ? AND type = 'correct' "
-            "AND json_extract(body, '$.changes.occurred_on') IS NOT NULL LIMIT 1",
-            (a, b)).fetchone() is not None
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM events WHERE party_a = ? AND party_b = ? AND type = 'correct' "
+                "AND json_extract(body, '$.changes.occurred_on') IS NOT NULL LIMIT 1",
+                (a, b),
+            ).fetchone()
+            is not None
+        )
 
     def recompute(self, a: str, b: str, since: str | None) -> None:
         """Recompute one dyad's checkpoints from ``since`` (inclusive; None = from scratch)."""
         conn = self.conn
         start = None
         if since is not None:
-            r = conn.execute(_WITH_STATUS + " AND c.day < ? ORDER BY c.day DESC LIMIT 1",
-                             (a, b, since)).fetchone()
+            r = conn.execute(
+                _WITH_STATUS + " AND c.day < ? ORDER BY c.day DESC LIMIT 1", (a, b, since)
+            ).fetchone()
             start = checkpoint_from_row(r) if r else None
         for table in DERIVED_TABLES:
-            conn.execute(f"DELETE FROM {table} WHERE party_a = ? AND party_b = ? AND day >= ?",
-                         (a, b, since or ""))
+            conn.execute(
+                f"DELETE FROM {table} WHERE party_a = ? AND party_b = ? AND day >= ?",
+                (a, b, since or ""),
+            )
         new = fold_dyad(conn, a, b, self.model, start=start, since=since)
         rows, changes = table_rows(a, b, new, start.status if start else None)
         conn.executemany(
             f"INSERT INTO checkpoints (party_a, party_b, {CHECKPOINT_COLUMNS}) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        conn.executemany("INSERT INTO structure (party_a, party_b, day, status) "
-                         "VALUES (?,?,?,?)", changes)
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        conn.executemany(
+            "INSERT INTO structure (party_a, party_b, day, status) VALUES (?,?,?,?)", changes
+        )
 
     # -- rebuild ---------------------------------------------------------------------------
 
@@ -314,7 +366,7 @@ class Projector:
         self._save_model()
         count = 0
         for a, b in self.conn.execute(
-                "SELECT DISTINCT party_a, party_b FROM events ORDER BY party_a, party_b"
+            "SELECT DISTINCT party_a, party_b FROM events ORDER BY party_a, party_b"
         ).fetchall():
             self.recompute(a, b, None)
             count += 1
@@ -322,13 +374,14 @@ class Projector:
 
 
 def all_checkpoints(conn: sqlite3.Connection, a: str, b: str) -> list[Checkpoint]:
-    return [checkpoint_from_row(r) for r in conn.execute(_WITH_STATUS + " ORDER BY c.day",
-                                                         (a, b))]
+    return [checkpoint_from_row(r) for r in conn.execute(_WITH_STATUS + " ORDER BY c.day", (a, b))]
 
 
-def checkpoint_on_or_before(conn: sqlite3.Connection, a: str, b: str,
-                            day: date) -> Checkpoint | None:
+def checkpoint_on_or_before(
+    conn: sqlite3.Connection, a: str, b: str, day: date
+) -> Checkpoint | None:
     """The last checkpoint on or before ``day``: one indexed lookup."""
-    r = conn.execute(_WITH_STATUS + " AND c.day <= ? ORDER BY c.day DESC LIMIT 1",
-                     (a, b, day.isoformat())).fetchone()
+    r = conn.execute(
+        _WITH_STATUS + " AND c.day <= ? ORDER BY c.day DESC LIMIT 1", (a, b, day.isoformat())
+    ).fetchone()
     return checkpoint_from_row(r) if r else None

@@ -19,8 +19,7 @@ class PartyType(click.ParamType):  # type: ignore[type-arg]
 
     name = "party"
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> str:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         from events.parties import resolve
 
         try:
@@ -37,8 +36,7 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
     def __init__(self, *, bounded: bool = False) -> None:
         self.bounded = bounded
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> date:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
         text = str(value).strip()
@@ -60,8 +58,7 @@ class EventTypeName(click.ParamType):  # type: ignore[type-arg]
 
     name = "type"
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> str:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         from events.vocabulary import type_info
 
         try:
@@ -75,8 +72,9 @@ class KeyValue(click.ParamType):  # type: ignore[type-arg]
 
     name = "key=value"
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> tuple[str, str]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, str]:
         if isinstance(value, tuple):
             return value
         key, sep, val = str(value).partition("=")
@@ -94,14 +92,21 @@ KEY_VALUE = KeyValue()
 
 def db_option(func: F) -> F:
     return click.option(
-        "--db", "db", type=click.Path(dir_okay=False, path_type=Path), envvar="TRACKER_DB",
-        default="tracker.db", show_default=True, show_envvar=True,
-        help="The SQLite store file.")(func)
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="TRACKER_DB",
+        default="tracker.db",
+        show_default=True,
+        show_envvar=True,
+        help="The SQLite store file.",
+    )(func)
 
 
 def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True,
-                        help="Machine-readable JSON output.")(func)
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(
+        func
+    )
 
 
 def dumps(obj: Any) -> str:
@@ -117,8 +122,7 @@ class KnownAtType(click.ParamType):  # type: ignore[type-arg]
 
     name = "seq|timestamp"
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> Any:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from datetime import UTC, datetime, time
 
         if isinstance(value, (int, datetime)):
@@ -132,8 +136,12 @@ class KnownAtType(click.ParamType):  # type: ignore[type-arg]
                 return datetime.combine(day, time.max, tzinfo=UTC)
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            self.fail(f"{text!r}: expected a log position (e.g. 120) or a UTC timestamp "
-                      "(e.g. 2025-01-31T12:00:00Z or 2025-01-31)", param, ctx)
+            self.fail(
+                f"{text!r}: expected a log position (e.g. 120) or a UTC timestamp "
+                "(e.g. 2025-01-31T12:00:00Z or 2025-01-31)",
+                param,
+                ctx,
+            )
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -141,20 +149,30 @@ KNOWN_AT = KnownAtType()
 
 
 def as_of_option(func: F) -> F:
-    return click.option("--as-of", "as_of", type=QUERY_DATE,
-                        help="Valid time: the date asked about (default today).")(func)
+    return click.option(
+        "--as-of",
+        "as_of",
+        type=QUERY_DATE,
+        help="Valid time: the date asked about (default today).",
+    )(func)
 
 
 def known_at_option(func: F) -> F:
     return click.option(
-        "--known-at", "known_at", type=KNOWN_AT,
-        help="Transaction time: answer as the log stood then (a seq or a UTC timestamp).")(func)
+        "--known-at",
+        "known_at",
+        type=KNOWN_AT,
+        help="Transaction time: answer as the log stood then (a seq or a UTC timestamp).",
+    )(func)
 
 
 def model_option(func: F) -> F:
     return click.option(
-        "--model", "model_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="A scoring model TOML file instead of the store's model.")(func)
+        "--model",
+        "model_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A scoring model TOML file instead of the store's model.",
+    )(func)
 
 
 def load_model(path: Path | None) -> Any:
@@ -166,8 +184,9 @@ def load_model(path: Path | None) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise click.BadParameter(f"{str(path)!r}: cannot read ({exc})",
-                                 param_hint="'--model'") from None
+        raise click.BadParameter(
+            f"{str(path)!r}: cannot read ({exc})", param_hint="'--model'"
+        ) from None
     return parse_model(text, source=str(path))
 
 
@@ -176,8 +195,14 @@ PERIODS = ("day", "week", "month", "quarter", "year")  # as projections.timeline
 
 def period_options(func: F) -> F:
     """--from, --to and --every: the span and sampling of a timeline or chart."""
-    func = click.option("--every", type=click.Choice(PERIODS), default="month",
-                        show_default=True, help="Sampling period.")(func)
+    func = click.option(
+        "--every",
+        type=click.Choice(PERIODS),
+        default="month",
+        show_default=True,
+        help="Sampling period.",
+    )(func)
     func = click.option("--to", "end", type=QUERY_DATE, help="Last date (default today).")(func)
-    return click.option("--from", "start", type=QUERY_DATE,
-                        help="First date (default: the pair's first event).")(func)
+    return click.option(
+        "--from", "start", type=QUERY_DATE, help="First date (default: the pair's first event)."
+    )(func)

@@ -18,8 +18,7 @@ from projections.score import Checkpoint, Score, latest, score_at
 from tracker import checkpoints as cp
 from tracker.errors import TrackerError
 
-QUAD_KEYS = ("verbal_cooperation", "material_cooperation", "verbal_conflict",
-             "material_conflict")
+QUAD_KEYS = ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")
 EARLIEST = date(1900, 1, 1)
 
 
@@ -29,14 +28,17 @@ class QueryError(TrackerError):
 
 def check_date(name: str, day: date, today: date) -> None:
     if not EARLIEST <= day <= today:
-        raise QueryError(f"{name} {day.isoformat()!r}: must be between 1900-01-01 and today "
-                         f"({today.isoformat()})", field=name, value=day.isoformat())
+        raise QueryError(
+            f"{name} {day.isoformat()!r}: must be between 1900-01-01 and today "
+            f"({today.isoformat()})",
+            field=name,
+            value=day.isoformat(),
+        )
 
 
 def dyad_key(a: str, b: str) -> tuple[str, str]:
     if a == b:
-        raise QueryError(f"dyad {a!r} {b!r}: the two parties must differ", field="dyad",
-                         value=a)
+        raise QueryError(f"dyad {a!r} {b!r}: the two parties must differ", field="dyad", value=a)
     return (a, b) if a < b else (b, a)
 
 
@@ -50,9 +52,15 @@ class EventRef(NamedTuple):
     summary: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"event_id": self.event_id, "seq": self.seq,
-                "occurred_on": self.occurred_on.isoformat(), "type": self.type,
-                "actor": self.actor, "target": self.target, "summary": self.summary}
+        return {
+            "event_id": self.event_id,
+            "seq": self.seq,
+            "occurred_on": self.occurred_on.isoformat(),
+            "type": self.type,
+            "actor": self.actor,
+            "target": self.target,
+            "summary": self.summary,
+        }
 
     @classmethod
     def of(cls, f: Fact) -> EventRef:
@@ -84,12 +92,20 @@ class DyadState(NamedTuple):
         a, b = self.dyad
         s = self.score
         out: dict[str, Any] = {
-            "dyad": [a, b], "as_of": self.as_of.isoformat(), "known_at": self.known_at,
-            "index": s.index, "score": s.score, "components": self.components(),
-            "label": s.label, "status": s.status.to_dict(),
-            "trend": {"window_days": self.model.trend_window_days,
-                      "from": self.trend_from.day.isoformat(),
-                      "from_index": self.trend_from.index, "change": self.trend},
+            "dyad": [a, b],
+            "as_of": self.as_of.isoformat(),
+            "known_at": self.known_at,
+            "index": s.index,
+            "score": s.score,
+            "components": self.components(),
+            "label": s.label,
+            "status": s.status.to_dict(),
+            "trend": {
+                "window_days": self.model.trend_window_days,
+                "from": self.trend_from.day.isoformat(),
+                "from_index": self.trend_from.index,
+                "change": self.trend,
+            },
             "counts": dict(zip(QUAD_KEYS, self.counts, strict=True)),
             "events": self.events,
             "last_events": [e.to_dict() for e in self.last_events],
@@ -98,8 +114,10 @@ class DyadState(NamedTuple):
         }
         if self.model.mode == "mean":
             out["weights"] = {f"{a}->{b}": s.d_ab, f"{b}->{a}": s.d_ba}
-            out["means"] = {f"{a}->{b}": s.s_ab / s.d_ab if s.d_ab else None,
-                            f"{b}->{a}": s.s_ba / s.d_ba if s.d_ba else None}
+            out["means"] = {
+                f"{a}->{b}": s.s_ab / s.d_ab if s.d_ab else None,
+                f"{b}->{a}": s.s_ba / s.d_ba if s.d_ba else None,
+            }
         return out
 
 
@@ -116,12 +134,17 @@ class Explanation:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "dyad": list(self.dyad), "as_of": self.as_of.isoformat(), "known_at": self.known_at,
-            "score": self.score, "index": self.index,
-            "model_fingerprint": self.model.fingerprint, "mode": self.model.mode,
+            "dyad": list(self.dyad),
+            "as_of": self.as_of.isoformat(),
+            "known_at": self.known_at,
+            "score": self.score,
+            "index": self.index,
+            "model_fingerprint": self.model.fingerprint,
+            "mode": self.model.mode,
             "contributions": [
                 {**ref.to_dict(), "weight": w, "confidence": c, "decay": k, "contribution": x}
-                for ref, w, c, k, x in self.items],
+                for ref, w, c, k, x in self.items
+            ],
         }
 
 
@@ -132,8 +155,7 @@ LAST_EVENTS = 5
 class Queries:
     """Query methods over one open connection; ``model`` is the model asked for."""
 
-    def __init__(self, conn: sqlite3.Connection, model: ScoringModel, stored: ScoringModel
-                 ) -> None:
+    def __init__(self, conn: sqlite3.Connection, model: ScoringModel, stored: ScoringModel) -> None:
         self.conn = conn
         self.model = model
         self.fast = model.fingerprint == stored.fingerprint
@@ -146,8 +168,9 @@ class Queries:
     @property
     def head_seq(self) -> int:
         if self._head is None:
-            self._head = int(self.conn.execute(
-                "SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+            self._head = int(
+                self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+            )
         return self._head
 
     def _use_checkpoints(self, known_at: int | None) -> bool:
@@ -158,8 +181,9 @@ class Queries:
             return cp.all_checkpoints(self.conn, a, b)
         return cp.fold_dyad(self.conn, a, b, self.model, max_seq=known_at)
 
-    def _checkpoint(self, a: str, b: str, day: date,
-                    folded: list[Checkpoint] | None) -> Checkpoint | None:
+    def _checkpoint(
+        self, a: str, b: str, day: date, folded: list[Checkpoint] | None
+    ) -> Checkpoint | None:
         if folded is not None:
             return latest(folded, day)
         return cp.checkpoint_on_or_before(self.conn, a, b, day)
@@ -177,32 +201,46 @@ class Queries:
         then = date.fromordinal(max(as_of.toordinal() - self.model.trend_window_days, 1))
         before = self._checkpoint(*key, then, folded)
         return DyadState(
-            dyad=key, as_of=as_of, known_at=known_at,
-            score=score_at(c, as_of, self.model), trend_from=score_at(before, then, self.model),
-            model=self.model, counts=c.counts if c else (0, 0, 0, 0),
+            dyad=key,
+            as_of=as_of,
+            known_at=known_at,
+            score=score_at(c, as_of, self.model),
+            trend_from=score_at(before, then, self.model),
+            model=self.model,
+            counts=c.counts if c else (0, 0, 0, 0),
             events=c.events if c else 0,
-            last_events=self._last_events(*key, as_of, known_at) if c else ())
+            last_events=self._last_events(*key, as_of, known_at) if c else (),
+        )
 
-    def _last_events(self, a: str, b: str, as_of: date, known_at: int | None
-                     ) -> tuple[EventRef, ...]:
+    def _last_events(
+        self, a: str, b: str, as_of: date, known_at: int | None
+    ) -> tuple[EventRef, ...]:
         """The latest events on or before ``as_of`` as the record stands (retracted ones left
         out, corrections applied), newest first."""
         import json
 
         limit = known_at if known_at is not None else self.head_seq
-        records = [fact_from_body(seq, json.loads(body)) for seq, body in self.conn.execute(
-            "SELECT seq, body FROM events WHERE party_a = ? AND party_b = ? AND seq <= ? "
-            "AND type IN ('retract', 'correct')", (a, b, limit))]
+        records = [
+            fact_from_body(seq, json.loads(body))
+            for seq, body in self.conn.execute(
+                "SELECT seq, body FROM events WHERE party_a = ? AND party_b = ? AND seq <= ? "
+                "AND type IN ('retract', 'correct')",
+                (a, b, limit),
+            )
+        ]
         if any("occurred_on" in f.fields.get("changes", {}) for f in records):
             # an event moved in time: only the whole dyad tells which are the latest
             everything = self._full_facts(a, b, limit)
-            return tuple(EventRef.of(f) for f in reversed(everything)
-                         if f.day <= as_of)[:LAST_EVENTS]
+            return tuple(EventRef.of(f) for f in reversed(everything) if f.day <= as_of)[
+                :LAST_EVENTS
+            ]
         out: list[EventRef] = []
         for seq, body in self.conn.execute(
-                "SELECT seq, body FROM events WHERE party_a = ? AND party_b = ? AND "
-                "occurred_on <= ? AND seq <= ? AND type NOT IN ('retract', 'correct') "
-                "ORDER BY occurred_on DESC, seq DESC", (a, b, as_of.isoformat(), limit)):
+            "SELECT seq, body FROM events WHERE party_a = ? AND party_b = ? AND "
+            "occurred_on <= ? AND seq <= ? AND type NOT IN ('retract', 'correct') "
+            "ORDER BY occurred_on DESC, seq DESC",
+            (a, b, as_of.isoformat(), limit),
+        ):
             fact = fact_from_body(seq, json.loads(body))
             mine = [r for r in records if r.fields.get("refers_to") == fact.event_id]
             for current in effective([fact, *mine]):
@@ -216,35 +254,50 @@ class Queries:
         column facts), so that each carries its summary."""
         import json
 
-        return effective(fact_from_body(r.seq, json.loads(r.body))
-                         for r in cp.dyad_rows(self.conn, a, b, max_seq=max_seq))
+        return effective(
+            fact_from_body(r.seq, json.loads(r.body))
+            for r in cp.dyad_rows(self.conn, a, b, max_seq=max_seq)
+        )
 
     def explain(self, a: str, b: str, as_of: date, known_at: int | None) -> Explanation:
         from projections.explain import contributions
 
         key = dyad_key(a, b)
         items = contributions(self._full_facts(*key, known_at), as_of, self.model)
-        folded = (None if self._use_checkpoints(known_at)
-                  else cp.fold_dyad(self.conn, *key, self.model, max_seq=known_at))
+        folded = (
+            None
+            if self._use_checkpoints(known_at)
+            else cp.fold_dyad(self.conn, *key, self.model, max_seq=known_at)
+        )
         s = score_at(self._checkpoint(*key, as_of, folded), as_of, self.model)
-        return Explanation(key, as_of, known_at, s.score, s.index, self.model, tuple(
-            (EventRef.of(i.fact), i.weight, i.fact.confidence, i.decay, i.contribution)
-            for i in items))
+        return Explanation(
+            key,
+            as_of,
+            known_at,
+            s.score,
+            s.index,
+            self.model,
+            tuple(
+                (EventRef.of(i.fact), i.weight, i.fact.confidence, i.decay, i.contribution)
+                for i in items
+            ),
+        )
 
-    def timeline(self, a: str, b: str, start: date, end: date, every: str,
-                 known_at: int | None) -> list[Score]:
+    def timeline(
+        self, a: str, b: str, start: date, end: date, every: str, known_at: int | None
+    ) -> list[Score]:
         from projections.timeline import dates, sample
 
         key = dyad_key(a, b)
-        return sample(self.checkpoints(*key, known_at), list(dates(start, end, every)),
-                      self.model)
+        return sample(self.checkpoints(*key, known_at), list(dates(start, end, every)), self.model)
 
-    def dyads(self, as_of: date, party: str | None, known_at: int | None
-              ) -> list[tuple[tuple[str, str], Score]]:
+    def dyads(
+        self, as_of: date, party: str | None, known_at: int | None
+    ) -> list[tuple[tuple[str, str], Score]]:
         """Every dyad with events on or before ``as_of``, with its score, warmest first."""
         out: list[tuple[tuple[str, str], Score]] = []
         if self._use_checkpoints(known_at):
-            sql = ("SELECT DISTINCT party_a, party_b FROM checkpoints WHERE day <= ?")
+            sql = "SELECT DISTINCT party_a, party_b FROM checkpoints WHERE day <= ?"
             params: list[Any] = [as_of.isoformat()]
             if party:
                 sql += " AND (party_a = ? OR party_b = ?)"

@@ -115,8 +115,10 @@ class Row(NamedTuple):
     hash: str
 
 
-ROW_COLUMNS = ("seq, event_id, type, code, actor, target, occurred_on, confidence, weight, "
-               "refers_to, recorded_at, body, hash")
+ROW_COLUMNS = (
+    "seq, event_id, type, code, actor, target, occurred_on, confidence, weight, "
+    "refers_to, recorded_at, body, hash"
+)
 
 
 class Head(NamedTuple):
@@ -135,8 +137,11 @@ class AppendResult(NamedTuple):
 def format_timestamp(moment: datetime) -> str:
     """Transaction times are UTC with microseconds, fixed width, so text order is time order."""
     if moment.tzinfo is None:
-        raise StoreError(f"recorded_at {moment.isoformat()!r}: must be timezone-aware",
-                         field="recorded_at", value=moment.isoformat())
+        raise StoreError(
+            f"recorded_at {moment.isoformat()!r}: must be timezone-aware",
+            field="recorded_at",
+            value=moment.isoformat(),
+        )
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -152,20 +157,23 @@ def known_seq(conn: sqlite3.Connection, known_at: int | datetime | None) -> int 
         return None
     if isinstance(known_at, int):
         if known_at < 0:
-            raise StoreError(f"known_at {known_at}: a log position is >= 0",
-                             field="known_at", value=known_at)
+            raise StoreError(
+                f"known_at {known_at}: a log position is >= 0", field="known_at", value=known_at
+            )
         return known_at
     stamp = format_timestamp(known_at)
-    row = conn.execute("SELECT coalesce(max(seq), 0) FROM events WHERE recorded_at <= ?",
-                       (stamp,)).fetchone()
+    row = conn.execute(
+        "SELECT coalesce(max(seq), 0) FROM events WHERE recorded_at <= ?", (stamp,)
+    ).fetchone()
     return int(row[0])
 
 
 def chain_hash(previous: str, body: str, seq: int, recorded_at: str) -> str:
     import hashlib  # here, not at the top: queries never hash
 
-    return hashlib.sha256(previous.encode("ascii") + record_bytes(body, seq, recorded_at)
-                          ).hexdigest()
+    return hashlib.sha256(
+        previous.encode("ascii") + record_bytes(body, seq, recorded_at)
+    ).hexdigest()
 
 
 AppendListener = Callable[[sqlite3.Connection, Sequence[Row]], None]
@@ -206,7 +214,8 @@ class Store:
 
     def head(self) -> Head:
         row = self.conn.execute(
-            "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+            "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
         return Head(row[0], row[1], row[2]) if row else Head(0, GENESIS_HASH, None)
 
     def count(self) -> int:
@@ -261,8 +270,9 @@ class Store:
             yield Row(*r)
 
     def row_by_id(self, event_id: str) -> Row | None:
-        r = self.conn.execute(f"SELECT {ROW_COLUMNS} FROM events WHERE event_id = ?",
-                              (event_id,)).fetchone()
+        r = self.conn.execute(
+            f"SELECT {ROW_COLUMNS} FROM events WHERE event_id = ?", (event_id,)
+        ).fetchone()
         return Row(*r) if r else None
 
     # -- writes ----------------------------------------------------------------------------
@@ -287,8 +297,10 @@ class Store:
             seen = firsts.setdefault(p.event_id, p)
             if seen is not p and seen.body != p.body:
                 raise ConflictError(
-                    f"event_id {p.event_id!r}: appears twice in the batch with different "
-                    "content", field="event_id", value=p.event_id)
+                    f"event_id {p.event_id!r}: appears twice in the batch with different content",
+                    field="event_id",
+                    value=p.event_id,
+                )
         conn = self.conn
         # inside `transaction()` a batch is a savepoint of the enclosing transaction
         nested = conn.in_transaction
@@ -326,15 +338,21 @@ class Store:
             else:
                 conn.execute("ROLLBACK")
             raise
-        return [placed[p.event_id] if firsts[p.event_id] is p
-                else AppendResult(placed[p.event_id].seq, p.event_id,
-                                  placed[p.event_id].hash, False)
-                for p in batch]
+        return [
+            placed[p.event_id]
+            if firsts[p.event_id] is p
+            else AppendResult(placed[p.event_id].seq, p.event_id, placed[p.event_id].hash, False)
+            for p in batch
+        ]
 
-    def _place(self, firsts: dict[str, Prepared], existing: dict[str, tuple[int, str]],
-               head: Head, recorded_at: datetime | None,
-               clock: Callable[[], datetime] | None
-               ) -> tuple[list[Row], dict[str, AppendResult]]:
+    def _place(
+        self,
+        firsts: dict[str, Prepared],
+        existing: dict[str, tuple[int, str]],
+        head: Head,
+        recorded_at: datetime | None,
+        clock: Callable[[], datetime] | None,
+    ) -> tuple[list[Row], dict[str, AppendResult]]:
         """Positions and chain hashes for the new events of a batch (``existing``: the ids
         already stored, with their seq and body)."""
         for event_id, (_seq, body) in existing.items():
@@ -342,23 +360,39 @@ class Store:
                 raise ConflictError(
                     f"event_id {event_id!r}: already in the log at seq {_seq} with different "
                     "content (ids are idempotency keys: use a new id, or `tracker correct`)",
-                    field="event_id", value=event_id)
+                    field="event_id",
+                    value=event_id,
+                )
         # an all-duplicate batch writes nothing, so its recorded_at is not checked
         fresh = any(eid not in existing for eid in firsts)
         stamp = self._stamp(head, recorded_at, clock) if fresh else ""
         seq, prev = head.seq, head.hash
         rows: list[Row] = []
         placed: dict[str, AppendResult] = {
-            eid: AppendResult(s, eid, self._hash_at(s), False)
-            for eid, (s, _b) in existing.items()}
+            eid: AppendResult(s, eid, self._hash_at(s), False) for eid, (s, _b) in existing.items()
+        }
         for p in firsts.values():
             if p.event_id in placed:
                 continue
             seq += 1
             prev = chain_hash(prev, p.body, seq, stamp)
-            rows.append(Row(seq, p.event_id, p.type, p.code, p.actor, p.target,
-                            p.occurred_on, p.confidence, p.weight, p.refers_to, stamp,
-                            p.body, prev))
+            rows.append(
+                Row(
+                    seq,
+                    p.event_id,
+                    p.type,
+                    p.code,
+                    p.actor,
+                    p.target,
+                    p.occurred_on,
+                    p.confidence,
+                    p.weight,
+                    p.refers_to,
+                    stamp,
+                    p.body,
+                    prev,
+                )
+            )
             placed[p.event_id] = AppendResult(seq, p.event_id, prev, True)
         return rows, placed
 
@@ -397,27 +431,31 @@ class Store:
     def _existing(self, ids: list[str]) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}
         for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            sql = ("SELECT event_id, seq, body FROM events WHERE event_id IN "
-                   f"({','.join('?' * len(chunk))})")
+            chunk = ids[i : i + 500]
+            sql = (
+                "SELECT event_id, seq, body FROM events WHERE event_id IN "
+                f"({','.join('?' * len(chunk))})"
+            )
             for event_id, seq, body in self.conn.execute(sql, chunk):
                 found[event_id] = (seq, body)
         return found
 
     def _hash_at(self, seq: int) -> str:
-        return str(self.conn.execute("SELECT hash FROM events WHERE seq = ?",
-                                     (seq,)).fetchone()[0])
+        return str(self.conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()[0])
 
     @staticmethod
-    def _stamp(head: Head, recorded_at: datetime | None,
-               clock: Callable[[], datetime] | None) -> str:
+    def _stamp(
+        head: Head, recorded_at: datetime | None, clock: Callable[[], datetime] | None
+    ) -> str:
         if recorded_at is not None:
             stamp = format_timestamp(recorded_at)
             if head.recorded_at and stamp < head.recorded_at:
                 raise StoreError(
                     f"recorded_at {stamp!r}: earlier than the log head's {head.recorded_at!r} "
                     "(transaction time never goes backwards)",
-                    field="recorded_at", value=stamp)
+                    field="recorded_at",
+                    value=stamp,
+                )
             return stamp
         stamp = format_timestamp((clock or _utcnow)())
         # another machine's clock may lag: transaction time still never goes backwards
@@ -426,8 +464,23 @@ class Store:
 
 def _insert_params(r: Row) -> tuple[Any, ...]:
     a, b = (r.actor, r.target) if r.actor < r.target else (r.target, r.actor)
-    return (r.seq, r.event_id, r.type, r.code, r.actor, r.target, a, b, r.occurred_on,
-            r.confidence, r.weight, r.refers_to, r.recorded_at, r.body, r.hash)
+    return (
+        r.seq,
+        r.event_id,
+        r.type,
+        r.code,
+        r.actor,
+        r.target,
+        a,
+        b,
+        r.occurred_on,
+        r.confidence,
+        r.weight,
+        r.refers_to,
+        r.recorded_at,
+        r.body,
+        r.hash,
+    )
 
 
 def _utcnow() -> datetime:
@@ -446,24 +499,33 @@ def _guard(op: Callable[[], Any]) -> Any:
 
 def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
     if path.is_dir():
-        raise NotAStoreError(f"--db {str(path)!r}: is a directory, not a tracker store",
-                             field="db", value=str(path))
+        raise NotAStoreError(
+            f"--db {str(path)!r}: is a directory, not a tracker store", field="db", value=str(path)
+        )
     if not path.exists() and not create:
         raise StoreNotFoundError(
             f"--db {str(path)!r}: no tracker store there (append or import events first, "
-            "or run `tracker demo`)", field="db", value=str(path))
+            "or run `tracker demo`)",
+            field="db",
+            value=str(path),
+        )
     try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S,
-                               check_same_thread=False)
+        conn = sqlite3.connect(
+            path, isolation_level=None, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+        )
     except sqlite3.Error as exc:  # e.g. its directory does not exist
-        raise StoreError(f"--db {str(path)!r}: cannot open ({exc})", field="db",
-                         value=str(path)) from None
+        raise StoreError(
+            f"--db {str(path)!r}: cannot open ({exc})", field="db", value=str(path)
+        ) from None
     try:
         app_id, tables = _probe(conn, path)
         if not tables and app_id == 0:
             if not create:
-                raise NotAStoreError(f"--db {str(path)!r}: an empty file, not a tracker store",
-                                     field="db", value=str(path))
+                raise NotAStoreError(
+                    f"--db {str(path)!r}: an empty file, not a tracker store",
+                    field="db",
+                    value=str(path),
+                )
             _initialise(conn)
         else:
             _check(conn, path, app_id, tables)
@@ -472,10 +534,16 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:  # e.g. a damaged page behind an intact header
         conn.close()
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-            raise StoreError(f"--db {str(path)!r}: the store is busy (locked by another "
-                             f"process): {exc}", field="db", value=str(path)) from None
-        raise DamagedStoreError(f"--db {str(path)!r}: the store file is damaged or "
-                                f"unreadable ({exc})", field="db", value=str(path)) from None
+            raise StoreError(
+                f"--db {str(path)!r}: the store is busy (locked by another process): {exc}",
+                field="db",
+                value=str(path),
+            ) from None
+        raise DamagedStoreError(
+            f"--db {str(path)!r}: the store file is damaged or unreadable ({exc})",
+            field="db",
+            value=str(path),
+        ) from None
     except BaseException:
         conn.close()
         raise
@@ -485,11 +553,11 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
 def _probe(conn: sqlite3.Connection, path: Path) -> tuple[int, set[str]]:
     try:
         app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
-        tables = {r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.DatabaseError as exc:
-        raise NotAStoreError(f"--db {str(path)!r}: not a tracker store ({exc})",
-                             field="db", value=str(path)) from None
+        raise NotAStoreError(
+            f"--db {str(path)!r}: not a tracker store ({exc})", field="db", value=str(path)
+        ) from None
     return app_id, tables
 
 
@@ -497,17 +565,25 @@ def _check(conn: sqlite3.Connection, path: Path, app_id: int, tables: set[str]) 
     if app_id != APPLICATION_ID or "meta" not in tables or "events" not in tables:
         raise NotAStoreError(
             f"--db {str(path)!r}: an SQLite database, but not a relations-tracker store "
-            "(refusing to touch it)", field="db", value=str(path))
+            "(refusing to touch it)",
+            field="db",
+            value=str(path),
+        )
     meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
     version = int(meta.get("schema_version", "0"))
     if version > SCHEMA_VERSION:
         raise NewerSchemaError(
             f"--db {str(path)!r}: store schema version {version} is newer than this tracker "
             f"understands ({SCHEMA_VERSION}); upgrade relations-tracker to read it",
-            field="schema_version", value=version)
+            field="schema_version",
+            value=version,
+        )
     if version < 1:
-        raise NotAStoreError(f"--db {str(path)!r}: meta table has no valid schema_version",
-                             field="schema_version", value=meta.get("schema_version"))
+        raise NotAStoreError(
+            f"--db {str(path)!r}: meta table has no valid schema_version",
+            field="schema_version",
+            value=meta.get("schema_version"),
+        )
 
 
 def _initialise(conn: sqlite3.Connection) -> None:
@@ -525,11 +601,13 @@ def _initialise(conn: sqlite3.Connection) -> None:
         for statement in _SCHEMA.split(";\n"):
             if statement.strip():
                 conn.execute(statement)
-        db.table("meta").insert_all([
-            {"key": "app", "value": APP_NAME},
-            {"key": "schema_version", "value": str(SCHEMA_VERSION)},
-            {"key": "created_at", "value": format_timestamp(_utcnow())},
-        ])
+        db.table("meta").insert_all(
+            [
+                {"key": "app", "value": APP_NAME},
+                {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                {"key": "created_at", "value": format_timestamp(_utcnow())},
+            ]
+        )
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute("COMMIT")
     except BaseException:

@@ -13,12 +13,31 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_benchmark_runs_end_to_end_and_writes_its_report(tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "10000",
-         "--out", str(out), "--work", str(tmp_path / "work")],
-        capture_output=True, text=True, timeout=600, cwd=ROOT)
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run.py"),
+            "--sizes",
+            "10000",
+            "--out",
+            str(out),
+            "--work",
+            str(tmp_path / "work"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     report = out.read_text(encoding="utf-8")
-    for figure in ("bulk append", "full replay", "`tracker verify`", "as-of query",
-                   "peak memory", "`tracker state A B` wall time", "eventsourcing"):
+    for figure in (
+        "bulk append",
+        "full replay",
+        "`tracker verify`",
+        "as-of query",
+        "peak memory",
+        "`tracker state A B` wall time",
+        "eventsourcing",
+    ):
         assert figure in report
     assert "| 10,000 |" in report

@@ -46,12 +46,21 @@ def store(tmp_path: Path) -> Path:
     """A closed store holding one event, ``e1``."""
     path = tmp_path / "store.db"
     with Tracker(path, clock=lambda: datetime(2026, 1, 1, tzinfo=UTC)) as t:
-        t.append({"type": "congratulate", "actor": "PRK", "target": "RUS",
-                  "occurred_on": "2024-03-18", "event_id": "e1", "source": "KCNA"})
+        t.append(
+            {
+                "type": "congratulate",
+                "actor": "PRK",
+                "target": "RUS",
+                "occurred_on": "2024-03-18",
+                "event_id": "e1",
+                "source": "KCNA",
+            }
+        )
     return path
 
 
 # --- append ------------------------------------------------------------------------------------
+
 
 def test_append_prints_seq_and_id(tmp_path: Path) -> None:
     out = ok("append", *OK, "--id", "kcna-1", "--db", str(tmp_path / "a.db"))
@@ -82,47 +91,124 @@ def test_append_json_hash_is_the_head_hash(tmp_path: Path) -> None:
 
 
 def test_reappending_an_identical_event_reports_it_and_writes_nothing(
-        store: Path, file_state: FileState) -> None:
+    store: Path, file_state: FileState
+) -> None:
     before = file_state(store)
-    out = ok("append", "congratulate", "--actor", "DPRK", "--target", "Russian Federation",
-             "--on", "2024-03-18", "--source", "KCNA", "--id", "e1", "--db", str(store))
+    out = ok(
+        "append",
+        "congratulate",
+        "--actor",
+        "DPRK",
+        "--target",
+        "Russian Federation",
+        "--on",
+        "2024-03-18",
+        "--source",
+        "KCNA",
+        "--id",
+        "e1",
+        "--db",
+        str(store),
+    )
     assert "already present at seq 1 id e1" in out
     assert "nothing written" in out
     assert file_state(store) == before
 
 
 def test_reappending_with_json_says_not_created(store: Path) -> None:
-    out = ok("append", "congratulate", "--actor", "PRK", "--target", "RUS", "--on", "2024-03-18",
-             "--source", "KCNA", "--id", "e1", "--json", "--db", str(store))
+    out = ok(
+        "append",
+        "congratulate",
+        "--actor",
+        "PRK",
+        "--target",
+        "RUS",
+        "--on",
+        "2024-03-18",
+        "--source",
+        "KCNA",
+        "--id",
+        "e1",
+        "--json",
+        "--db",
+        str(store),
+    )
     assert json.loads(out)["created"] is False
     assert json.loads(out)["seq"] == 1
 
 
 def test_append_stores_every_option(tmp_path: Path) -> None:
     db = str(tmp_path / "a.db")
-    ok("append", "arms_transfer", "--actor", "PRK", "--target", "RUS", "--on", "2023-10-01",
-       "--source", "Reuters", "--summary", "Снаряды — shells", "--confidence", "0.7",
-       "--weight", "5.5", "--id", "at1", "--field", "items=shells",
-       "--field", "items=missiles", "--field", "value_usd=1000000", "--db", db)
+    ok(
+        "append",
+        "arms_transfer",
+        "--actor",
+        "PRK",
+        "--target",
+        "RUS",
+        "--on",
+        "2023-10-01",
+        "--source",
+        "Reuters",
+        "--summary",
+        "Снаряды — shells",
+        "--confidence",
+        "0.7",
+        "--weight",
+        "5.5",
+        "--id",
+        "at1",
+        "--field",
+        "items=shells",
+        "--field",
+        "items=missiles",
+        "--field",
+        "value_usd=1000000",
+        "--db",
+        db,
+    )
     [record] = json_lines(ok("log", "--json", "--db", db))
     assert record["event"] == {
-        "type": "arms_transfer", "actor": "PRK", "target": "RUS", "occurred_on": "2023-10-01",
-        "source": "Reuters", "summary": "Снаряды — shells", "confidence": 0.7, "weight": 5.5,
-        "event_id": "at1", "items": ["shells", "missiles"], "value_usd": 1000000.0,
-        "schema_version": 1}
+        "type": "arms_transfer",
+        "actor": "PRK",
+        "target": "RUS",
+        "occurred_on": "2023-10-01",
+        "source": "Reuters",
+        "summary": "Снаряды — shells",
+        "confidence": 0.7,
+        "weight": 5.5,
+        "event_id": "at1",
+        "items": ["shells", "missiles"],
+        "value_usd": 1000000.0,
+        "schema_version": 1,
+    }
 
 
 def test_append_type_specific_fields(tmp_path: Path) -> None:
     db = str(tmp_path / "a.db")
-    ok("append", "support_at_international_body", "--actor", "RUS", "--target", "PRK",
-       "--on", "2024-03-28", "--field", "body=UN Security Council", "--field", "veto=true",
-       "--db", db)
+    ok(
+        "append",
+        "support_at_international_body",
+        "--actor",
+        "RUS",
+        "--target",
+        "PRK",
+        "--on",
+        "2024-03-28",
+        "--field",
+        "body=UN Security Council",
+        "--field",
+        "veto=true",
+        "--db",
+        db,
+    )
     [record] = json_lines(ok("log", "--json", "--db", db))
     assert record["event"]["body"] == "UN Security Council"
     assert record["event"]["veto"] is True
 
 
 # --- bad input ---------------------------------------------------------------------------------
+
 
 def _with(base: list[str], **options: str) -> list[str]:
     args = list(base)
@@ -143,26 +229,35 @@ BAD_APPENDS = [
     pytest.param(_with(OK, on="20240318"), ["--on", "'20240318'"], id="numeric-date"),
     pytest.param(_with(OK, on="yesterday"), ["--on", "'yesterday'"], id="prose-date"),
     pytest.param([*OK, "--confidence", "1.5"], ["--confidence", "1.5"], id="confidence-1.5"),
-    pytest.param([*OK, "--confidence", "-0.5"], ["--confidence", "-0.5"],
-                 id="confidence-negative"),
-    pytest.param([*OK, "--confidence", "high"], ["--confidence", "'high'"],
-                 id="confidence-not-a-number"),
+    pytest.param([*OK, "--confidence", "-0.5"], ["--confidence", "-0.5"], id="confidence-negative"),
+    pytest.param(
+        [*OK, "--confidence", "high"], ["--confidence", "'high'"], id="confidence-not-a-number"
+    ),
     pytest.param([*OK, "--weight", "11"], ["--weight", "11"], id="weight-out-of-range"),
     pytest.param([*OK, "--field", "colour=red"], ["--field", "'colour'"], id="unknown-field"),
     pytest.param([*OK, "--field", "colour"], ["--field", "'colour'"], id="field-without-value"),
     pytest.param(TREATY, ["name", "sign_treaty"], id="treaty-without-name"),
-    pytest.param(["impose_sanctions", *OK[1:]], ["regime", "impose_sanctions"],
-                 id="sanctions-without-regime"),
-    pytest.param(["support_at_international_body", *OK[1:]], ["body"],
-                 id="support-without-body"),
-    pytest.param(["expel_diplomats", *OK[1:], "--field", "count=many"], ["count", "'many'"],
-                 id="bad-field-value"),
-    pytest.param(["cameo", *OK[1:], "--field", "cameo_code=999"], ["cameo_code", "'999'"],
-                 id="unknown-cameo-code"),
+    pytest.param(
+        ["impose_sanctions", *OK[1:]], ["regime", "impose_sanctions"], id="sanctions-without-regime"
+    ),
+    pytest.param(["support_at_international_body", *OK[1:]], ["body"], id="support-without-body"),
+    pytest.param(
+        ["expel_diplomats", *OK[1:], "--field", "count=many"],
+        ["count", "'many'"],
+        id="bad-field-value",
+    ),
+    pytest.param(
+        ["cameo", *OK[1:], "--field", "cameo_code=999"],
+        ["cameo_code", "'999'"],
+        id="unknown-cameo-code",
+    ),
     pytest.param(_with(OK, target="DPRK"), ["target", "'PRK'"], id="actor-equals-target"),
     pytest.param([*OK, "--id", "bad id"], ["event_id", "'bad id'"], id="bad-event-id"),
-    pytest.param(["congratulate", *OK[1:], "--id", "e1"], ["event_id", "'e1'"],
-                 id="conflicting-content-under-known-id"),
+    pytest.param(
+        ["congratulate", *OK[1:], "--id", "e1"],
+        ["event_id", "'e1'"],
+        id="conflicting-content-under-known-id",
+    ),
 ]
 
 
@@ -174,24 +269,30 @@ def _assert_clean_failure(result: Result, expected: list[str]) -> None:
     assert len(errors) == 1, result.output
     for text in expected:
         assert text in errors[0], f"{text!r} not in {errors[0]!r}"
-    others = [line for line in result.output.splitlines()
-              if line.strip() and not line.startswith(("Error:", "Usage:", "Try "))]
+    others = [
+        line
+        for line in result.output.splitlines()
+        if line.strip() and not line.startswith(("Error:", "Usage:", "Try "))
+    ]
     assert others == [], result.output
 
 
 @pytest.mark.parametrize(("args", "expected"), BAD_APPENDS)
 def test_bad_append_fails_cleanly_and_leaves_the_store_unchanged(
-        store: Path, file_state: FileState, args: list[str], expected: list[str]) -> None:
+    store: Path, file_state: FileState, args: list[str], expected: list[str]
+) -> None:
     before = file_state(store)
     result = run("append", *args, "--db", str(store))
     _assert_clean_failure(result, expected)
     assert file_state(store) == before
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    p for p in BAD_APPENDS if p.id != "conflicting-content-under-known-id"])
+@pytest.mark.parametrize(
+    ("args", "expected"), [p for p in BAD_APPENDS if p.id != "conflicting-content-under-known-id"]
+)
 def test_bad_append_to_a_missing_store_creates_no_file(
-        tmp_path: Path, args: list[str], expected: list[str]) -> None:
+    tmp_path: Path, args: list[str], expected: list[str]
+) -> None:
     db = tmp_path / "never.db"
     result = run("append", *args, "--db", str(db))
     _assert_clean_failure(result, expected)
@@ -212,8 +313,7 @@ def _foreign_sqlite(path: Path) -> None:
 
 def _newer_store(path: Path) -> None:
     with Tracker(path) as t:
-        t.append({"type": "praise", "actor": "PRK", "target": "RUS",
-                  "occurred_on": "2024-01-01"})
+        t.append({"type": "praise", "actor": "PRK", "target": "RUS", "occurred_on": "2024-01-01"})
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     conn.close()
@@ -221,29 +321,39 @@ def _newer_store(path: Path) -> None:
 
 def _damaged_store(path: Path) -> None:
     with Tracker(path) as t:
-        t.append({"type": "praise", "actor": "PRK", "target": "RUS",
-                  "occurred_on": "2024-01-01"})
+        t.append({"type": "praise", "actor": "PRK", "target": "RUS", "occurred_on": "2024-01-01"})
     page = 4096
     data = path.read_bytes()
     assert len(data) > page
     path.write_bytes(data[:page] + b"\xa5" * (len(data) - page))  # every page after the first
 
 
-@pytest.mark.parametrize(("make", "expected"), [
-    pytest.param(_text_file, ["--db"], id="text-file"),
-    pytest.param(_damaged_store, ["--db", "damaged"], id="damaged-store"),
-    pytest.param(_foreign_sqlite, ["--db", "not a relations-tracker store"],
-                 id="another-apps-sqlite"),
-    pytest.param(_newer_store, ["schema", "99"], id="newer-schema"),
-])
-@pytest.mark.parametrize("command", [
-    pytest.param(["append", *OK], id="append"),
-    pytest.param(["log"], id="log"),
-    pytest.param(["log", "--json"], id="log-json"),
-])
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        pytest.param(_text_file, ["--db"], id="text-file"),
+        pytest.param(_damaged_store, ["--db", "damaged"], id="damaged-store"),
+        pytest.param(
+            _foreign_sqlite, ["--db", "not a relations-tracker store"], id="another-apps-sqlite"
+        ),
+        pytest.param(_newer_store, ["schema", "99"], id="newer-schema"),
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["append", *OK], id="append"),
+        pytest.param(["log"], id="log"),
+        pytest.param(["log", "--json"], id="log-json"),
+    ],
+)
 def test_a_file_that_is_not_our_store_is_refused_and_left_unchanged(
-        tmp_path: Path, file_state: FileState, make: Callable[[Path], None],
-        expected: list[str], command: list[str]) -> None:
+    tmp_path: Path,
+    file_state: FileState,
+    make: Callable[[Path], None],
+    expected: list[str],
+    command: list[str],
+) -> None:
     db = tmp_path / "target.db"
     make(db)
     before = file_state(db)
@@ -270,49 +380,90 @@ def test_a_db_in_a_missing_directory_fails_naming_the_path(tmp_path: Path) -> No
 
 # --- log ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def history(tmp_path: Path) -> Path:
     path = tmp_path / "history.db"
     with Tracker(path, clock=lambda: datetime(2026, 1, 1, tzinfo=UTC)) as t:
-        t.append_many([
-            {"type": "congratulate", "actor": "PRK", "target": "RUS",
-             "occurred_on": "2024-03-18", "event_id": "c1", "summary": "Kim congratulates"},
-            {"type": "visit", "actor": "RUS", "target": "PRK", "occurred_on": "2024-06-18",
-             "event_id": "v1"},
-            {"type": "sign_treaty", "actor": "RUS", "target": "PRK",
-             "occurred_on": "2024-06-19", "event_id": "t1", "name": "CSP Treaty"},
-            {"type": "impose_sanctions", "actor": "USA", "target": "PRK",
-             "occurred_on": "2024-01-10", "event_id": "s1", "regime": "OFAC"},
-            {"type": "criticize", "actor": "USA", "target": "RUS",
-             "occurred_on": "2024-07-01", "event_id": "x1"},
-            {"type": "praise", "actor": "PRK", "target": "CHN", "occurred_on": "2024-10-01",
-             "event_id": "p1"},
-        ])
+        t.append_many(
+            [
+                {
+                    "type": "congratulate",
+                    "actor": "PRK",
+                    "target": "RUS",
+                    "occurred_on": "2024-03-18",
+                    "event_id": "c1",
+                    "summary": "Kim congratulates",
+                },
+                {
+                    "type": "visit",
+                    "actor": "RUS",
+                    "target": "PRK",
+                    "occurred_on": "2024-06-18",
+                    "event_id": "v1",
+                },
+                {
+                    "type": "sign_treaty",
+                    "actor": "RUS",
+                    "target": "PRK",
+                    "occurred_on": "2024-06-19",
+                    "event_id": "t1",
+                    "name": "CSP Treaty",
+                },
+                {
+                    "type": "impose_sanctions",
+                    "actor": "USA",
+                    "target": "PRK",
+                    "occurred_on": "2024-01-10",
+                    "event_id": "s1",
+                    "regime": "OFAC",
+                },
+                {
+                    "type": "criticize",
+                    "actor": "USA",
+                    "target": "RUS",
+                    "occurred_on": "2024-07-01",
+                    "event_id": "x1",
+                },
+                {
+                    "type": "praise",
+                    "actor": "PRK",
+                    "target": "CHN",
+                    "occurred_on": "2024-10-01",
+                    "event_id": "p1",
+                },
+            ]
+        )
     return path
 
 
 def _ids(history: Path, *args: str) -> list[str]:
-    return [r["event"]["event_id"]
-            for r in json_lines(ok("log", "--json", *args, "--db", str(history)))]
+    return [
+        r["event"]["event_id"] for r in json_lines(ok("log", "--json", *args, "--db", str(history)))
+    ]
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    pytest.param([], ["c1", "v1", "t1", "s1", "x1", "p1"], id="all-in-log-order"),
-    pytest.param(["--actor", "North Korea"], ["c1", "p1"], id="actor"),
-    pytest.param(["--target", "PRK"], ["v1", "t1", "s1"], id="target"),
-    pytest.param(["--actor", "USA", "--target", "Russia"], ["x1"], id="actor-and-target"),
-    pytest.param(["--dyad", "PRK", "RUS"], ["c1", "v1", "t1"], id="dyad"),
-    pytest.param(["--dyad", "Russia", "DPRK"], ["c1", "v1", "t1"], id="dyad-other-order"),
-    pytest.param(["--type", "sign_treaty"], ["t1"], id="type"),
-    pytest.param(["--type", "visit", "--type", "praise"], ["v1", "p1"], id="two-types"),
-    pytest.param(["--since", "2024-06-18"], ["v1", "t1", "x1", "p1"], id="since-inclusive"),
-    pytest.param(["--until", "2024-03-18"], ["c1", "s1"], id="until-inclusive"),
-    pytest.param(["--since", "2024-06-01", "--until", "2024-06-30"], ["v1", "t1"],
-                 id="since-and-until"),
-    pytest.param(["--limit", "2"], ["c1", "v1"], id="limit"),
-    pytest.param(["--dyad", "PRK", "RUS", "--limit", "1"], ["c1"], id="dyad-and-limit"),
-    pytest.param(["--actor", "CHN"], [], id="nothing-matches"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param([], ["c1", "v1", "t1", "s1", "x1", "p1"], id="all-in-log-order"),
+        pytest.param(["--actor", "North Korea"], ["c1", "p1"], id="actor"),
+        pytest.param(["--target", "PRK"], ["v1", "t1", "s1"], id="target"),
+        pytest.param(["--actor", "USA", "--target", "Russia"], ["x1"], id="actor-and-target"),
+        pytest.param(["--dyad", "PRK", "RUS"], ["c1", "v1", "t1"], id="dyad"),
+        pytest.param(["--dyad", "Russia", "DPRK"], ["c1", "v1", "t1"], id="dyad-other-order"),
+        pytest.param(["--type", "sign_treaty"], ["t1"], id="type"),
+        pytest.param(["--type", "visit", "--type", "praise"], ["v1", "p1"], id="two-types"),
+        pytest.param(["--since", "2024-06-18"], ["v1", "t1", "x1", "p1"], id="since-inclusive"),
+        pytest.param(["--until", "2024-03-18"], ["c1", "s1"], id="until-inclusive"),
+        pytest.param(
+            ["--since", "2024-06-01", "--until", "2024-06-30"], ["v1", "t1"], id="since-and-until"
+        ),
+        pytest.param(["--limit", "2"], ["c1", "v1"], id="limit"),
+        pytest.param(["--dyad", "PRK", "RUS", "--limit", "1"], ["c1"], id="dyad-and-limit"),
+        pytest.param(["--actor", "CHN"], [], id="nothing-matches"),
+    ],
+)
 def test_log_filters(history: Path, args: list[str], expected: list[str]) -> None:
     assert _ids(history, *args) == expected
 
@@ -325,9 +476,16 @@ def test_log_json_lines_have_event_hash_recorded_at_and_seq(history: Path) -> No
         assert len(r["hash"]) == 64
         assert r["recorded_at"] == "2026-01-01T00:00:00.000000Z"
     assert records[2]["event"] == {
-        "type": "sign_treaty", "actor": "RUS", "target": "PRK", "occurred_on": "2024-06-19",
-        "event_id": "t1", "name": "CSP Treaty", "kind": "treaty", "confidence": 1.0,
-        "schema_version": 1}
+        "type": "sign_treaty",
+        "actor": "RUS",
+        "target": "PRK",
+        "occurred_on": "2024-06-19",
+        "event_id": "t1",
+        "name": "CSP Treaty",
+        "kind": "treaty",
+        "confidence": 1.0,
+        "schema_version": 1,
+    }
 
 
 def test_log_json_last_hash_is_the_head(history: Path) -> None:
@@ -358,20 +516,23 @@ def test_log_of_an_empty_result_says_so(history: Path) -> None:
 
 
 def test_log_since_after_until_is_a_usage_error(history: Path) -> None:
-    result = run("log", "--since", "2024-06-01", "--until", "2024-01-01",
-                 "--db", str(history))
+    result = run("log", "--since", "2024-06-01", "--until", "2024-01-01", "--db", str(history))
     _assert_clean_failure(result, ["--since"])
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    pytest.param(["--actor", "Narnia"], ["--actor", "'Narnia'"], id="unknown-actor"),
-    pytest.param(["--type", "praize"], ["--type", "'praize'"], id="unknown-type"),
-    pytest.param(["--since", "2024-13-01"], ["--since", "'2024-13-01'"], id="bad-since"),
-    pytest.param(["--limit", "0"], ["--limit", "0"], id="zero-limit"),
-    pytest.param(["--dyad", "PRK"], ["--dyad"], id="dyad-with-one-party"),
-])
-def test_log_bad_filter_fails_cleanly(history: Path, file_state: FileState,
-                                      args: list[str], expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(["--actor", "Narnia"], ["--actor", "'Narnia'"], id="unknown-actor"),
+        pytest.param(["--type", "praize"], ["--type", "'praize'"], id="unknown-type"),
+        pytest.param(["--since", "2024-13-01"], ["--since", "'2024-13-01'"], id="bad-since"),
+        pytest.param(["--limit", "0"], ["--limit", "0"], id="zero-limit"),
+        pytest.param(["--dyad", "PRK"], ["--dyad"], id="dyad-with-one-party"),
+    ],
+)
+def test_log_bad_filter_fails_cleanly(
+    history: Path, file_state: FileState, args: list[str], expected: list[str]
+) -> None:
     before = file_state(history)
     _assert_clean_failure(run("log", *args, "--db", str(history)), expected)
     assert file_state(history) == before
@@ -385,6 +546,7 @@ def test_log_of_a_missing_store_fails_and_creates_nothing(tmp_path: Path) -> Non
 
 
 # --- the database location ---------------------------------------------------------------------
+
 
 def test_tracker_db_environment_variable_is_honoured(tmp_path: Path) -> None:
     db = tmp_path / "from-env.db"
@@ -413,6 +575,7 @@ def test_default_store_is_tracker_db_in_the_working_directory(tmp_path: Path) ->
 
 # --- types -------------------------------------------------------------------------------------
 
+
 def test_types_json_lists_the_vocabulary() -> None:
     entries = json.loads(ok("types", "--json"))
     assert len(entries) >= 40
@@ -424,10 +587,16 @@ def test_types_json_lists_the_vocabulary() -> None:
 
 def test_types_json_gives_code_weight_and_quad_class() -> None:
     entries = {e["type"]: e for e in json.loads(ok("types", "--json"))}
-    assert (entries["impose_sanctions"]["cameo_code"], entries["impose_sanctions"]["weight"],
-            entries["impose_sanctions"]["quad_class"]) == ("163", -8.0, 4)
-    assert (entries["congratulate"]["cameo_code"], entries["congratulate"]["weight"],
-            entries["congratulate"]["quad_class"]) == ("051", 3.4, 1)
+    assert (
+        entries["impose_sanctions"]["cameo_code"],
+        entries["impose_sanctions"]["weight"],
+        entries["impose_sanctions"]["quad_class"],
+    ) == ("163", -8.0, 4)
+    assert (
+        entries["congratulate"]["cameo_code"],
+        entries["congratulate"]["weight"],
+        entries["congratulate"]["quad_class"],
+    ) == ("051", 3.4, 1)
     coded = [e for e in entries.values() if e["cameo_code"] is not None]
     assert all(-10 <= e["weight"] <= 10 and e["quad_class"] in (1, 2, 3, 4) for e in coded)
 
@@ -437,7 +606,9 @@ def test_types_json_lists_each_types_fields_and_whether_required() -> None:
     treaty = {f["name"]: f["required"] for f in entries["sign_treaty"]["fields"]}
     assert treaty["name"] is True
     assert {f["name"]: f["required"] for f in entries["arms_transfer"]["fields"]} == {
-        "items": False, "value_usd": False}
+        "items": False,
+        "value_usd": False,
+    }
     assert entries["praise"]["fields"] == []
 
 
@@ -449,6 +620,7 @@ def test_types_table_lists_every_type() -> None:
 
 
 # --- parties -----------------------------------------------------------------------------------
+
 
 def test_parties_resolves_north_korea_to_prk() -> None:
     out = ok("parties", "north korea")
@@ -463,8 +635,11 @@ def test_parties_json_puts_the_resolved_party_first() -> None:
 
 def test_parties_lists_organisations() -> None:
     found = json.loads(ok("parties", "NATO", "--json"))
-    assert found[0] == {"code": "NATO", "name": "North Atlantic Treaty Organization",
-                        "kind": "organisation"}
+    assert found[0] == {
+        "code": "NATO",
+        "name": "North Atlantic Treaty Organization",
+        "kind": "organisation",
+    }
 
 
 def test_parties_without_a_query_lists_every_party() -> None:

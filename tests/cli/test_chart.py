@@ -34,22 +34,33 @@ def test_terminal_chart_is_drawn_with_its_legend(db: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].strip().startswith("PRK–RUS index, 2000-02-09 …")
-    assert sum("┤" in line for line in lines) >= 5          # the y axis ticks
+    assert sum("┤" in line for line in lines) >= 5  # the y axis ticks
     assert "numbers: the 5 event days that moved the score most" in result.output
-    assert "2024-06-19" in result.output                       # the treaty day is numbered
+    assert "2024-06-19" in result.output  # the treaty day is numbered
     assert "letters along the bottom:" in result.output
     assert "treaty in force: Treaty on Comprehensive Strategic Partnership" in result.output
-    assert "\x1b[" not in result.output                        # no colours off a terminal
+    assert "\x1b[" not in result.output  # no colours off a terminal
 
 
 def test_structural_changes_in_a_window(db: Path) -> None:
-    result = chart(db, "Russia", "Ukraine", "--from", "2021-01-01", "--to", "2022-12-31",
-                   "--every", "week", "--top", "3")
+    result = chart(
+        db,
+        "Russia",
+        "Ukraine",
+        "--from",
+        "2021-01-01",
+        "--to",
+        "2022-12-31",
+        "--every",
+        "week",
+        "--top",
+        "3",
+    )
     assert result.exit_code == 0, result.output
     assert "RUS–UKR index, 2021-01-01 … 2022-12-31" in result.output
     assert "2022-02-24  diplomatic relations severed" in result.output
     assert "2022-02-24  armed conflict active" in result.output
-    assert "2014-02-27" not in result.output                  # outside the window
+    assert "2014-02-27" not in result.output  # outside the window
     assert "numbers: the 3 event days" in result.output
 
 
@@ -72,7 +83,8 @@ def test_a_bad_out_extension_is_a_usage_error(db: Path, tmp_path: Path) -> None:
 
 
 def test_image_output_without_matplotlib_says_what_to_install(
-        db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
     out = tmp_path / "chart.png"
     result = chart(db, "PRK", "RUS", "--out", str(out))
@@ -81,13 +93,16 @@ def test_image_output_without_matplotlib_says_what_to_install(
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--width", "5"], "outside 40..1000"),
-    (["--out", "x.png", "--width", "50"], "outside 200..20000"),
-    (["--every", "fortnight"], "fortnight"),
-    (["--from", "2030-01-01"], "between 1900-01-01 and today"),
-    (["--top", "99"], "99"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--width", "5"], "outside 40..1000"),
+        (["--out", "x.png", "--width", "50"], "outside 200..20000"),
+        (["--every", "fortnight"], "fortnight"),
+        (["--from", "2030-01-01"], "between 1900-01-01 and today"),
+        (["--top", "99"], "99"),
+    ],
+)
 def test_bad_options_are_usage_errors(db: Path, args: list[str], message: str) -> None:
     result = chart(db, "PRK", "RUS", *args)
     assert result.exit_code == 2, result.output
@@ -112,11 +127,17 @@ def test_status_changes_names_what_changed() -> None:
     from projections.state import Agreement, Sanction, Status
 
     day = date(2024, 1, 1)
-    before = Status(agreements=(Agreement("T", "treaty", "signed", day, "e1"),),
-                    sanctions=(Sanction("USA", "CUB", "R", day, "e2"),))
-    after = Status(relations="severed", relations_since=day, conflict="active",
-                   conflict_since=day,
-                   agreements=(Agreement("T", "treaty", "in force", day, "e3"),))
+    before = Status(
+        agreements=(Agreement("T", "treaty", "signed", day, "e1"),),
+        sanctions=(Sanction("USA", "CUB", "R", day, "e2"),),
+    )
+    after = Status(
+        relations="severed",
+        relations_since=day,
+        conflict="active",
+        conflict_since=day,
+        agreements=(Agreement("T", "treaty", "in force", day, "e3"),),
+    )
     assert status_changes(before, after) == [
         ("relations", "diplomatic relations severed"),
         ("agreement", "treaty in force: T"),

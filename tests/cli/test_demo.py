@@ -19,8 +19,16 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert TRACKER.exists(), f"the console script is not installed next to {sys.executable}"
     env = {k: v for k, v in os.environ.items() if k != "TRACKER_DB"}
     env.update({"NO_COLOR": "1", "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"})
-    return subprocess.run([str(TRACKER), *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, encoding="utf-8", timeout=300, check=False)
+    return subprocess.run(
+        [str(TRACKER), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+        check=False,
+    )
 
 
 def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
@@ -47,31 +55,38 @@ def test_demo_builds_the_store_in_the_current_directory(first_run: tuple[Path, s
 
 def test_the_tour_shows_each_pair_at_its_telling_dates(first_run: tuple[Path, str]) -> None:
     _, out = first_run
-    for title in ("PRK–RUS  North Korea and Russia", "RUS–UKR  Russia and Ukraine",
-                  "CUB–USA  Cuba and the United States", "QAT–SAU  Qatar and Saudi Arabia"):
+    for title in (
+        "PRK–RUS  North Korea and Russia",
+        "RUS–UKR  Russia and Ukraine",
+        "CUB–USA  Cuba and the United States",
+        "QAT–SAU  Qatar and Saudi Arabia",
+    ):
         assert title in out
-    rows = {m.group(1): (float(m.group(2)), m.group(3))
-            for m in re.finditer(r"^  (\d{4}-\d\d-\d\d)\s+([+-]\d+\.\d)\s+(\S+(?: war)?)",
-                                 out, re.MULTILINE)}
-    assert rows["2024-06-19"][1] == "allied"            # PRK–RUS: the treaty
-    assert rows["2023-09-13"][0] > 30                    # PRK–RUS: Vostochny
-    assert rows["2014-03-18"][1] == "at war"             # RUS–UKR: Crimea
+    rows = {
+        m.group(1): (float(m.group(2)), m.group(3))
+        for m in re.finditer(
+            r"^  (\d{4}-\d\d-\d\d)\s+([+-]\d+\.\d)\s+(\S+(?: war)?)", out, re.MULTILINE
+        )
+    }
+    assert rows["2024-06-19"][1] == "allied"  # PRK–RUS: the treaty
+    assert rows["2023-09-13"][0] > 30  # PRK–RUS: Vostochny
+    assert rows["2014-03-18"][1] == "at war"  # RUS–UKR: Crimea
     assert rows["2022-02-24"][1] == "at war" and rows["2022-02-24"][0] < -30
-    assert rows["2013-12-17"][0] > 0                     # RUS–UKR before the break
+    assert rows["2013-12-17"][0] > 0  # RUS–UKR before the break
     assert rows["2015-07-20"][0] > rows["2017-11-01"][0] + 50  # CUB–USA: thaw, then the turn
-    assert rows["2017-06-05"][1] == "hostile"            # QAT–SAU: the blockade
-    assert rows["2021-01-05"][0] > 30                    # QAT–SAU: Al-Ula
+    assert rows["2017-06-05"][1] == "hostile"  # QAT–SAU: the blockade
+    assert rows["2021-01-05"][0] > 30  # QAT–SAU: Al-Ula
 
 
 def test_the_tour_explains_charts_and_suggests_commands(first_run: tuple[Path, str]) -> None:
     _, out = first_run
     assert "What makes up the PRK–RUS score on" in out
     assert "the five largest contributions" in out
-    assert "PRK–RUS index, 2000-02-09" in out            # the terminal chart's title
+    assert "PRK–RUS index, 2000-02-09" in out  # the terminal chart's title
     assert "numbers: the 5 event days that moved the score most" in out
     assert "Try next" in out
     assert "tracker explain RUS UKR --as-of 2022-02-24 --limit 5 --db tracker-demo.db" in out
-    assert "\x1b[" not in out                            # no colour codes when not a terminal
+    assert "\x1b[" not in out  # no colour codes when not a terminal
 
 
 def test_running_it_again_replaces_the_demo_store_and_says_so(tmp_path: Path) -> None:
@@ -99,8 +114,19 @@ def test_it_refuses_to_overwrite_a_file_that_is_not_a_demo_store(tmp_path: Path)
 
 def test_it_refuses_a_demo_store_the_user_has_added_to(tmp_path: Path) -> None:
     assert run(tmp_path, "demo", "--db", "d.db").returncode == 0
-    added = run(tmp_path, "append", "praise", "--actor", "PRK", "--target", "RUS", "--on",
-                "2025-01-01", "--db", "d.db")
+    added = run(
+        tmp_path,
+        "append",
+        "praise",
+        "--actor",
+        "PRK",
+        "--target",
+        "RUS",
+        "--on",
+        "2025-01-01",
+        "--db",
+        "d.db",
+    )
     assert added.returncode == 0, added.stderr
     refused = run(tmp_path, "demo", "--db", "d.db")
     no_traceback(refused)

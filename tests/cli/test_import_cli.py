@@ -40,21 +40,22 @@ def counts(output: str) -> dict[str, int]:
     out = {}
     for line in output.splitlines():
         parts = line.strip().rsplit(None, 1)
-        if len(parts) == 2 and parts[1].isdigit() and parts[0] in (
-                "read", "imported", "already present", "skipped"):
+        if (
+            len(parts) == 2
+            and parts[1].isdigit()
+            and parts[0] in ("read", "imported", "already present", "skipped")
+        ):
             out[parts[0]] = int(parts[1])
     return out
 
 
 def test_import_gdelt_prints_a_summary_and_a_second_run_adds_nothing(tmp_path: Path) -> None:
     first = ok("import", str(GDELT), "--db", "t.db")
-    assert counts(first) == {"read": 710, "imported": 125, "already present": 0,
-                             "skipped": 585}
+    assert counts(first) == {"read": 710, "imported": 125, "already present": 0, "skipped": 585}
     assert "585  not a state-to-state event (filtered out)" in first
     assert f"file {GDELT}: gdelt" in first and "log head: seq 125" in first
     second = ok("import", str(GDELT), "--db", "t.db")
-    assert counts(second) == {"read": 710, "imported": 0, "already present": 125,
-                              "skipped": 585}
+    assert counts(second) == {"read": 710, "imported": 0, "already present": 125, "skipped": 585}
     log = ok("log", "--db", "t.db", "--json")
     assert len(log.splitlines()) == 125
 
@@ -80,7 +81,8 @@ def bad_gdelt(tmp_path: Path) -> tuple[Path, int]:
 
 
 def test_a_bad_row_is_one_clear_error_and_the_log_is_unchanged(
-        tmp_path: Path, file_state: FileState) -> None:
+    tmp_path: Path, file_state: FileState
+) -> None:
     ok("import", str(ICEWS), "--db", "t.db")
     before = file_state(tmp_path / "t.db")
     path, line = bad_gdelt(tmp_path)
@@ -101,9 +103,14 @@ def test_skip_invalid_with_a_report(tmp_path: Path) -> None:
     assert "1  invalid SQLDATE (invalid, skipped)" in output
     assert "skipped rows are listed in r.jsonl" in output
     [record] = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
-    assert record == {"file": str(path), "line": line, "reason": "invalid SQLDATE",
-                      "field": "SQLDATE", "value": "20160732",
-                      "message": record["message"]}
+    assert record == {
+        "file": str(path),
+        "line": line,
+        "reason": "invalid SQLDATE",
+        "field": "SQLDATE",
+        "value": "20160732",
+        "message": record["message"],
+    }
 
 
 def test_csv_report(tmp_path: Path) -> None:
@@ -129,8 +136,7 @@ def test_zip_and_gz(tmp_path: Path) -> None:
     gz = tmp_path / "c.tab.gz"
     gz.write_bytes(gzip.compress(ICEWS.read_bytes()))
     output = ok("import", str(archive), str(gz), "--db", "t.db")
-    assert counts(output) == {"read": 734, "imported": 135, "already present": 10,
-                              "skipped": 589}
+    assert counts(output) == {"read": 734, "imported": 135, "already present": 10, "skipped": 589}
     assert f"file {archive}:a.CSV: gdelt" in output and f"file {gz}: icews" in output
 
 
@@ -149,11 +155,37 @@ def records(output: str) -> list[dict[str, Any]]:
 
 
 def test_log_json_into_an_empty_store_gives_the_same_log(tmp_path: Path) -> None:
-    ok("append", "congratulate", "--actor", "North Korea", "--target", "Russia", "--on",
-       "2024-03-18", "--id", "kcna-1", "--field", "occasion=re-election", "--db", "a.db")
+    ok(
+        "append",
+        "congratulate",
+        "--actor",
+        "North Korea",
+        "--target",
+        "Russia",
+        "--on",
+        "2024-03-18",
+        "--id",
+        "kcna-1",
+        "--field",
+        "occasion=re-election",
+        "--db",
+        "a.db",
+    )
     ok("import", str(ICEWS), "--db", "a.db")
-    ok("append", "sign_treaty", "--actor", "RUS", "--target", "PRK", "--on", "2024-06-19",
-       "--field", "name=Comprehensive Strategic Partnership", "--db", "a.db")
+    ok(
+        "append",
+        "sign_treaty",
+        "--actor",
+        "RUS",
+        "--target",
+        "PRK",
+        "--on",
+        "2024-06-19",
+        "--field",
+        "name=Comprehensive Strategic Partnership",
+        "--db",
+        "a.db",
+    )
     exported = ok("log", "--json", "--db", "a.db")
     (tmp_path / "export.jsonl").write_text(exported, encoding="utf-8")
     output = ok("import", "export.jsonl", "--db", "b.db")
@@ -174,11 +206,14 @@ def test_an_altered_export_names_its_line(tmp_path: Path) -> None:
     assert not (tmp_path / "b.db").exists()
 
 
-@pytest.mark.parametrize("args", [
-    ["import"],                                   # no file
-    ["import", "missing.csv"],                    # no such file
-    ["import", str(GDELT), "--format", "xml"],   # not a format
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["import"],  # no file
+        ["import", "missing.csv"],  # no such file
+        ["import", str(GDELT), "--format", "xml"],  # not a format
+    ],
+)
 def test_usage_errors_exit_2(args: list[str]) -> None:
     result = run(*args, "--db", "t.db")
     assert result.exit_code == 2, result.output

@@ -12,16 +12,45 @@ from tracker.api import Tracker
 from tracker.cli import main
 
 EVENTS = [
-    {"type": "sign_treaty", "actor": "RUS", "target": "PRK", "occurred_on": "2024-06-19",
-     "name": "CSP Treaty", "event_id": "t1", "summary": "Putin and Kim sign the treaty"},
-    {"type": "ratify_treaty", "actor": "RUS", "target": "PRK", "occurred_on": "2024-12-04",
-     "name": "CSP Treaty", "event_id": "t2"},
-    {"type": "congratulate", "actor": "PRK", "target": "RUS", "occurred_on": "2024-03-18",
-     "event_id": "c1"},
-    {"type": "impose_sanctions", "actor": "USA", "target": "PRK", "occurred_on": "2024-01-10",
-     "regime": "OFAC", "event_id": "s1"},
-    {"type": "military_attack", "actor": "RUS", "target": "UKR", "occurred_on": "2022-02-24",
-     "event_id": "w1"},
+    {
+        "type": "sign_treaty",
+        "actor": "RUS",
+        "target": "PRK",
+        "occurred_on": "2024-06-19",
+        "name": "CSP Treaty",
+        "event_id": "t1",
+        "summary": "Putin and Kim sign the treaty",
+    },
+    {
+        "type": "ratify_treaty",
+        "actor": "RUS",
+        "target": "PRK",
+        "occurred_on": "2024-12-04",
+        "name": "CSP Treaty",
+        "event_id": "t2",
+    },
+    {
+        "type": "congratulate",
+        "actor": "PRK",
+        "target": "RUS",
+        "occurred_on": "2024-03-18",
+        "event_id": "c1",
+    },
+    {
+        "type": "impose_sanctions",
+        "actor": "USA",
+        "target": "PRK",
+        "occurred_on": "2024-01-10",
+        "regime": "OFAC",
+        "event_id": "s1",
+    },
+    {
+        "type": "military_attack",
+        "actor": "RUS",
+        "target": "UKR",
+        "occurred_on": "2022-02-24",
+        "event_id": "w1",
+    },
 ]
 
 
@@ -39,12 +68,25 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_state_json_has_the_documented_keys(db: Path) -> None:
-    code, out = run("state", "North Korea", "Russia", "--as-of", "2025-01-01", "--json",
-                    "--db", str(db))
+    code, out = run(
+        "state", "North Korea", "Russia", "--as-of", "2025-01-01", "--json", "--db", str(db)
+    )
     assert code == 0
     d = json.loads(out)
-    assert {"dyad", "as_of", "index", "score", "components", "label", "status", "trend",
-            "model_fingerprint", "known_at", "last_events", "counts"} <= set(d)
+    assert {
+        "dyad",
+        "as_of",
+        "index",
+        "score",
+        "components",
+        "label",
+        "status",
+        "trend",
+        "model_fingerprint",
+        "known_at",
+        "last_events",
+        "counts",
+    } <= set(d)
     assert d["dyad"] == ["PRK", "RUS"]
     assert [a["status"] for a in d["status"]["agreements"]] == ["in force"]
     assert d["index"] > 0
@@ -60,7 +102,10 @@ def test_state_before_any_event_is_neutral_with_no_relations(db: Path) -> None:
     _, out = run("state", "PRK", "RUS", "--as-of", "2000-01-01", "--json", "--db", str(db))
     d = json.loads(out)
     assert (d["index"], d["label"], d["status"]["relations"]["status"]) == (
-        0.0, "neutral", "none recorded")
+        0.0,
+        "neutral",
+        "none recorded",
+    )
 
 
 def test_state_shows_at_war_once_armed_conflict_starts(db: Path) -> None:
@@ -69,8 +114,9 @@ def test_state_shows_at_war_once_armed_conflict_starts(db: Path) -> None:
 
 
 def test_state_known_at_sees_only_what_was_recorded_then(db: Path) -> None:
-    _, out = run("state", "PRK", "RUS", "--as-of", "2025-01-01", "--known-at", "1", "--json",
-                 "--db", str(db))
+    _, out = run(
+        "state", "PRK", "RUS", "--as-of", "2025-01-01", "--known-at", "1", "--json", "--db", str(db)
+    )
     d = json.loads(out)
     assert d["known_at"] == 1
     assert [a["status"] for a in d["status"]["agreements"]] == ["signed"]
@@ -87,24 +133,52 @@ def test_explain_contributions_add_up_to_the_score(db: Path) -> None:
     assert code == 0
     d = json.loads(out)
     assert {"event_id", "seq", "occurred_on", "type", "weight", "contribution"} <= set(
-        d["contributions"][0])
-    assert sum(c["contribution"] for c in d["contributions"]) == pytest.approx(d["score"],
-                                                                             abs=1e-9)
+        d["contributions"][0]
+    )
+    assert sum(c["contribution"] for c in d["contributions"]) == pytest.approx(d["score"], abs=1e-9)
 
 
 def test_timeline_csv_has_one_row_per_period(db: Path) -> None:
-    code, out = run("timeline", "PRK", "RUS", "--from", "2024-01-01", "--to", "2024-12-31",
-                    "--every", "quarter", "--csv", "--db", str(db))
+    code, out = run(
+        "timeline",
+        "PRK",
+        "RUS",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+        "--every",
+        "quarter",
+        "--csv",
+        "--db",
+        str(db),
+    )
     assert code == 0
     lines = out.strip().splitlines()
     assert lines[0] == "date,index,label,score"
     assert [line.split(",")[0] for line in lines[1:]] == [
-        "2024-01-01", "2024-04-01", "2024-07-01", "2024-10-01"]
+        "2024-01-01",
+        "2024-04-01",
+        "2024-07-01",
+        "2024-10-01",
+    ]
 
 
 def test_timeline_json_points(db: Path) -> None:
-    _, out = run("timeline", "PRK", "RUS", "--from", "2024-06-01", "--to", "2024-06-30",
-                 "--every", "week", "--json", "--db", str(db))
+    _, out = run(
+        "timeline",
+        "PRK",
+        "RUS",
+        "--from",
+        "2024-06-01",
+        "--to",
+        "2024-06-30",
+        "--every",
+        "week",
+        "--json",
+        "--db",
+        str(db),
+    )
     d = json.loads(out)
     assert d["every"] == "week" and len(d["points"]) == 5
 
@@ -133,8 +207,18 @@ def test_a_model_file_changes_the_fingerprint_and_the_numbers(db: Path, tmp_path
     model = tmp_path / "m.toml"
     model.write_text("half_life_days = 30\n")
     _, base = run("state", "PRK", "RUS", "--as-of", "2025-01-01", "--json", "--db", str(db))
-    _, other = run("state", "PRK", "RUS", "--as-of", "2025-01-01", "--json", "--model",
-                   str(model), "--db", str(db))
+    _, other = run(
+        "state",
+        "PRK",
+        "RUS",
+        "--as-of",
+        "2025-01-01",
+        "--json",
+        "--model",
+        str(model),
+        "--db",
+        str(db),
+    )
     a, b = json.loads(base), json.loads(other)
     assert a["model_fingerprint"] != b["model_fingerprint"]
     assert a["score"] != b["score"]
@@ -145,17 +229,20 @@ def test_rebuild_reports_the_dyads(db: Path) -> None:
     assert code == 0 and "3 dyads" in out
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (["state", "PRK", "PRK"], "differ"),
-    (["state", "PRK", "Narnia"], "Narnia"),
-    (["state", "PRK", "RUS", "--as-of", "1899-12-31"], "1899-12-31"),
-    (["state", "PRK", "RUS", "--as-of", "2999-01-01"], "2999-01-01"),
-    (["state", "PRK", "RUS", "--as-of", "2024-13-01"], "2024-13-01"),
-    (["state", "PRK", "RUS", "--known-at", "yesterday"], "yesterday"),
-    (["timeline", "PRK", "RUS", "--from", "2024-05-01", "--to", "2024-01-01"], "2024-05-01"),
-    (["timeline", "PRK", "RUS", "--every", "fortnight"], "fortnight"),
-    (["dyads", "--top", "0"], "--top"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["state", "PRK", "PRK"], "differ"),
+        (["state", "PRK", "Narnia"], "Narnia"),
+        (["state", "PRK", "RUS", "--as-of", "1899-12-31"], "1899-12-31"),
+        (["state", "PRK", "RUS", "--as-of", "2999-01-01"], "2999-01-01"),
+        (["state", "PRK", "RUS", "--as-of", "2024-13-01"], "2024-13-01"),
+        (["state", "PRK", "RUS", "--known-at", "yesterday"], "yesterday"),
+        (["timeline", "PRK", "RUS", "--from", "2024-05-01", "--to", "2024-01-01"], "2024-05-01"),
+        (["timeline", "PRK", "RUS", "--every", "fortnight"], "fortnight"),
+        (["dyads", "--top", "0"], "--top"),
+    ],
+)
 def test_bad_query_arguments_are_clear_errors(db: Path, args: list[str], needle: str) -> None:
     code, out = run(*args, "--db", str(db))
     assert code != 0

@@ -28,8 +28,7 @@ TRACKER = Path(sys.executable).with_name("tracker")
 EXCLUDED = {
     # needs a GDELT daily file downloaded from gdeltproject.org (tests/ for the importers
     # cover the GDELT format with small fixtures)
-    "tracker import 20240318.export.CSV.zip --db gdelt.db":
-        "needs a downloaded GDELT file",
+    "tracker import 20240318.export.CSV.zip --db gdelt.db": "needs a downloaded GDELT file",
 }
 
 NOT_RUN_SEGMENTS = {
@@ -67,8 +66,10 @@ class Workdir:
 
 
 def blocks(text: str) -> list[Block]:
-    return [Block(m.group(1), m.group(2), m.start())
-            for m in re.finditer(r"^```(\w*)\n(.*?)^```", text, re.MULTILINE | re.DOTALL)]
+    return [
+        Block(m.group(1), m.group(2), m.start())
+        for m in re.finditer(r"^```(\w*)\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
+    ]
 
 
 def shell_lines(text: str) -> list[str]:
@@ -111,11 +112,19 @@ def workdir(readme: str, tmp_path_factory: pytest.TempPathFactory) -> Workdir:
                 continue
             assert segment.startswith("tracker "), (
                 f"README shell line {segment!r}: not a tracker command; run it here or list "
-                "it in EXCLUDED / NOT_RUN_SEGMENTS with a reason")
+                "it in EXCLUDED / NOT_RUN_SEGMENTS with a reason"
+            )
             args = shlex.split(segment)[1:]
-            result = subprocess.run([str(TRACKER), *args], cwd=wd.path, env=env,
-                                    capture_output=True, text=True, encoding="utf-8",
-                                    timeout=300, check=False)
+            result = subprocess.run(
+                [str(TRACKER), *args],
+                cwd=wd.path,
+                env=env,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                timeout=300,
+                check=False,
+            )
             wd.runs.append(Run(segment, result.returncode, result.stdout, result.stderr))
     return wd
 
@@ -131,14 +140,19 @@ def test_the_exclusions_are_still_in_the_readme(readme: str) -> None:
 def test_the_quick_start_is_exactly_two_commands(readme: str) -> None:
     quick = readme.split("## Quick start", 1)[1]
     first = next(b for b in blocks(quick) if b.lang == "sh")
-    assert first.text.splitlines() == ["python3 -m pip install . && tracker demo",
-                                       "python3 -m pip install '.[dev]' && python3 -m pytest"]
+    assert first.text.splitlines() == [
+        "python3 -m pip install . && tracker demo",
+        "python3 -m pip install '.[dev]' && python3 -m pytest",
+    ]
 
 
 def test_every_readme_command_runs(workdir: Workdir) -> None:
     assert len(workdir.runs) >= 30
-    failures = [f"{r.command}\n  exit {r.returncode}: {r.stderr.strip()[-500:]}"
-                for r in workdir.runs if r.returncode != 0]
+    failures = [
+        f"{r.command}\n  exit {r.returncode}: {r.stderr.strip()[-500:]}"
+        for r in workdir.runs
+        if r.returncode != 0
+    ]
     assert not failures, "README commands failed:\n" + "\n".join(failures)
     tracebacks = [r.command for r in workdir.runs if "Traceback" in r.stdout + r.stderr]
     assert not tracebacks
@@ -182,8 +196,9 @@ def test_the_sql_examples_run_on_the_demo_store(readme: str, workdir: Workdir) -
         conn.close()
 
 
-def test_the_python_example_runs(readme: str, workdir: Workdir,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_python_example_runs(
+    readme: str, workdir: Workdir, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code = next(b for b in blocks(readme) if b.lang == "python").text
     monkeypatch.chdir(workdir.path)
     out = io.StringIO()

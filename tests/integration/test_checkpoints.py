@@ -11,10 +11,17 @@ from tracker.api import Tracker
 from tracker.checkpoints import Projector
 
 
-def ev(i: int, day: str, actor: str = "PRK", target: str = "RUS", kind: str = "praise",
-       **extra: Any) -> dict[str, Any]:
-    return {"type": kind, "actor": actor, "target": target, "occurred_on": day,
-            "event_id": f"e{i}", **extra}
+def ev(
+    i: int, day: str, actor: str = "PRK", target: str = "RUS", kind: str = "praise", **extra: Any
+) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "actor": actor,
+        "target": target,
+        "occurred_on": day,
+        "event_id": f"e{i}",
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -32,28 +39,45 @@ def recomputed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str | No
 
 
 def test_each_append_writes_one_checkpoint_per_dyad_and_day(tracker: Tracker) -> None:
-    tracker.append_many([ev(1, "2024-01-01"), ev(2, "2024-01-01"), ev(3, "2024-02-01"),
-                         ev(4, "2024-02-01", "USA", "CUB")])
+    tracker.append_many(
+        [
+            ev(1, "2024-01-01"),
+            ev(2, "2024-01-01"),
+            ev(3, "2024-02-01"),
+            ev(4, "2024-02-01", "USA", "CUB"),
+        ]
+    )
     rows = tracker.store.conn.execute(
-        "SELECT party_a, party_b, day, events FROM checkpoints ORDER BY 1, 2, 3").fetchall()
-    assert rows == [("CUB", "USA", "2024-02-01", 1), ("PRK", "RUS", "2024-01-01", 2),
-                    ("PRK", "RUS", "2024-02-01", 3)]
+        "SELECT party_a, party_b, day, events FROM checkpoints ORDER BY 1, 2, 3"
+    ).fetchall()
+    assert rows == [
+        ("CUB", "USA", "2024-02-01", 1),
+        ("PRK", "RUS", "2024-01-01", 2),
+        ("PRK", "RUS", "2024-02-01", 3),
+    ]
 
 
 def test_a_backdated_event_recomputes_only_its_dyad_from_its_date(
-        tracker: Tracker, recomputed: list[tuple[str, str, str | None]]) -> None:
-    tracker.append_many([ev(1, "2024-01-01"), ev(2, "2024-03-01"),
-                         ev(3, "2024-01-01", "USA", "CUB")])
+    tracker: Tracker, recomputed: list[tuple[str, str, str | None]]
+) -> None:
+    tracker.append_many(
+        [ev(1, "2024-01-01"), ev(2, "2024-03-01"), ev(3, "2024-01-01", "USA", "CUB")]
+    )
     recomputed.clear()
     tracker.append(ev(4, "2024-02-01"))
     assert recomputed == [("PRK", "RUS", "2024-02-01")]
-    days = [r[0] for r in tracker.store.conn.execute(
-        "SELECT day FROM checkpoints WHERE party_a = 'PRK' ORDER BY day")]
+    days = [
+        r[0]
+        for r in tracker.store.conn.execute(
+            "SELECT day FROM checkpoints WHERE party_a = 'PRK' ORDER BY day"
+        )
+    ]
     assert days == ["2024-01-01", "2024-02-01", "2024-03-01"]
 
 
 def test_a_correction_that_moves_a_date_recomputes_the_whole_dyad(
-        tracker: Tracker, recomputed: list[tuple[str, str, str | None]]) -> None:
+    tracker: Tracker, recomputed: list[tuple[str, str, str | None]]
+) -> None:
     tracker.append_many([ev(1, "2024-01-01"), ev(2, "2024-03-01")])
     recomputed.clear()
     tracker.correct("e2", {"occurred_on": "2023-06-01"}, reason="wrong year")
@@ -63,8 +87,9 @@ def test_a_correction_that_moves_a_date_recomputes_the_whole_dyad(
 
 
 def test_a_retracted_event_no_longer_counts(tracker: Tracker) -> None:
-    tracker.append_many([ev(1, "2024-01-01"), ev(2, "2024-01-02", kind="impose_sanctions",
-                                                 regime="R")])
+    tracker.append_many(
+        [ev(1, "2024-01-01"), ev(2, "2024-01-02", kind="impose_sanctions", regime="R")]
+    )
     assert tracker.state("PRK", "RUS", as_of=date(2024, 2, 1)).score.status.sanctions
     tracker.retract("e2", reason="misreported")
     st = tracker.state("PRK", "RUS", as_of=date(2024, 2, 1))
@@ -94,7 +119,8 @@ def test_checkpoints_are_rebuilt_for_a_store_written_without_them(tmp_path: Any)
 
 
 def test_a_bulk_transaction_recomputes_each_dyad_once_at_the_end(
-        tracker: Tracker, recomputed: list[tuple[str, str, str | None]]) -> None:
+    tracker: Tracker, recomputed: list[tuple[str, str, str | None]]
+) -> None:
     tracker.append(ev(0, "2024-06-01"))
     recomputed.clear()
     from tracker.api import prepare, to_event
@@ -125,8 +151,10 @@ def test_a_failed_bulk_transaction_leaves_checkpoints_as_they_were(tracker: Trac
 
 
 def dump_checkpoints(t: Tracker) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in t.store.conn.execute(
-        "SELECT * FROM checkpoints ORDER BY party_a, party_b, day")]
+    return [
+        tuple(r)
+        for r in t.store.conn.execute("SELECT * FROM checkpoints ORDER BY party_a, party_b, day")
+    ]
 
 
 def test_derived_tables_of_another_layout_are_dropped_and_rebuilt(tmp_path: Any) -> None:
@@ -146,14 +174,14 @@ def test_derived_tables_of_another_layout_are_dropped_and_rebuilt(tmp_path: Any)
         assert t.state("PRK", "RUS", as_of=date(2024, 3, 1)).score.status.relations == "severed"
 
 
-def test_a_large_batch_with_some_stored_ids_falls_back_to_exact_placement(
-        tracker: Tracker) -> None:
+def test_a_large_batch_with_some_stored_ids_falls_back_to_exact_placement(tracker: Tracker) -> None:
     from tracker.store import OPTIMISTIC_BATCH
 
     first = [ev(i, "2024-01-01") for i in range(OPTIMISTIC_BATCH)]
     tracker.append_many(first)
-    again = tracker.append_many([*first, *(ev(i, "2024-01-02") for i in range(
-        OPTIMISTIC_BATCH, OPTIMISTIC_BATCH + 10))])
+    again = tracker.append_many(
+        [*first, *(ev(i, "2024-01-02") for i in range(OPTIMISTIC_BATCH, OPTIMISTIC_BATCH + 10))]
+    )
     assert sum(r.created for r in again) == 10
     assert [r.seq for r in again[:3]] == [1, 2, 3]
     assert tracker.head().seq == OPTIMISTIC_BATCH + 10

@@ -45,14 +45,21 @@ print(json.dumps(seqs))
 Chain = Callable[[Path], list[int]]
 
 
-def _run_writers(db: Path, tmp_path: Path, writers: int, count: int,
-                 batch: int) -> dict[str, list[int]]:
+def _run_writers(
+    db: Path, tmp_path: Path, writers: int, count: int, batch: int
+) -> dict[str, list[int]]:
     """Start ``writers`` processes, release them together, return each one's seqs."""
     gate = tmp_path / "go"
     names = [f"w{n}" for n in range(writers)]
-    procs = {name: subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(db), name, str(count), str(batch), str(gate)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in names}
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(db), name, str(count), str(batch), str(gate)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in names
+    }
     try:
         deadline = time.monotonic() + 120  # generous: a loaded machine imports slowly
         while not all((tmp_path / f"ready-{n}").exists() for n in names):
@@ -91,7 +98,8 @@ def _check_log(db: Path, expected_ids: set[str], recompute_chain: Chain) -> None
 
 @pytest.mark.parametrize("writers", [2, 3])
 def test_concurrent_writers_lose_nothing_and_keep_the_chain(
-        tmp_path: Path, writers: int, recompute_chain: Chain) -> None:
+    tmp_path: Path, writers: int, recompute_chain: Chain
+) -> None:
     db = tmp_path / "shared.db"
     with Tracker(db) as t:
         t.head()  # create the store before the writers start
@@ -107,7 +115,8 @@ def test_concurrent_writers_lose_nothing_and_keep_the_chain(
 
 
 def test_writers_racing_to_create_a_new_store_all_succeed(
-        tmp_path: Path, recompute_chain: Chain) -> None:
+    tmp_path: Path, recompute_chain: Chain
+) -> None:
     db = tmp_path / "fresh.db"
     assert not db.exists()
     _run_writers(db, tmp_path, 3, 10, 2)
@@ -115,14 +124,18 @@ def test_writers_racing_to_create_a_new_store_all_succeed(
 
 
 def test_reads_see_a_consistent_log_while_another_process_writes(
-        tmp_path: Path, recompute_chain: Chain) -> None:
+    tmp_path: Path, recompute_chain: Chain
+) -> None:
     db = tmp_path / "shared.db"
     with Tracker(db) as t:
         t.head()
     gate = tmp_path / "go"
     proc = subprocess.Popen(
         [sys.executable, "-c", WORKER, str(db), "w0", "60", "2", str(gate)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while not (tmp_path / "ready-w0").exists():

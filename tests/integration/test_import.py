@@ -44,8 +44,7 @@ def events_table(path: Path) -> list[tuple[Any, ...]]:
 def checkpoints_table(path: Path) -> list[tuple[Any, ...]]:
     conn = sqlite3.connect(path)
     try:
-        return conn.execute("SELECT * FROM checkpoints ORDER BY party_a, party_b, day"
-                            ).fetchall()
+        return conn.execute("SELECT * FROM checkpoints ORDER BY party_a, party_b, day").fetchall()
     finally:
         conn.close()
 
@@ -55,10 +54,24 @@ def seeded(tmp_path: Path) -> Iterator[Path]:
     """A store that already holds two events (so "unchanged" means something)."""
     db = tmp_path / "seeded.db"
     with open_tracker(db) as t:
-        t.append({"type": "praise", "actor": "PRK", "target": "RUS",
-                  "occurred_on": "2024-03-18", "event_id": "p1"})
-        t.append({"type": "criticize", "actor": "USA", "target": "PRK",
-                  "occurred_on": "2024-03-19", "event_id": "c1"})
+        t.append(
+            {
+                "type": "praise",
+                "actor": "PRK",
+                "target": "RUS",
+                "occurred_on": "2024-03-18",
+                "event_id": "p1",
+            }
+        )
+        t.append(
+            {
+                "type": "criticize",
+                "actor": "USA",
+                "target": "PRK",
+                "occurred_on": "2024-03-19",
+                "event_id": "c1",
+            }
+        )
     yield db
 
 
@@ -78,8 +91,7 @@ def kept_line(n: int) -> int:
     seen = 0
     for i, text in enumerate(GDELT_LINES, 1):
         f = text.split("\t")
-        if f[7] and f[17] and f[7] != f[17] and not {f[7], f[17]} & {"AFR", "EUR", "MEA",
-                                                                       "WST"}:
+        if f[7] and f[17] and f[7] != f[17] and not {f[7], f[17]} & {"AFR", "EUR", "MEA", "WST"}:
             seen += 1
             if seen == n:
                 return i
@@ -88,8 +100,10 @@ def kept_line(n: int) -> int:
 
 # -- GDELT sample, idempotence -------------------------------------------------------------
 
+
 def test_the_gdelt_sample_imports_125_events_and_a_second_import_adds_nothing(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     db = tmp_path / "t.db"
     with open_tracker(db) as t:
         first = t.import_files([GDELT])
@@ -116,10 +130,20 @@ def test_checkpoints_after_an_import_equal_a_rebuild(tmp_path: Path) -> None:
 
 def test_several_files_and_formats_in_one_import(tmp_path: Path) -> None:
     flat = tmp_path / "mine.jsonl"
-    flat.write_text(json.dumps({"type": "congratulate", "actor": "North Korea",
-                                "target": "Russia", "occurred_on": "2024-03-18",
-                                "event_id": "kcna-1", "occasion": "re-election"}) + "\n",
-                    encoding="utf-8")
+    flat.write_text(
+        json.dumps(
+            {
+                "type": "congratulate",
+                "actor": "North Korea",
+                "target": "Russia",
+                "occurred_on": "2024-03-18",
+                "event_id": "kcna-1",
+                "occasion": "re-election",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     with open_tracker(tmp_path / "t.db") as t:
         summary = t.import_files([GDELT, ICEWS, flat])
     assert summary.imported == 125 + 10 + 1
@@ -137,15 +161,19 @@ def test_batch_size_does_not_change_what_is_imported(tmp_path: Path) -> None:
 
 # -- all or nothing ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("column", "value", "field"), [
-    (1, "20161301", "SQLDATE"),             # bad date
-    (7, "ZZZ", "Actor1CountryCode"),        # unknown country
-    (26, "9999", "EventCode"),              # bad code
-    (30, "-12.5", "GoldsteinScale"),
-])
+
+@pytest.mark.parametrize(
+    ("column", "value", "field"),
+    [
+        (1, "20161301", "SQLDATE"),  # bad date
+        (7, "ZZZ", "Actor1CountryCode"),  # unknown country
+        (26, "9999", "EventCode"),  # bad code
+        (30, "-12.5", "GoldsteinScale"),
+    ],
+)
 def test_one_bad_row_aborts_the_whole_import_and_leaves_the_log_unchanged(
-        tmp_path: Path, seeded: Path, file_state: FileState, column: int, value: str,
-        field: str) -> None:
+    tmp_path: Path, seeded: Path, file_state: FileState, column: int, value: str, field: str
+) -> None:
     line = kept_line(100)
     path = gdelt_with_bad_row(tmp_path, line, column, value)
     before = file_state(seeded)
@@ -163,8 +191,9 @@ def test_one_bad_row_aborts_the_whole_import_and_leaves_the_log_unchanged(
 
 def test_a_wrong_column_count_aborts(tmp_path: Path, seeded: Path) -> None:
     path = tmp_path / "short.CSV"
-    path.write_text(GDELT_LINES[0] + "\n" + "\t".join(GDELT_LINES[1].split("\t")[:40]) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        GDELT_LINES[0] + "\n" + "\t".join(GDELT_LINES[1].split("\t")[:40]) + "\n", encoding="utf-8"
+    )
     with open_tracker(seeded) as t, pytest.raises(ImportAbortedError) as info:
         t.import_files([path], fmt="gdelt")
     assert (info.value.line, info.value.field, info.value.value) == (2, "columns", 40)
@@ -172,8 +201,9 @@ def test_a_wrong_column_count_aborts(tmp_path: Path, seeded: Path) -> None:
     assert len(events_table(seeded)) == 2
 
 
-def test_a_truncated_gzip_aborts_naming_the_file_and_line(tmp_path: Path, seeded: Path,
-                                                         file_state: FileState) -> None:
+def test_a_truncated_gzip_aborts_naming_the_file_and_line(
+    tmp_path: Path, seeded: Path, file_state: FileState
+) -> None:
     data = gzip.compress(GDELT.read_bytes())
     path = tmp_path / "events.csv.gz"
     path.write_bytes(data[: len(data) * 2 // 3])
@@ -189,11 +219,29 @@ def test_a_truncated_gzip_aborts_naming_the_file_and_line(tmp_path: Path, seeded
 def test_a_conflicting_id_aborts_with_its_line(tmp_path: Path, seeded: Path) -> None:
     path = tmp_path / "conflict.jsonl"
     path.write_text(
-        json.dumps({"type": "praise", "actor": "CHN", "target": "RUS",
-                    "occurred_on": "2024-01-01", "event_id": "new-1"}) + "\n" +
-        json.dumps({"type": "praise", "actor": "PRK", "target": "RUS",
-                    "occurred_on": "2024-03-18", "event_id": "p1", "summary": "edited"}) + "\n",
-        encoding="utf-8")
+        json.dumps(
+            {
+                "type": "praise",
+                "actor": "CHN",
+                "target": "RUS",
+                "occurred_on": "2024-01-01",
+                "event_id": "new-1",
+            }
+        )
+        + "\n"
+        + json.dumps(
+            {
+                "type": "praise",
+                "actor": "PRK",
+                "target": "RUS",
+                "occurred_on": "2024-03-18",
+                "event_id": "p1",
+                "summary": "edited",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     with open_tracker(seeded) as t, pytest.raises(ImportAbortedError) as info:
         t.import_files([path])
     assert (info.value.line, info.value.field, info.value.value) == (2, "event_id", "p1")
@@ -210,12 +258,13 @@ def test_an_aborted_import_into_a_new_store_leaves_no_file(tmp_path: Path) -> No
 
 # -- skipping invalid rows ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("report_name", ["skipped.jsonl", "skipped.csv"])
 def test_skip_invalid_imports_the_good_rows_and_reports_the_bad(
-        tmp_path: Path, report_name: str) -> None:
+    tmp_path: Path, report_name: str
+) -> None:
     lines = list(GDELT_LINES)
-    bad = {kept_line(1): (1, "20160231"), kept_line(50): (17, "QQQ"),
-           kept_line(125): (26, "0000")}
+    bad = {kept_line(1): (1, "20160231"), kept_line(50): (17, "QQQ"), kept_line(125): (26, "0000")}
     for line, (column, value) in bad.items():
         fields = lines[line - 1].split("\t")
         fields[column] = value
@@ -225,11 +274,16 @@ def test_skip_invalid_imports_the_good_rows_and_reports_the_bad(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = tmp_path / report_name
     with open_tracker(tmp_path / "t.db") as t:
-        summary = t.import_files([path], fmt="gdelt", skip_invalid=True, report=report,
-                                 batch_size=20)
+        summary = t.import_files(
+            [path], fmt="gdelt", skip_invalid=True, report=report, batch_size=20
+        )
     assert summary.imported == 122
-    assert summary.invalid == {"invalid SQLDATE": 1, "invalid Actor2CountryCode": 1,
-                               "invalid EventCode": 1, "wrong column count": 1}
+    assert summary.invalid == {
+        "invalid SQLDATE": 1,
+        "invalid Actor2CountryCode": 1,
+        "invalid EventCode": 1,
+        "wrong column count": 1,
+    }
     assert summary.filtered == {NOT_STATE_TO_STATE: 585}
     records: list[dict[str, Any]]
     if report_name.endswith(".csv"):
@@ -243,20 +297,38 @@ def test_skip_invalid_imports_the_good_rows_and_reports_the_bad(
     assert {r["file"] for r in records} == {str(path)}
     first = records[0]
     assert (first["reason"], first["field"], first["value"]) == (
-        "invalid SQLDATE", "SQLDATE", "20160231")
+        "invalid SQLDATE",
+        "SQLDATE",
+        "20160231",
+    )
     assert "20160231" in first["message"]
 
 
 def test_skip_invalid_skips_conflicts_and_reports_them(tmp_path: Path, seeded: Path) -> None:
     path = tmp_path / "conflict.jsonl"
-    good = {"type": "praise", "actor": "CHN", "target": "RUS", "occurred_on": "2024-01-01",
-            "event_id": "new-1"}
-    clash = {"type": "praise", "actor": "PRK", "target": "RUS", "occurred_on": "2024-03-18",
-             "event_id": "p1", "summary": "edited"}
-    same = {"type": "praise", "actor": "PRK", "target": "RUS", "occurred_on": "2024-03-18",
-            "event_id": "p1"}
-    path.write_text("\n".join(json.dumps(x) for x in (good, clash, same)) + "\n",
-                    encoding="utf-8")
+    good = {
+        "type": "praise",
+        "actor": "CHN",
+        "target": "RUS",
+        "occurred_on": "2024-01-01",
+        "event_id": "new-1",
+    }
+    clash = {
+        "type": "praise",
+        "actor": "PRK",
+        "target": "RUS",
+        "occurred_on": "2024-03-18",
+        "event_id": "p1",
+        "summary": "edited",
+    }
+    same = {
+        "type": "praise",
+        "actor": "PRK",
+        "target": "RUS",
+        "occurred_on": "2024-03-18",
+        "event_id": "p1",
+    }
+    path.write_text("\n".join(json.dumps(x) for x in (good, clash, same)) + "\n", encoding="utf-8")
     report = tmp_path / "r.jsonl"
     with open_tracker(seeded) as t:
         summary = t.import_files([path], skip_invalid=True, report=report)
@@ -268,8 +340,10 @@ def test_skip_invalid_skips_conflicts_and_reports_them(tmp_path: Path, seeded: P
 
 # -- dry run, compressed inputs --------------------------------------------------------------
 
-def test_a_dry_run_reports_exactly_and_writes_nothing(tmp_path: Path, seeded: Path,
-                                                      file_state: FileState) -> None:
+
+def test_a_dry_run_reports_exactly_and_writes_nothing(
+    tmp_path: Path, seeded: Path, file_state: FileState
+) -> None:
     before = file_state(seeded)
     with open_tracker(seeded) as t:
         dry = t.import_files([GDELT, ICEWS], dry_run=True, batch_size=10)
@@ -318,6 +392,7 @@ def test_progress_reports_every_byte_once(tmp_path: Path) -> None:
 
 # -- the export -> import round trip -------------------------------------------------------
 
+
 def export_lines(db: Path) -> list[str]:
     """What `tracker log --json` prints (one record per line)."""
     from tracker.params import dumps
@@ -332,43 +407,70 @@ def write_lines(path: Path, lines: list[str]) -> Path:
 
 
 _PARTIES = ["PRK", "RUS", "USA", "CHN", "UKR", "XKX", "EU"]
-_events = st.fixed_dictionaries({
-    "type": st.sampled_from(["praise", "criticize", "visit", "cameo", "sign_treaty",
-                             "impose_sanctions", "military_attack", "arms_transfer"]),
-    "pair": st.sampled_from([(a, b) for a in _PARTIES for b in _PARTIES if a != b]),
-    "day": st.dates(min_value=datetime(1990, 1, 1).date(),
-                    max_value=datetime(2025, 12, 31).date()),
-    "confidence": st.sampled_from([0.3, 0.5, 1.0]),
-    "weight": st.none() | st.floats(-10, 10),
-    "summary": st.none() | st.text(min_size=1, max_size=30).filter(lambda s: s.strip() == s),
-})
+_events = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(
+            [
+                "praise",
+                "criticize",
+                "visit",
+                "cameo",
+                "sign_treaty",
+                "impose_sanctions",
+                "military_attack",
+                "arms_transfer",
+            ]
+        ),
+        "pair": st.sampled_from([(a, b) for a in _PARTIES for b in _PARTIES if a != b]),
+        "day": st.dates(
+            min_value=datetime(1990, 1, 1).date(), max_value=datetime(2025, 12, 31).date()
+        ),
+        "confidence": st.sampled_from([0.3, 0.5, 1.0]),
+        "weight": st.none() | st.floats(-10, 10),
+        "summary": st.none() | st.text(min_size=1, max_size=30).filter(lambda s: s.strip() == s),
+    }
+)
 
 
 def _event(n: int, d: dict[str, Any]) -> dict[str, Any]:
-    e: dict[str, Any] = {"type": d["type"], "actor": d["pair"][0], "target": d["pair"][1],
-                         "occurred_on": d["day"].isoformat(), "event_id": f"e{n}",
-                         "confidence": d["confidence"]}
+    e: dict[str, Any] = {
+        "type": d["type"],
+        "actor": d["pair"][0],
+        "target": d["pair"][1],
+        "occurred_on": d["day"].isoformat(),
+        "event_id": f"e{n}",
+        "confidence": d["confidence"],
+    }
     if d["weight"] is not None:
         e["weight"] = d["weight"]
     if d["summary"]:
         e["summary"] = d["summary"]
     extra: dict[str, dict[str, Any]] = {
-        "cameo": {"cameo_code": "0311"}, "sign_treaty": {"name": f"Treaty {n}"},
+        "cameo": {"cameo_code": "0311"},
+        "sign_treaty": {"name": f"Treaty {n}"},
         "impose_sanctions": {"regime": "export controls"},
-        "arms_transfer": {"items": ["shells", "rockets"]}}
+        "arms_transfer": {"items": ["shells", "rockets"]},
+    }
     e.update(extra.get(d["type"], {}))
     return e
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(events=st.lists(_events, min_size=1, max_size=30),
-       batches=st.lists(st.integers(1, 6), min_size=1, max_size=10),
-       retract=st.lists(st.integers(0, 29), max_size=3),
-       batch_size=st.integers(1, 8))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    events=st.lists(_events, min_size=1, max_size=30),
+    batches=st.lists(st.integers(1, 6), min_size=1, max_size=10),
+    retract=st.lists(st.integers(0, 29), max_size=3),
+    batch_size=st.integers(1, 8),
+)
 def test_export_then_import_into_an_empty_store_reproduces_the_log(
-        tmp_path_factory: pytest.TempPathFactory, events: list[dict[str, Any]],
-        batches: list[int], retract: list[int], batch_size: int) -> None:
+    tmp_path_factory: pytest.TempPathFactory,
+    events: list[dict[str, Any]],
+    batches: list[int],
+    retract: list[int],
+    batch_size: int,
+) -> None:
     tmp = tmp_path_factory.mktemp("roundtrip")
     original = tmp / "original.db"
     with open_tracker(original) as t:
@@ -377,7 +479,7 @@ def test_export_then_import_into_an_empty_store_reproduces_the_log(
         for size in batches * (len(data) // max(sum(batches), 1) + 1):
             if i >= len(data):
                 break
-            t.append_many(data[i:i + size])
+            t.append_many(data[i : i + size])
             i += size
         done: set[str] = set()
         for n in retract:
@@ -417,7 +519,8 @@ def test_an_export_in_two_parts_replays_both(tmp_path: Path) -> None:
 
 
 def test_an_export_into_a_non_empty_store_is_imported_as_new_events(
-        tmp_path: Path, seeded: Path) -> None:
+    tmp_path: Path, seeded: Path
+) -> None:
     original = tmp_path / "o.db"
     with open_tracker(original) as t:
         t.import_files([ICEWS])
@@ -430,14 +533,18 @@ def test_an_export_into_a_non_empty_store_is_imported_as_new_events(
     assert bodies == [r[13] for r in events_table(original)]
 
 
-@pytest.mark.parametrize(("line", "change", "field"), [
-    (1, {"event": {"summary": "doctored"}}, "hash"),
-    (5, {"event": {"weight": 9.5}}, "hash"),
-    (5, {"recorded_at": "2030-01-01T00:00:00.000000Z"}, "hash"),
-    (5, {"seq": 6}, "seq"),
-])
+@pytest.mark.parametrize(
+    ("line", "change", "field"),
+    [
+        (1, {"event": {"summary": "doctored"}}, "hash"),
+        (5, {"event": {"weight": 9.5}}, "hash"),
+        (5, {"recorded_at": "2030-01-01T00:00:00.000000Z"}, "hash"),
+        (5, {"seq": 6}, "seq"),
+    ],
+)
 def test_an_altered_export_stops_at_the_altered_line(
-        tmp_path: Path, line: int, change: dict[str, Any], field: str) -> None:
+    tmp_path: Path, line: int, change: dict[str, Any], field: str
+) -> None:
     original = tmp_path / "o.db"
     with open_tracker(original) as t:
         t.import_files([GDELT], batch_size=3)

@@ -16,8 +16,11 @@ from events.models import EVENT_CLASSES, EventBase, parse_event
 from events.parties import parties
 from events.vocabulary import cameo_codes
 
-SETTINGS = settings(max_examples=100, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 PARTY_CODES = sorted(parties())
 EVENT_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:@/+#=-]{0,39}"
@@ -50,9 +53,16 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "refers_to": event_ids,
     "changes": st.dictionaries(
         st.sampled_from(["summary", "source", "confidence", "occurred_on", "weight"]),
-        st.one_of(texts, st.floats(min_value=-10, max_value=10, allow_nan=False),
-                  st.integers(-5, 5), st.booleans(), st.none()),
-        min_size=1, max_size=3),
+        st.one_of(
+            texts,
+            st.floats(min_value=-10, max_value=10, allow_nan=False),
+            st.integers(-5, 5),
+            st.booleans(),
+            st.none(),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
 }
 
 
@@ -64,9 +74,12 @@ def event_data(draw: st.DrawFn, type_name: str | None = None) -> dict[str, Any]:
     actor = draw(st.sampled_from(PARTY_CODES))
     target = draw(st.sampled_from(PARTY_CODES).filter(lambda c: c != actor))
     data: dict[str, Any] = {
-        "type": name, "actor": actor, "target": target,
-        "occurred_on": draw(st.dates(min_value=date(1800, 1, 1),
-                                     max_value=date(2100, 12, 31))).isoformat(),
+        "type": name,
+        "actor": actor,
+        "target": target,
+        "occurred_on": draw(
+            st.dates(min_value=date(1800, 1, 1), max_value=date(2100, 12, 31))
+        ).isoformat(),
     }
     optional: dict[str, st.SearchStrategy[Any]] = {
         "event_id": event_ids,
@@ -92,11 +105,13 @@ events = event_data().map(parse_event)
 
 def _reencode(data: bytes) -> bytes:
     """An independent canonical encoder: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(json.loads(data), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return json.dumps(
+        json.loads(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
 
 
 # --- round trips --------------------------------------------------------------------------------
+
 
 @SETTINGS
 @given(events)
@@ -129,6 +144,7 @@ def test_every_type_round_trips(type_name: str, data: st.DataObject) -> None:
 
 # --- the form of the bytes ----------------------------------------------------------------------
 
+
 @SETTINGS
 @given(events)
 def test_canonical_bytes_have_sorted_keys_and_no_whitespace(event: EventBase) -> None:
@@ -153,32 +169,59 @@ def test_equal_input_in_any_key_order_gives_equal_bytes(data: dict[str, Any]) ->
 
 def test_non_ascii_text_is_stored_as_utf8_not_escaped() -> None:
     summary = "Ким Чен Ын поздравил Путина — 祝贺再次当选 ✓"
-    event = parse_event({"type": "congratulate", "actor": "North Korea", "target": "Russia",
-                         "occurred_on": "2024-03-18", "summary": summary, "event_id": "e1"})
+    event = parse_event(
+        {
+            "type": "congratulate",
+            "actor": "North Korea",
+            "target": "Russia",
+            "occurred_on": "2024-03-18",
+            "summary": summary,
+            "event_id": "e1",
+        }
+    )
     data = canonical_bytes(event)
     assert summary.encode("utf-8") in data
     assert b"\\u" not in data
 
 
 def test_canonical_bytes_of_a_known_event() -> None:
-    event = parse_event({"type": "sign_treaty", "actor": "Russia", "target": "North Korea",
-                         "occurred_on": "2024-06-19", "event_id": "t1", "confidence": 0.9,
-                         "name": "Comprehensive Strategic Partnership"})
+    event = parse_event(
+        {
+            "type": "sign_treaty",
+            "actor": "Russia",
+            "target": "North Korea",
+            "occurred_on": "2024-06-19",
+            "event_id": "t1",
+            "confidence": 0.9,
+            "name": "Comprehensive Strategic Partnership",
+        }
+    )
     assert canonical_bytes(event) == (
         b'{"actor":"RUS","confidence":0.9,"event_id":"t1","kind":"treaty",'
         b'"name":"Comprehensive Strategic Partnership","occurred_on":"2024-06-19",'
-        b'"schema_version":1,"target":"PRK","type":"sign_treaty"}')
+        b'"schema_version":1,"target":"PRK","type":"sign_treaty"}'
+    )
 
 
-@pytest.mark.parametrize(("field", "type_name", "extra"), [
-    ("weight", "praise", {}),
-    ("confidence", "praise", {}),
-    ("value_usd", "economic_aid", {}),
-])
+@pytest.mark.parametrize(
+    ("field", "type_name", "extra"),
+    [
+        ("weight", "praise", {}),
+        ("confidence", "praise", {}),
+        ("value_usd", "economic_aid", {}),
+    ],
+)
 def test_equal_events_differing_only_in_the_sign_of_zero_give_identical_bytes(
-        field: str, type_name: str, extra: dict[str, Any]) -> None:
-    base = {"type": type_name, "actor": "PRK", "target": "RUS", "occurred_on": "2024-03-18",
-            "event_id": "z1", **extra}
+    field: str, type_name: str, extra: dict[str, Any]
+) -> None:
+    base = {
+        "type": type_name,
+        "actor": "PRK",
+        "target": "RUS",
+        "occurred_on": "2024-03-18",
+        "event_id": "z1",
+        **extra,
+    }
     negative = parse_event({**base, field: -0.0})
     positive = parse_event({**base, field: 0.0})
     assert negative == positive
@@ -195,24 +238,52 @@ def test_equal_events_give_identical_bytes(event: EventBase) -> None:
 
 
 def test_absent_optional_fields_are_omitted() -> None:
-    event = parse_event({"type": "praise", "actor": "PRK", "target": "RUS",
-                         "occurred_on": "2024-03-18", "event_id": "e1"})
+    event = parse_event(
+        {
+            "type": "praise",
+            "actor": "PRK",
+            "target": "RUS",
+            "occurred_on": "2024-03-18",
+            "event_id": "e1",
+        }
+    )
     body = canonical_dict(event)
     assert "summary" not in body and "source" not in body and "weight" not in body
     assert b"null" not in canonical_bytes(event)
 
 
 def test_dates_are_iso_strings() -> None:
-    event = parse_event({"type": "praise", "actor": "PRK", "target": "RUS",
-                         "occurred_on": date(2024, 3, 8), "event_id": "e1"})
+    event = parse_event(
+        {
+            "type": "praise",
+            "actor": "PRK",
+            "target": "RUS",
+            "occurred_on": date(2024, 3, 8),
+            "event_id": "e1",
+        }
+    )
     assert b'"occurred_on":"2024-03-08"' in canonical_bytes(event)
 
 
 def test_an_alias_and_its_code_give_the_same_bytes() -> None:
-    by_name = parse_event({"type": "praise", "actor": "North Korea", "target": "Russia",
-                           "occurred_on": "2024-03-18", "event_id": "e1"})
-    by_code = parse_event({"type": "praise", "actor": "PRK", "target": "RUS",
-                           "occurred_on": "2024-03-18", "event_id": "e1"})
+    by_name = parse_event(
+        {
+            "type": "praise",
+            "actor": "North Korea",
+            "target": "Russia",
+            "occurred_on": "2024-03-18",
+            "event_id": "e1",
+        }
+    )
+    by_code = parse_event(
+        {
+            "type": "praise",
+            "actor": "PRK",
+            "target": "RUS",
+            "occurred_on": "2024-03-18",
+            "event_id": "e1",
+        }
+    )
     assert canonical_bytes(by_name) == canonical_bytes(by_code)
 
 

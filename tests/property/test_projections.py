@@ -17,33 +17,45 @@ from tracker.api import Tracker
 
 PARTIES = ("PRK", "RUS", "USA")
 START = date(2000, 1, 1)
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 SIMPLE = ("praise", "accuse", "visit", "threaten_force", "economic_aid", "criticize")
 STRUCTURAL: dict[str, dict[str, Any]] = {
-    "impose_sanctions": {"regime": "R1"}, "lift_sanctions": {"regime": "R1"},
-    "sign_treaty": {"name": "T"}, "ratify_treaty": {"name": "T"},
-    "withdraw_from_agreement": {"name": "T"}, "military_attack": {}, "ceasefire": {},
-    "peace_agreement": {"name": "P"}, "sever_relations": {}, "establish_relations": {},
+    "impose_sanctions": {"regime": "R1"},
+    "lift_sanctions": {"regime": "R1"},
+    "sign_treaty": {"name": "T"},
+    "ratify_treaty": {"name": "T"},
+    "withdraw_from_agreement": {"name": "T"},
+    "military_attack": {},
+    "ceasefire": {},
+    "peace_agreement": {"name": "P"},
+    "sever_relations": {},
+    "establish_relations": {},
 }
 
 
 @st.composite
-def event_dicts(draw: st.DrawFn, n_max: int = 25, distinct_days: bool = False
-                ) -> list[dict[str, Any]]:
+def event_dicts(
+    draw: st.DrawFn, n_max: int = 25, distinct_days: bool = False
+) -> list[dict[str, Any]]:
     n = draw(st.integers(1, n_max))
-    offsets = draw(st.lists(st.integers(0, 3650), min_size=n, max_size=n,
-                            unique=distinct_days))
+    offsets = draw(st.lists(st.integers(0, 3650), min_size=n, max_size=n, unique=distinct_days))
     out = []
     for i, off in enumerate(offsets):
         actor, target = draw(st.permutations(PARTIES))[:2]
         kind = draw(st.sampled_from(SIMPLE + tuple(STRUCTURAL) + ("cameo",)))
-        d: dict[str, Any] = {"type": kind, "actor": actor, "target": target,
-                             "occurred_on": (START + timedelta(days=off)).isoformat(),
-                             "event_id": f"e{i}",
-                             "confidence": draw(st.sampled_from([1.0, 0.5, 0.8]))}
+        d: dict[str, Any] = {
+            "type": kind,
+            "actor": actor,
+            "target": target,
+            "occurred_on": (START + timedelta(days=off)).isoformat(),
+            "event_id": f"e{i}",
+            "confidence": draw(st.sampled_from([1.0, 0.5, 0.8])),
+        }
         d.update(STRUCTURAL.get(kind, {}))
         if kind == "cameo":
             d["cameo_code"] = draw(st.sampled_from(["0311", "1123", "190", "057"]))
@@ -53,8 +65,9 @@ def event_dicts(draw: st.DrawFn, n_max: int = 25, distinct_days: bool = False
     return out
 
 
-def naive_score(events: list[dict[str, Any]], a: str, b: str, day: date,
-                model: ScoringModel = DEFAULT_MODEL) -> float:
+def naive_score(
+    events: list[dict[str, Any]], a: str, b: str, day: date, model: ScoringModel = DEFAULT_MODEL
+) -> float:
     """DESIGN's formula, summed directly over every event of the dyad."""
     total = 0.0
     for e in events:
@@ -88,7 +101,8 @@ query_days = st.lists(st.integers(-30, 4000), min_size=1, max_size=5)
 @SETTINGS
 @given(events=event_dicts(), offsets=query_days)
 def test_checkpoint_score_equals_a_naive_fold_over_the_log(
-        tmp_path_factory: Any, events: list[dict[str, Any]], offsets: list[int]) -> None:
+    tmp_path_factory: Any, events: list[dict[str, Any]], offsets: list[int]
+) -> None:
     t = store(tmp_path_factory.mktemp("p") / "t.db", [events])
     for off in offsets:
         day = START + timedelta(days=off)
@@ -96,17 +110,24 @@ def test_checkpoint_score_equals_a_naive_fold_over_the_log(
             s = t.state(a, b, as_of=day)
             expected = naive_score(events, a, b, day)
             assert math.isclose(s.score.score, expected, rel_tol=1e-9, abs_tol=1e-9)
-            assert math.isclose(s.score.index, 100 * math.tanh(expected / DEFAULT_MODEL.scale),
-                                rel_tol=1e-9, abs_tol=1e-9)
+            assert math.isclose(
+                s.score.index,
+                100 * math.tanh(expected / DEFAULT_MODEL.scale),
+                rel_tol=1e-9,
+                abs_tol=1e-9,
+            )
     t.close()
 
 
 @SETTINGS
-@given(events=event_dicts(distinct_days=True), order=st.randoms(use_true_random=False),
-       offsets=query_days)
+@given(
+    events=event_dicts(distinct_days=True),
+    order=st.randoms(use_true_random=False),
+    offsets=query_days,
+)
 def test_the_answer_does_not_depend_on_the_order_events_were_appended(
-        tmp_path_factory: Any, events: list[dict[str, Any]], order: Any,
-        offsets: list[int]) -> None:
+    tmp_path_factory: Any, events: list[dict[str, Any]], order: Any, offsets: list[int]
+) -> None:
     in_date_order = sorted(events, key=lambda e: e["occurred_on"])
     shuffled = list(events)
     order.shuffle(shuffled)
@@ -131,7 +152,8 @@ def dump(t: Tracker) -> list[tuple[Any, ...]]:
 @SETTINGS
 @given(events=event_dicts(), off=st.integers(0, 4000))
 def test_explain_contributions_add_up_to_the_score(
-        tmp_path_factory: Any, events: list[dict[str, Any]], off: int) -> None:
+    tmp_path_factory: Any, events: list[dict[str, Any]], off: int
+) -> None:
     t = store(tmp_path_factory.mktemp("x") / "t.db", [events])
     day = START + timedelta(days=off)
     for a, b in (("PRK", "RUS"), ("RUS", "USA")):
@@ -144,14 +166,17 @@ def test_explain_contributions_add_up_to_the_score(
 @SETTINGS
 @given(events=event_dicts())
 def test_rebuild_reproduces_the_stored_checkpoints_bit_for_bit(
-        tmp_path_factory: Any, events: list[dict[str, Any]]) -> None:
+    tmp_path_factory: Any, events: list[dict[str, Any]]
+) -> None:
     path = tmp_path_factory.mktemp("r") / "t.db"
     t = store(path, [[e] for e in events])
     before = dump(t)
     t.rebuild()
     with sqlite3.connect(path) as conn:
-        after = [tuple(r) for r in conn.execute(
-            "SELECT * FROM checkpoints ORDER BY party_a, party_b, day")]
+        after = [
+            tuple(r)
+            for r in conn.execute("SELECT * FROM checkpoints ORDER BY party_a, party_b, day")
+        ]
     assert before == after
     t.close()
 
@@ -159,7 +184,8 @@ def test_rebuild_reproduces_the_stored_checkpoints_bit_for_bit(
 @SETTINGS
 @given(events=event_dicts(), cut=st.integers(0, 25), off=st.integers(0, 4000))
 def test_known_at_answers_as_the_log_stood_then(
-        tmp_path_factory: Any, events: list[dict[str, Any]], cut: int, off: int) -> None:
+    tmp_path_factory: Any, events: list[dict[str, Any]], cut: int, off: int
+) -> None:
     cut = min(cut, len(events))
     base = tmp_path_factory.mktemp("k")
     full = store(base / "full.db", [[e] for e in events])
@@ -177,7 +203,8 @@ band_edges = st.sampled_from([(b.label, b.lower) for b in DEFAULT_MODEL.bands[:-
 
 @given(edge=band_edges, wiggles=st.lists(st.floats(-0.999, 0.999), min_size=1, max_size=50))
 def test_the_label_does_not_flap_inside_the_hysteresis_margin(
-        edge: tuple[str, float], wiggles: list[float]) -> None:
+    edge: tuple[str, float], wiggles: list[float]
+) -> None:
     label, lower = edge
     m = DEFAULT_MODEL
     current = label

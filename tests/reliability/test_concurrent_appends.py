@@ -48,9 +48,15 @@ def test_parallel_writers_lose_nothing_and_duplicate_nothing(tmp_path: Path) -> 
     db = tmp_path / "shared.db"
     gate = tmp_path / "go"
     writers, count = 4, 40
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(db), f"w{n}", str(count),
-                               str(gate)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for n in range(writers)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(db), f"w{n}", str(count), str(gate)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(writers)
+    ]
     deadline = time.monotonic() + 60
     while not all((tmp_path / f"ready-w{n}").exists() for n in range(writers)):
         assert time.monotonic() < deadline, "workers did not start"

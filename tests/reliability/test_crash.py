@@ -63,17 +63,29 @@ def _settle(db: Path) -> int:
 def test_sigkill_during_a_bulk_append_leaves_all_or_nothing(tmp_path: Path) -> None:
     db = tmp_path / "crash.db"
     with Tracker(db) as t:
-        t.append_many([{"type": "praise", "actor": "PRK", "target": "RUS",
-                        "occurred_on": "2024-03-18", "event_id": f"seed-{i}"}
-                       for i in range(20)])
+        t.append_many(
+            [
+                {
+                    "type": "praise",
+                    "actor": "PRK",
+                    "target": "RUS",
+                    "occurred_on": "2024-03-18",
+                    "event_id": f"seed-{i}",
+                }
+                for i in range(20)
+            ]
+        )
     wal = db.with_name(db.name + "-wal")
     outcomes: list[str] = []
     for attempt in range(ATTEMPTS):
         before = _settle(db)
         assert not wal.exists() or wal.stat().st_size == 0
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db), f"a{attempt}",
-                                   str(BATCH)], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db), f"a{attempt}", str(BATCH)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert writer.stdout is not None
         assert writer.stdout.readline().strip() == "ready", writer.communicate()[1]
         killed_while_writing = False

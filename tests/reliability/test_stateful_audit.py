@@ -48,9 +48,18 @@ DYADS = (("PRK", "RUS"), ("CHN", "RUS"), ("CHN", "PRK"))
 START = date(2019, 1, 1)
 SPAN = 6 * 365
 PLAIN = ("praise", "criticize", "visit", "threaten", "military_aid", "accuse")
-STRUCTURAL = ("establish_relations", "downgrade_relations", "sever_relations",
-              "impose_sanctions", "lift_sanctions", "military_attack", "ceasefire",
-              "peace_agreement", "sign_agreement", "withdraw_from_agreement")
+STRUCTURAL = (
+    "establish_relations",
+    "downgrade_relations",
+    "sever_relations",
+    "impose_sanctions",
+    "lift_sanctions",
+    "military_attack",
+    "ceasefire",
+    "peace_agreement",
+    "sign_agreement",
+    "withdraw_from_agreement",
+)
 REGIMES = ("R1", "R2")
 AGREEMENTS = ("A1", "A2")
 
@@ -58,6 +67,7 @@ days = st.integers(0, SPAN).map(lambda n: START + timedelta(days=n))
 
 
 # -- the in-memory model -------------------------------------------------------------------------
+
 
 @dataclass
 class Status:
@@ -102,15 +112,18 @@ def apply(status: Status, e: Event) -> None:
             status.relations, status.relations_since = value, e.day
         elif what == "sanction":
             key = (e.actor, e.target, e.extra["regime"])
-            status.sanctions = (status.sanctions | {key} if value == "add"
-                                else status.sanctions - {key})
+            status.sanctions = (
+                status.sanctions | {key} if value == "add" else status.sanctions - {key}
+            )
         elif what == "agreement":
             name = e.extra["name"]
-            status.agreements = (status.agreements | {name} if value == "add"
-                                 else status.agreements - {name})
+            status.agreements = (
+                status.agreements | {name} if value == "add" else status.agreements - {name}
+            )
         elif what == "conflict":
-            allowed = {"active": None, "ceasefire": {"active"},
-                       "ended": {"active", "ceasefire"}}[value]
+            allowed = {"active": None, "ceasefire": {"active"}, "ended": {"active", "ceasefire"}}[
+                value
+            ]
             if status.conflict != value and (allowed is None or status.conflict in allowed):
                 status.conflict, status.conflict_since = value, e.day
 
@@ -156,8 +169,7 @@ def expected_state(entries: list[tuple[str, Any]], a: str, b: str, t: date) -> E
     current: dict[str, Event] = {}
     for kind, payload in entries:
         if kind == "event":
-            current[payload.event_id] = Event(**{**payload.__dict__,
-                                                 "extra": dict(payload.extra)})
+            current[payload.event_id] = Event(**{**payload.__dict__, "extra": dict(payload.extra)})
         elif kind == "retract":
             current.pop(payload, None)
         else:
@@ -169,13 +181,17 @@ def expected_state(entries: list[tuple[str, Any]], a: str, b: str, t: date) -> E
                         e.day = date.fromisoformat(value)
                     else:
                         setattr(e, key, value)
-    facts = sorted((e for e in current.values() if {e.actor, e.target} == {a, b}),
-                   key=lambda e: (e.day, e.seq))
+    facts = sorted(
+        (e for e in current.values() if {e.actor, e.target} == {a, b}), key=lambda e: (e.day, e.seq)
+    )
     H, K = DEFAULT_MODEL.half_life_days, DEFAULT_MODEL.scale
 
     def score(day: date) -> float:
-        return sum(weight(e) * e.confidence * 2.0 ** (-(day - e.day).days / H)
-                   for e in facts if e.day <= day)
+        return sum(
+            weight(e) * e.confidence * 2.0 ** (-(day - e.day).days / H)
+            for e in facts
+            if e.day <= day
+        )
 
     status = Status()
     label = "neutral"
@@ -209,20 +225,33 @@ class AuditMachine(RuleBasedStateMachine):
         self.n = 0
 
     def live(self) -> list[str]:
-        return sorted(p.event_id for k, p in self.entries
-                      if k == "event" and p.event_id not in self.retracted)
+        return sorted(
+            p.event_id for k, p in self.entries if k == "event" and p.event_id not in self.retracted
+        )
 
     @initialize()
     def open_store(self) -> None:
         assert self.tracker.head().seq == 0
 
-    @rule(dyad=st.sampled_from(DYADS), forward=st.booleans(),
-          kind=st.sampled_from(PLAIN + STRUCTURAL), day=days,
-          confidence=st.sampled_from([1.0, 0.8, 0.5, 0.25]),
-          explicit=st.none() | st.sampled_from([-7.5, -2.0, 1.0, 3.5, 8.0]),
-          pick=st.integers(0, 1))
-    def append(self, dyad: tuple[str, str], forward: bool, kind: str, day: date,
-               confidence: float, explicit: float | None, pick: int) -> None:
+    @rule(
+        dyad=st.sampled_from(DYADS),
+        forward=st.booleans(),
+        kind=st.sampled_from(PLAIN + STRUCTURAL),
+        day=days,
+        confidence=st.sampled_from([1.0, 0.8, 0.5, 0.25]),
+        explicit=st.none() | st.sampled_from([-7.5, -2.0, 1.0, 3.5, 8.0]),
+        pick=st.integers(0, 1),
+    )
+    def append(
+        self,
+        dyad: tuple[str, str],
+        forward: bool,
+        kind: str,
+        day: date,
+        confidence: float,
+        explicit: float | None,
+        pick: int,
+    ) -> None:
         actor, target = dyad if forward else dyad[::-1]
         self.n += 1
         event_id = f"x{self.n}"
@@ -231,15 +260,25 @@ class AuditMachine(RuleBasedStateMachine):
             extra["regime"] = REGIMES[pick]
         if kind in ("peace_agreement", "sign_agreement", "withdraw_from_agreement"):
             extra["name"] = AGREEMENTS[pick]
-        data: dict[str, Any] = {"type": kind, "actor": actor, "target": target,
-                                "occurred_on": day.isoformat(), "event_id": event_id,
-                                "confidence": confidence, **extra}
+        data: dict[str, Any] = {
+            "type": kind,
+            "actor": actor,
+            "target": target,
+            "occurred_on": day.isoformat(),
+            "event_id": event_id,
+            "confidence": confidence,
+            **extra,
+        }
         if explicit is not None:
             data["weight"] = explicit
         result = self.tracker.append(data)
         assert result.created and result.seq == len(self.entries) + 1
-        self.entries.append(("event", Event(result.seq, event_id, kind, actor, target, day,
-                                            confidence, explicit, extra)))
+        self.entries.append(
+            (
+                "event",
+                Event(result.seq, event_id, kind, actor, target, day, confidence, explicit, extra),
+            )
+        )
 
     @precondition(lambda self: bool(self.live()))
     @rule(data=st.data())
@@ -252,8 +291,7 @@ class AuditMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: bool(self.retracted))
     @rule(data=st.data(), correct=st.booleans())
-    def touching_a_retracted_event_is_refused(self, data: st.DataObject,
-                                              correct: bool) -> None:
+    def touching_a_retracted_event_is_refused(self, data: st.DataObject, correct: bool) -> None:
         target = data.draw(st.sampled_from(sorted(self.retracted)))
         head = self.tracker.head()
         with pytest.raises(TrackerError, match="already retracted"):
@@ -264,12 +302,19 @@ class AuditMachine(RuleBasedStateMachine):
         assert self.tracker.head() == head
 
     @precondition(lambda self: bool(self.live()))
-    @rule(data=st.data(),
-          confidence=st.none() | st.sampled_from([0.1, 0.6, 1.0]),
-          explicit=st.none() | st.sampled_from([-9.0, -0.5, 4.0]),
-          day=st.none() | days)
-    def correct(self, data: st.DataObject, confidence: float | None, explicit: float | None,
-                day: date | None) -> None:
+    @rule(
+        data=st.data(),
+        confidence=st.none() | st.sampled_from([0.1, 0.6, 1.0]),
+        explicit=st.none() | st.sampled_from([-9.0, -0.5, 4.0]),
+        day=st.none() | days,
+    )
+    def correct(
+        self,
+        data: st.DataObject,
+        confidence: float | None,
+        explicit: float | None,
+        day: date | None,
+    ) -> None:
         changes: dict[str, Any] = {}
         if confidence is not None:
             changes["confidence"] = confidence
@@ -295,17 +340,18 @@ class AuditMachine(RuleBasedStateMachine):
             known_at = datetime.fromisoformat(row.recorded_at.replace("Z", "+00:00"))
         a, b = dyad
         got = self.tracker.state(a, b, as_of=as_of, known_at=known_at)
-        want = expected_state(self.entries[:head if known is None else known], a, b, as_of)
+        want = expected_state(self.entries[: head if known is None else known], a, b, as_of)
         assert close(got.score.score, want.score), (got.score.score, want.score)
         assert close(got.score.index, want.index), (got.score.index, want.index)
         assert got.score.label == want.label, (got.score.label, want.label, want.index)
         s = got.score.status
-        assert (s.relations, s.relations_since) == (want.status.relations,
-                                                    want.status.relations_since)
+        assert (s.relations, s.relations_since) == (
+            want.status.relations,
+            want.status.relations_since,
+        )
         assert {(x.by, x.on, x.regime) for x in s.sanctions} == want.status.sanctions
         assert {x.name for x in s.agreements} == want.status.agreements
-        assert (s.conflict, s.conflict_since) == (want.status.conflict,
-                                                  want.status.conflict_since)
+        assert (s.conflict, s.conflict_since) == (want.status.conflict, want.status.conflict_since)
         explanation = self.tracker.explain(a, b, as_of=as_of, known_at=known_at)
         assert close(math.fsum(item[4] for item in explanation.items), want.score)
 
@@ -326,6 +372,9 @@ class AuditMachine(RuleBasedStateMachine):
 
 
 AuditMachine.TestCase.settings = settings(
-    max_examples=25, stateful_step_count=30, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    max_examples=25,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 TestAuditMachine = AuditMachine.TestCase

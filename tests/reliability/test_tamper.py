@@ -19,8 +19,23 @@ from hypothesis import strategies as st
 from tracker.audit import export_file, verify
 from tracker.store import APPLICATION_ID, TRIGGERS, chain_hash
 
-COLUMNS = ("seq", "event_id", "type", "code", "actor", "target", "party_a", "party_b",
-           "occurred_on", "confidence", "weight", "refers_to", "recorded_at", "body", "hash")
+COLUMNS = (
+    "seq",
+    "event_id",
+    "type",
+    "code",
+    "actor",
+    "target",
+    "party_a",
+    "party_b",
+    "occurred_on",
+    "confidence",
+    "weight",
+    "refers_to",
+    "recorded_at",
+    "body",
+    "hash",
+)
 RICH_SIZE = 15
 
 Tamper = Callable[..., None]
@@ -68,7 +83,8 @@ def tamper_column(path: Path, tamper: Tamper, seq: int, column: str) -> None:
 
 @pytest.mark.parametrize("column", COLUMNS)
 def test_changing_any_column_is_detected_at_its_position(
-        column: str, rich_store: Path, tamper: Tamper) -> None:
+    column: str, rich_store: Path, tamper: Tamper
+) -> None:
     assert verify(rich_store).ok
     position = 7
     tamper_column(rich_store, tamper, position, column)
@@ -80,12 +96,13 @@ def test_changing_any_column_is_detected_at_its_position(
     assert [f.kind for f in report.faults if f.seq is None] == []
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(position=st.integers(1, RICH_SIZE), column=st.sampled_from(COLUMNS))
 def test_tampering_anywhere_names_that_position(
-        position: int, column: str, rich_template: Path, tmp_path: Path,
-        tamper: Tamper) -> None:
+    position: int, column: str, rich_template: Path, tmp_path: Path, tamper: Tamper
+) -> None:
     path = tmp_path / f"t-{position}-{column}.db"
     shutil.copyfile(rich_template, path)
     try:
@@ -118,7 +135,8 @@ def test_a_deleted_row_is_a_gap(rich_store: Path, tamper: Tamper) -> None:
 
 
 def test_rewriting_history_consistently_needs_an_export_to_catch(
-        rich_store: Path, tamper: Tamper, tmp_path: Path) -> None:
+    rich_store: Path, tamper: Tamper, tmp_path: Path
+) -> None:
     """Someone who changes a body and recomputes every later hash leaves a valid chain; an
     export taken before (kept elsewhere) still catches it, at the right position."""
     export = tmp_path / "before.jsonl"
@@ -156,8 +174,10 @@ def test_dropping_a_trigger_alone_is_detected(rich_store: Path, trigger: str) ->
 def test_a_neutered_trigger_is_detected(rich_store: Path) -> None:
     conn = sqlite3.connect(rich_store, isolation_level=None)
     conn.execute("DROP TRIGGER events_no_update")
-    conn.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
-                 "WHEN 0 BEGIN SELECT RAISE(ABORT, 'x'); END")
+    conn.execute(
+        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
+        "WHEN 0 BEGIN SELECT RAISE(ABORT, 'x'); END"
+    )
     conn.close()
     [fault] = verify(rich_store).faults
     assert fault.kind == "trigger" and "events_no_update was altered" in fault.message

@@ -27,16 +27,45 @@ from tracker.errors import NotAStoreError, StoreNotFoundError
 from tracker.store import GENESIS_HASH, chain_hash
 
 EVENTS: list[dict[str, Any]] = [
-    {"event_id": "a1", "type": "establish_relations", "actor": "PRK", "target": "RUS",
-     "occurred_on": "2001-02-03"},
-    {"event_id": "a2", "type": "praise", "actor": "PRK", "target": "RUS",
-     "occurred_on": "2024-03-18", "summary": "congratulations"},
-    {"event_id": "a3", "type": "criticize", "actor": "USA", "target": "RUS",
-     "occurred_on": "2023-01-01", "weight": -4.5, "confidence": 0.6},
-    {"event_id": "a4", "type": "arms_transfer", "actor": "PRK", "target": "RUS",
-     "occurred_on": "2023-09-13", "items": ["shells"]},
-    {"event_id": "a5", "type": "visit", "actor": "CHN", "target": "RUS",
-     "occurred_on": "2020-05-05"},
+    {
+        "event_id": "a1",
+        "type": "establish_relations",
+        "actor": "PRK",
+        "target": "RUS",
+        "occurred_on": "2001-02-03",
+    },
+    {
+        "event_id": "a2",
+        "type": "praise",
+        "actor": "PRK",
+        "target": "RUS",
+        "occurred_on": "2024-03-18",
+        "summary": "congratulations",
+    },
+    {
+        "event_id": "a3",
+        "type": "criticize",
+        "actor": "USA",
+        "target": "RUS",
+        "occurred_on": "2023-01-01",
+        "weight": -4.5,
+        "confidence": 0.6,
+    },
+    {
+        "event_id": "a4",
+        "type": "arms_transfer",
+        "actor": "PRK",
+        "target": "RUS",
+        "occurred_on": "2023-09-13",
+        "items": ["shells"],
+    },
+    {
+        "event_id": "a5",
+        "type": "visit",
+        "actor": "CHN",
+        "target": "RUS",
+        "occurred_on": "2020-05-05",
+    },
 ]
 
 
@@ -55,8 +84,9 @@ def filled(tracker: Tracker, db_path: Path) -> Iterator[Path]:
 def raw(path: Path, *statements: tuple[str, tuple[Any, ...]]) -> None:
     """Run statements with the append-only triggers dropped, then restore them."""
     conn = sqlite3.connect(path, isolation_level=None)
-    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                            "AND tbl_name = 'events'").fetchall()
+    triggers = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+    ).fetchall()
     conn.execute("BEGIN")
     for name, _ in triggers:
         conn.execute(f"DROP TRIGGER {name}")
@@ -91,6 +121,7 @@ def body_of(path: Path, seq: int) -> dict[str, Any]:
 
 
 # -- verify --------------------------------------------------------------------------------------
+
 
 def test_an_intact_store_verifies_with_its_head(filled: Path) -> None:
     report = verify(filled, deep=True)
@@ -149,8 +180,7 @@ def test_a_non_canonical_body_is_found_even_with_a_valid_chain(filled: Path) -> 
 
 
 def test_transaction_time_going_backwards_is_found(filled: Path) -> None:
-    raw(filled, ("UPDATE events SET recorded_at = '2020-01-01T00:00:00.000000Z' "
-                 "WHERE seq = 5", ()))
+    raw(filled, ("UPDATE events SET recorded_at = '2020-01-01T00:00:00.000000Z' WHERE seq = 5", ()))
     rechain(filled, 5)
     [fault] = verify(filled).faults
     assert (fault.kind, fault.seq) == ("time", 5) and "backwards" in fault.message
@@ -160,8 +190,7 @@ def test_deep_verification_validates_bodies_and_references(filled: Path) -> None
     # a forger rewrites a body (and the matching column) into an invalid event and rechains
     bad = body_of(filled, 2)
     bad["confidence"] = 5.0
-    raw(filled, ("UPDATE events SET body = ?, confidence = 5.0 WHERE seq = 2",
-                 (dumps(bad),)))
+    raw(filled, ("UPDATE events SET body = ?, confidence = 5.0 WHERE seq = 2", (dumps(bad),)))
     rechain(filled, 2)
     assert verify(filled).ok  # the cheap checks cannot tell
     [fault] = verify(filled, deep=True).faults
@@ -171,14 +200,17 @@ def test_deep_verification_validates_bodies_and_references(filled: Path) -> None
 def test_deep_verification_finds_a_dangling_reference(filled: Path) -> None:
     retraction = body_of(filled, 6)
     retraction["refers_to"] = "nobody"
-    raw(filled, ("UPDATE events SET body = ?, refers_to = 'nobody' WHERE seq = 6",
-                 (dumps(retraction),)))
+    raw(
+        filled,
+        ("UPDATE events SET body = ?, refers_to = 'nobody' WHERE seq = 6", (dumps(retraction),)),
+    )
     rechain(filled, 6)
     [fault] = verify(filled, deep=True).faults
     assert (fault.kind, fault.seq) == ("reference", 6) and "nobody" in fault.message
 
 
 # -- export and verify --against -----------------------------------------------------------------
+
 
 def test_export_writes_the_log_json_records_canonically(filled: Path) -> None:
     out = io.StringIO()
@@ -239,14 +271,18 @@ def _edit_export(path: Path, line: int, edit: Any) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-@pytest.mark.parametrize(("edit", "needle"), [
-    (lambda r: r["event"].update(summary="edited"), "event.summary"),
-    (lambda r: r.update(recorded_at="2030-01-01T00:00:00.000000Z"), "recorded_at"),
-    (lambda r: r.update(hash="0" * 64), "hash"),
-    (lambda r: r.update(seq=99), "seq 99"),
-])
-def test_verify_against_names_the_first_difference(filled: Path, tmp_path: Path, edit: Any,
-                                                   needle: str) -> None:
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda r: r["event"].update(summary="edited"), "event.summary"),
+        (lambda r: r.update(recorded_at="2030-01-01T00:00:00.000000Z"), "recorded_at"),
+        (lambda r: r.update(hash="0" * 64), "hash"),
+        (lambda r: r.update(seq=99), "seq 99"),
+    ],
+)
+def test_verify_against_names_the_first_difference(
+    filled: Path, tmp_path: Path, edit: Any, needle: str
+) -> None:
     target = tmp_path / "log.jsonl"
     export_file(filled, target)
     _edit_export(target, 2, edit)
@@ -282,6 +318,7 @@ def test_verify_against_a_file_that_is_not_an_export(filled: Path, tmp_path: Pat
 
 # -- replay --------------------------------------------------------------------------------------
 
+
 def test_replay_of_a_healthy_store_matches_bit_for_bit(filled: Path) -> None:
     before = filled.read_bytes()
     report = replay(filled)
@@ -302,12 +339,14 @@ def _set_checkpoint(path: Path, sql: str, params: tuple[Any, ...] = ()) -> None:
 
 def test_one_ulp_in_a_stored_checkpoint_is_a_divergence(filled: Path) -> None:
     conn = sqlite3.connect(filled)
-    day, s_ab = conn.execute("SELECT day, s_ab FROM checkpoints WHERE party_a = 'PRK' "
-                             "ORDER BY day LIMIT 1 OFFSET 1").fetchone()
+    day, s_ab = conn.execute(
+        "SELECT day, s_ab FROM checkpoints WHERE party_a = 'PRK' ORDER BY day LIMIT 1 OFFSET 1"
+    ).fetchone()
     conn.close()
     nudged = math.nextafter(s_ab, math.inf)
-    _set_checkpoint(filled, "UPDATE checkpoints SET s_ab = ? WHERE party_a = 'PRK' AND "
-                            "day = ?", (nudged, day))
+    _set_checkpoint(
+        filled, "UPDATE checkpoints SET s_ab = ? WHERE party_a = 'PRK' AND day = ?", (nudged, day)
+    )
     report = replay(filled)
     assert not report.ok
     [bad] = report.differing
@@ -316,20 +355,28 @@ def test_one_ulp_in_a_stored_checkpoint_is_a_divergence(filled: Path) -> None:
     assert "differs" in bad.describe()
 
 
-@pytest.mark.parametrize(("sql", "column"), [
-    ("UPDATE checkpoints SET label = 'allied' WHERE party_a = 'CHN'", "label"),
-    ("UPDATE checkpoints SET events = events + 1 WHERE party_a = 'CHN'", "events"),
-    ("DELETE FROM checkpoints WHERE party_a = 'CHN'", "day"),
-    ("INSERT INTO checkpoints SELECT 'AAA', 'ZZZ', day, s_ab, s_ba, d_ab, d_ba, label, "
-     "n_verbal_coop, n_material_coop, n_verbal_conflict, n_material_conflict, events "
-     "FROM checkpoints WHERE party_a = 'CHN'", "day"),
-    ("UPDATE checkpoints SET n_material_conflict = n_material_conflict + 1 "
-     "WHERE party_a = 'CHN'", "n_material_conflict"),
-    ("UPDATE structure SET status = replace(status, 'established', 'severed')", "status"),
-    ("DELETE FROM structure", "day"),
-])
-def test_any_stored_checkpoint_change_is_a_divergence(filled: Path, sql: str,
-                                                      column: str) -> None:
+@pytest.mark.parametrize(
+    ("sql", "column"),
+    [
+        ("UPDATE checkpoints SET label = 'allied' WHERE party_a = 'CHN'", "label"),
+        ("UPDATE checkpoints SET events = events + 1 WHERE party_a = 'CHN'", "events"),
+        ("DELETE FROM checkpoints WHERE party_a = 'CHN'", "day"),
+        (
+            "INSERT INTO checkpoints SELECT 'AAA', 'ZZZ', day, s_ab, s_ba, d_ab, d_ba, label, "
+            "n_verbal_coop, n_material_coop, n_verbal_conflict, n_material_conflict, events "
+            "FROM checkpoints WHERE party_a = 'CHN'",
+            "day",
+        ),
+        (
+            "UPDATE checkpoints SET n_material_conflict = n_material_conflict + 1 "
+            "WHERE party_a = 'CHN'",
+            "n_material_conflict",
+        ),
+        ("UPDATE structure SET status = replace(status, 'established', 'severed')", "status"),
+        ("DELETE FROM structure", "day"),
+    ],
+)
+def test_any_stored_checkpoint_change_is_a_divergence(filled: Path, sql: str, column: str) -> None:
     _set_checkpoint(filled, sql)
     report = replay(filled)
     assert not report.ok
@@ -337,8 +384,9 @@ def test_any_stored_checkpoint_change_is_a_divergence(filled: Path, sql: str,
 
 
 def test_a_model_fingerprint_that_does_not_match_is_a_fault(filled: Path) -> None:
-    _set_checkpoint(filled, "UPDATE projection_meta SET value = 'sha256:0' "
-                            "WHERE key = 'fingerprint'")
+    _set_checkpoint(
+        filled, "UPDATE projection_meta SET value = 'sha256:0' WHERE key = 'fingerprint'"
+    )
     report = replay(filled)
     assert not report.ok and "fingerprint" in report.faults[0]
 
@@ -351,8 +399,7 @@ def test_replay_known_at_reports_the_state_then(filled: Path) -> None:
     prk = states[("PRK", "RUS")]
     assert prk is not None
     with Tracker(filled) as t:
-        then = t.state("PRK", "RUS", as_of=datetime.fromisoformat(prk["day"]).date(),
-                       known_at=5)
+        then = t.state("PRK", "RUS", as_of=datetime.fromisoformat(prk["day"]).date(), known_at=5)
     assert prk["index"] == then.score.index and prk["label"] == then.score.label
     assert prk["events"] == then.events == 3  # a1, a2 (not yet retracted), a4
 
@@ -370,8 +417,10 @@ def test_replay_of_a_store_without_checkpoints_is_a_fault(filled: Path) -> None:
 
 # -- the export / import round trip -------------------------------------------------------------
 
+
 def test_export_then_import_into_an_empty_store_gives_the_same_chain(
-        filled: Path, tmp_path: Path) -> None:
+    filled: Path, tmp_path: Path
+) -> None:
     pytest.importorskip("tracker.importers")
     exported = tmp_path / "log.jsonl"
     export_file(filled, exported)

@@ -67,8 +67,7 @@ def test_the_file_is_sorted_by_date_then_id(records: list[dict[str, Any]]) -> No
     assert keys == sorted(keys)
 
 
-def test_agreement_names_match_across_signing_force_and_end(
-        records: list[dict[str, Any]]) -> None:
+def test_agreement_names_match_across_signing_force_and_end(records: list[dict[str, Any]]) -> None:
     """An end or entry into force names an agreement that was signed (or is signed that day),
     so that the structural status can follow it."""
     signed = {r["name"] for r in records if r["type"] in ("sign_treaty", "sign_agreement")}
@@ -80,10 +79,14 @@ def test_agreement_names_match_across_signing_force_and_end(
 def test_the_issue_events_are_in_the_dataset(records: list[dict[str, Any]]) -> None:
     """The North Korea–Russia events the issue asks for by name."""
     by_day = {(r["occurred_on"], r["type"]) for r in records if r["event_id"][5:12] == "prk-rus"}
-    for day, kind in [("2024-03-18", "congratulate"), ("2023-09-13", "summit"),
-                      ("2023-09-13", "invitation"), ("2024-06-19", "sign_treaty"),
-                      ("2024-03-28", "support_at_international_body"),
-                      ("2024-02-18", "diplomatic_cooperation")]:
+    for day, kind in [
+        ("2024-03-18", "congratulate"),
+        ("2023-09-13", "summit"),
+        ("2023-09-13", "invitation"),
+        ("2024-06-19", "sign_treaty"),
+        ("2024-03-28", "support_at_international_body"),
+        ("2024-02-18", "diplomatic_cooperation"),
+    ]:
         assert (day, kind) in by_day, (day, kind)
     veto = [r for r in records if r["occurred_on"] == "2024-03-28"]
     assert veto and veto[0].get("veto") is True
@@ -111,12 +114,18 @@ def test_the_structural_status_follows_the_documented_history(tmp_path: Path) ->
     prk = agreements(status("PRK", "RUS", "2024-12-31"))
     assert prk["Treaty on Comprehensive Strategic Partnership"] == "in force"
     assert "Treaty on Friendship, Good-Neighbourliness and Cooperation" not in prk
-    assert agreements(status("PRK", "RUS", "2024-07-01"))[
-        "Treaty on Comprehensive Strategic Partnership"] == "signed"
+    assert (
+        agreements(status("PRK", "RUS", "2024-07-01"))[
+            "Treaty on Comprehensive Strategic Partnership"
+        ]
+        == "signed"
+    )
     assert "Treaty on Friendship, Cooperation and Partnership" in agreements(
-        status("RUS", "UKR", "2018-12-05"))
+        status("RUS", "UKR", "2018-12-05")
+    )
     assert "Treaty on Friendship, Cooperation and Partnership" not in agreements(
-        status("RUS", "UKR", "2018-12-06"))
+        status("RUS", "UKR", "2018-12-06")
+    )
     war = status("RUS", "UKR", "2022-02-24")
     assert (war.conflict, war.relations) == ("active", "severed")
     assert status("QAT", "SAU", "2017-06-05").relations == "severed"

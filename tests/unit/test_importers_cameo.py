@@ -14,8 +14,24 @@ from tracker.importers.cameo import country_party, country_table, type_for_code
 
 DOC = Path(__file__).parents[2] / "events" / "data" / "cameo_countries.md"
 REGIONS = (
-    "AFR", "ASA", "BLK", "CRB", "CAU", "EEU", "EUR", "LAM", "MEA", "NAF", "SAF", "SAM",
-    "SAS", "SEA", "WAF", "WST", "WSB", "GZS",
+    "AFR",
+    "ASA",
+    "BLK",
+    "CRB",
+    "CAU",
+    "EEU",
+    "EUR",
+    "LAM",
+    "MEA",
+    "NAF",
+    "SAF",
+    "SAM",
+    "SAS",
+    "SEA",
+    "WAF",
+    "WST",
+    "WSB",
+    "GZS",
 )
 
 
@@ -36,11 +52,24 @@ def test_regions_are_not_states(code: str) -> None:
     assert country_party(code) is None
 
 
-@pytest.mark.parametrize(("code", "party"), [
-    ("USA", "USA"), ("RUS", "RUS"), ("PRK", "PRK"), ("PSE", "PSE"), ("TWN", "TWN"),
-    ("VAT", "VAT"), ("ZAF", "ZAF"), ("CAF", "CAF"), ("ROM", "ROU"), ("ZAR", "COD"),
-    ("KSV", "XKX"), ("XKX", "XKX"), ("SUN", "RUS"),
-])
+@pytest.mark.parametrize(
+    ("code", "party"),
+    [
+        ("USA", "USA"),
+        ("RUS", "RUS"),
+        ("PRK", "PRK"),
+        ("PSE", "PSE"),
+        ("TWN", "TWN"),
+        ("VAT", "VAT"),
+        ("ZAF", "ZAF"),
+        ("CAF", "CAF"),
+        ("ROM", "ROU"),
+        ("ZAR", "COD"),
+        ("KSV", "XKX"),
+        ("XKX", "XKX"),
+        ("SUN", "RUS"),
+    ],
+)
 def test_states(code: str, party: str) -> None:
     assert country_party(code) == party
 
@@ -63,19 +92,37 @@ def test_every_cameo_code_gets_a_non_structural_type_without_required_fields() -
         name = type_for_code(code)
         info = catalogue()[name]
         assert not info.effects
-        required = [k for k, f in EVENT_CLASSES[name].specific_fields().items()
-                    if f.is_required() and not (name == "cameo" and k == "cameo_code")]
+        required = [
+            k
+            for k, f in EVENT_CLASSES[name].specific_fields().items()
+            if f.is_required() and not (name == "cameo" and k == "cameo_code")
+        ]
         assert not required, (code, name)
         if name != "cameo":
             assert info.cameo_code == code
 
 
-@pytest.mark.parametrize(("code", "name"), [
-    ("010", "statement"), ("036", "intent_to_meet"), ("043", "host_visit"),
-    ("051", "praise"), ("053", "cameo"), ("054", "cameo"), ("057", "cameo"),
-    ("072", "military_aid"), ("085", "cameo"), ("0871", "cameo"), ("112", "accuse"),
-    ("129", "cameo"), ("161", "recall_ambassador"), ("163", "cameo"), ("190", "cameo"),
-    ("193", "armed_clash"), ("0311", "cameo"),
-])
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("010", "statement"),
+        ("036", "intent_to_meet"),
+        ("043", "host_visit"),
+        ("051", "praise"),
+        ("053", "cameo"),
+        ("054", "cameo"),
+        ("057", "cameo"),
+        ("072", "military_aid"),
+        ("085", "cameo"),
+        ("0871", "cameo"),
+        ("112", "accuse"),
+        ("129", "cameo"),
+        ("161", "recall_ambassador"),
+        ("163", "cameo"),
+        ("190", "cameo"),
+        ("193", "armed_clash"),
+        ("0311", "cameo"),
+    ],
+)
 def test_code_to_type(code: str, name: str) -> None:
     assert type_for_code(code) == name

@@ -55,8 +55,7 @@ def by_id(sample: list[Item | Skip]) -> dict[str, Item]:
     return {r.prepared.event_id: r for r in sample if isinstance(r, Item)}
 
 
-def test_the_sample_has_710_rows_of_which_125_are_state_to_state(
-        sample: list[Item | Skip]) -> None:
+def test_the_sample_has_710_rows_of_which_125_are_state_to_state(sample: list[Item | Skip]) -> None:
     assert len(sample) == 710
     kept = [r for r in sample if isinstance(r, Item)]
     skipped = [r for r in sample if isinstance(r, Skip)]
@@ -70,33 +69,70 @@ def test_the_sample_has_710_rows_of_which_125_are_state_to_state(
 def test_rows_with_a_region_code_on_either_side_are_filtered(sample: list[Item | Skip]) -> None:
     regions = {"AFR", "EUR", "MEA", "WST"}
     lines = {r.line for r in sample if isinstance(r, Skip)}
-    region_rows = [n for n, text in enumerate(SAMPLE_LINES, 1)
-                   if {text.split("\t")[7], text.split("\t")[17]} & regions]
+    region_rows = [
+        n
+        for n, text in enumerate(SAMPLE_LINES, 1)
+        if {text.split("\t")[7], text.split("\t")[17]} & regions
+    ]
     assert len(region_rows) == 18  # 14 with two different codes, 4 with one side empty
     assert set(region_rows) <= lines
 
 
-@pytest.mark.parametrize(("gid", "expected"), [
-    # 58 columns (daily update, with SOURCEURL); CAMEO 172 has no type of its own
-    ("564111684", {"type": "cameo", "cameo_code": "172", "actor": "CAN", "target": "USA",
-                   "occurred_on": "2016-07-21", "weight": -5.0, "confidence": 0.6,
-                   "summary": "GDELT: VANCOUVER Impose administrative sanctions, not specified "
-                              "below WASHINGTON",
-                   "source": "http://neworleanscitybusiness.com/blog/2016/07/27/"
-                             "cities-turn-to-local-action-to-block-oil-trains/"}),
-    # 112 is the `accuse` type's own code (no structural effect)
-    ("564111704", {"type": "accuse", "actor": "CHN", "target": "AUS", "weight": -2.0,
-                   "confidence": 0.5, "occurred_on": "2016-07-27"}),
-    # 57 columns (1982 backfile): no SOURCEURL; GoldsteinScale printed as an integer "3"
-    ("1552999", {"type": "appeal", "actor": "GBR", "target": "USA", "weight": 3.0,
-                 "occurred_on": "1982-01-02", "confidence": 0.5,
-                 "summary": "GDELT: BRITISH Appeal, not specified below AMERICAN"}),
-    # 1312 -> threaten_sanctions (a type whose code is exactly 1312)
-    ("1552839", {"type": "threaten_sanctions", "actor": "CAN", "target": "POL",
-                 "weight": -5.8}),
-])
-def test_specific_rows_become_these_events(by_id: dict[str, Item], gid: str,
-                                           expected: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    ("gid", "expected"),
+    [
+        # 58 columns (daily update, with SOURCEURL); CAMEO 172 has no type of its own
+        (
+            "564111684",
+            {
+                "type": "cameo",
+                "cameo_code": "172",
+                "actor": "CAN",
+                "target": "USA",
+                "occurred_on": "2016-07-21",
+                "weight": -5.0,
+                "confidence": 0.6,
+                "summary": "GDELT: VANCOUVER Impose administrative sanctions, not specified "
+                "below WASHINGTON",
+                "source": "http://neworleanscitybusiness.com/blog/2016/07/27/"
+                "cities-turn-to-local-action-to-block-oil-trains/",
+            },
+        ),
+        # 112 is the `accuse` type's own code (no structural effect)
+        (
+            "564111704",
+            {
+                "type": "accuse",
+                "actor": "CHN",
+                "target": "AUS",
+                "weight": -2.0,
+                "confidence": 0.5,
+                "occurred_on": "2016-07-27",
+            },
+        ),
+        # 57 columns (1982 backfile): no SOURCEURL; GoldsteinScale printed as an integer "3"
+        (
+            "1552999",
+            {
+                "type": "appeal",
+                "actor": "GBR",
+                "target": "USA",
+                "weight": 3.0,
+                "occurred_on": "1982-01-02",
+                "confidence": 0.5,
+                "summary": "GDELT: BRITISH Appeal, not specified below AMERICAN",
+            },
+        ),
+        # 1312 -> threaten_sanctions (a type whose code is exactly 1312)
+        (
+            "1552839",
+            {"type": "threaten_sanctions", "actor": "CAN", "target": "POL", "weight": -5.8},
+        ),
+    ],
+)
+def test_specific_rows_become_these_events(
+    by_id: dict[str, Item], gid: str, expected: dict[str, object]
+) -> None:
     body = json.loads(by_id[f"gdelt:{gid}"].prepared.body)
     assert body["event_id"] == f"gdelt:{gid}"
     for key, value in expected.items():
@@ -112,8 +148,7 @@ def test_specific_rows_are_filtered(sample: list[Item | Skip], gid: str) -> None
     assert isinstance(row, Skip) and row.reason == NOT_STATE_TO_STATE and row.error is None
 
 
-def test_every_kept_row_is_byte_identical_to_the_validated_model(
-        sample: list[Item | Skip]) -> None:
+def test_every_kept_row_is_byte_identical_to_the_validated_model(sample: list[Item | Skip]) -> None:
     for row in sample:
         if isinstance(row, Item):
             data = json.loads(row.prepared.body)
@@ -121,8 +156,7 @@ def test_every_kept_row_is_byte_identical_to_the_validated_model(
             assert canonical_text(parse_event(data)) == row.prepared.body
 
 
-def test_structural_types_are_never_produced_from_coded_data(
-        sample: list[Item | Skip]) -> None:
+def test_structural_types_are_never_produced_from_coded_data(sample: list[Item | Skip]) -> None:
     from tracker.importers.cameo import type_for_code
 
     for code in cameo_codes():
@@ -135,29 +169,36 @@ def test_structural_types_are_never_produced_from_coded_data(
     assert type_for_code("161") == "recall_ambassador"  # not downgrade/sever (structural)
 
 
-@pytest.mark.parametrize(("sources", "expected"), [
-    (0, 0.5), (1, 0.5), (2, 0.6), (3, 0.7), (4, 0.8), (5, 0.9), (6, 1.0), (158, 1.0)])
+@pytest.mark.parametrize(
+    ("sources", "expected"),
+    [(0, 0.5), (1, 0.5), (2, 0.6), (3, 0.7), (4, 0.8), (5, 0.9), (6, 1.0), (158, 1.0)],
+)
 def test_confidence_rule(sources: int, expected: float) -> None:
     assert confidence(sources) == expected
 
 
 # -- errors: each names the line, the field and the value ---------------------------------
 
-@pytest.mark.parametrize(("columns", "field", "value"), [
-    ({"c1": "20161332"}, "SQLDATE", "20161332"),
-    ({"c1": "2016-07-21"}, "SQLDATE", "2016-07-21"),
-    ({"c7": "ZZZ"}, "Actor1CountryCode", "ZZZ"),
-    ({"c17": "U5A"}, "Actor2CountryCode", "U5A"),
-    ({"c26": "999"}, "EventCode", "999"),
-    ({"c26": "12345"}, "EventCode", "12345"),
-    ({"c30": "eleven"}, "GoldsteinScale", "eleven"),
-    ({"c30": "11"}, "GoldsteinScale", "11"),
-    ({"c30": "nan"}, "GoldsteinScale", "nan"),
-    ({"c32": "many"}, "NumSources", "many"),
-    ({"c0": "12x"}, "GLOBALEVENTID", "12x"),
-])
+
+@pytest.mark.parametrize(
+    ("columns", "field", "value"),
+    [
+        ({"c1": "20161332"}, "SQLDATE", "20161332"),
+        ({"c1": "2016-07-21"}, "SQLDATE", "2016-07-21"),
+        ({"c7": "ZZZ"}, "Actor1CountryCode", "ZZZ"),
+        ({"c17": "U5A"}, "Actor2CountryCode", "U5A"),
+        ({"c26": "999"}, "EventCode", "999"),
+        ({"c26": "12345"}, "EventCode", "12345"),
+        ({"c30": "eleven"}, "GoldsteinScale", "eleven"),
+        ({"c30": "11"}, "GoldsteinScale", "11"),
+        ({"c30": "nan"}, "GoldsteinScale", "nan"),
+        ({"c32": "many"}, "NumSources", "many"),
+        ({"c0": "12x"}, "GLOBALEVENTID", "12x"),
+    ],
+)
 def test_a_bad_value_is_an_invalid_row_naming_field_and_value(
-        tmp_path: Path, columns: dict[str, str], field: str, value: str) -> None:
+    tmp_path: Path, columns: dict[str, str], field: str, value: str
+) -> None:
     path = write(tmp_path, edited("564111704"), edited("564111684", **columns))
     first, second = rows_of(path)
     assert isinstance(first, Item)
@@ -210,8 +251,7 @@ def test_blank_lines_and_crlf_are_ignored(tmp_path: Path) -> None:
     assert json.loads(row.prepared.body)["source"].endswith("oil-trains/")
 
 
-def test_text_that_pydantic_would_change_goes_through_the_validating_path(
-        tmp_path: Path) -> None:
+def test_text_that_pydantic_would_change_goes_through_the_validating_path(tmp_path: Path) -> None:
     [row] = rows_of(write(tmp_path, edited("564111684", c57="  http://x.example/a  ")))
     assert isinstance(row, Item)
     assert json.loads(row.prepared.body)["source"] == "http://x.example/a"
@@ -226,12 +266,30 @@ _parties = st.sampled_from(["USA", "RUS", "PRK", "CHN", "XKX", "PSE", "TWN", "GB
 
 
 @settings(max_examples=400, deadline=None)
-@given(code=st.sampled_from(sorted(cameo_codes())), a=_parties, b=_parties,
-       gid=st.integers(0, 10**12), day=st.dates(), weight=st.floats(-10, 10),
-       sources=st.integers(0, 200), url=st.none() | _text, name1=_text, name2=_text)
-def test_fast_body_equals_validated_body(code: str, a: str, b: str, gid: int, day: object,
-                                         weight: float, sources: int, url: str | None,
-                                         name1: str, name2: str) -> None:
+@given(
+    code=st.sampled_from(sorted(cameo_codes())),
+    a=_parties,
+    b=_parties,
+    gid=st.integers(0, 10**12),
+    day=st.dates(),
+    weight=st.floats(-10, 10),
+    sources=st.integers(0, 200),
+    url=st.none() | _text,
+    name1=_text,
+    name2=_text,
+)
+def test_fast_body_equals_validated_body(
+    code: str,
+    a: str,
+    b: str,
+    gid: int,
+    day: object,
+    weight: float,
+    sources: int,
+    url: str | None,
+    name1: str,
+    name2: str,
+) -> None:
     from datetime import date
 
     from events.errors import TrackerError
@@ -241,10 +299,18 @@ def test_fast_body_equals_validated_body(code: str, a: str, b: str, gid: int, da
         return
     assert isinstance(day, date)
     type_name, description = code_table()[code]
-    fields = dict(type_name=type_name, event_id=f"gdelt:{gid}", actor=a, target=b,
-                  occurred_on=day.isoformat(), source=url,
-                  summary=f"GDELT: {name1} {description} {name2}",
-                  confidence=confidence(sources), weight=weight, cameo_code=code)
+    fields = dict(
+        type_name=type_name,
+        event_id=f"gdelt:{gid}",
+        actor=a,
+        target=b,
+        occurred_on=day.isoformat(),
+        source=url,
+        summary=f"GDELT: {name1} {description} {name2}",
+        confidence=confidence(sources),
+        weight=weight,
+        cameo_code=code,
+    )
     try:
         expected = prepare(parse_event(coded_dict(**fields)))  # type: ignore[arg-type]
     except TrackerError:
@@ -255,8 +321,7 @@ def test_fast_body_equals_validated_body(code: str, a: str, b: str, gid: int, da
 
 
 def test_summary_counts_by_country_pair(sample: list[Item | Skip]) -> None:
-    pairs = Counter((r.prepared.actor, r.prepared.target) for r in sample
-                    if isinstance(r, Item))
+    pairs = Counter((r.prepared.actor, r.prepared.target) for r in sample if isinstance(r, Item))
     assert pairs[("USA", "RUS")] == 3 and pairs[("ISR", "EGY")] == 3
     assert sum(pairs.values()) == 125
 
@@ -266,9 +331,17 @@ def test_every_cameo_code_builds_the_validated_body(weight: float) -> None:
     from tracker.importers.cameo import code_table
 
     for code, (type_name, description) in code_table().items():
-        fields = dict(type_name=type_name, event_id="gdelt:1", actor="PRK", target="RUS",
-                      occurred_on="2024-03-18", source="https://example.org/a?b=1&c=\"d\"",
-                      summary=f"GDELT: NORTH KOREA {description} RUSSIA", confidence=0.7,
-                      weight=weight, cameo_code=code)
+        fields = dict(
+            type_name=type_name,
+            event_id="gdelt:1",
+            actor="PRK",
+            target="RUS",
+            occurred_on="2024-03-18",
+            source='https://example.org/a?b=1&c="d"',
+            summary=f"GDELT: NORTH KOREA {description} RUSSIA",
+            confidence=0.7,
+            weight=weight,
+            cameo_code=code,
+        )
         expected = prepare(parse_event(coded_dict(**fields)))  # type: ignore[arg-type]
         assert coded_event(**fields) == expected, code  # type: ignore[arg-type]

@@ -58,24 +58,39 @@ def test_the_fixture_keeps_ten_of_twelve_rows(fixture_rows: list[Item | Skip]) -
     assert all(s.reason == NOT_STATE_TO_STATE and s.error is None for s in skipped.values())
 
 
-@pytest.mark.parametrize(("event_id", "expected"), [
-    ("icews:20000001", {"type": "statement", "actor": "RUS", "target": "USA", "weight": 0.0,
-                        "occurred_on": "2014-03-18", "confidence": 0.5,
-                        "source": "Example Wire (ICEWS story 90000001)",
-                        "summary": "ICEWS: Russia Make statement United States"}),
-    ("icews:20000003", {"type": "host_visit", "actor": "CHN", "target": "JPN", "weight": 2.8}),
-    ("icews:20000006", {"type": "threaten_force", "actor": "PRK", "target": "KOR"}),
-    # ICEWS-only code 1213 is filed under its parent 121, Intensity kept
-    ("icews:20000007", {"type": "cameo", "cameo_code": "121", "actor": "ISR",
-                        "target": "PSE", "weight": -4.0}),
-    # a signed agreement is never structural when it comes from coded data
-    ("icews:20000009", {"type": "cameo", "cameo_code": "057", "weight": 8.0}),
-    ("icews:20000010", {"type": "cameo", "cameo_code": "190", "weight": -10.0}),
-    ("icews:20000011", {"type": "accuse", "actor": "XKX", "target": "SRB"}),
-    ("icews:20000012", {"type": "intent_to_cooperate", "actor": "COD", "target": "COG"}),
-])
-def test_rows_become_these_events(fixture_rows: list[Item | Skip], event_id: str,
-                                  expected: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    ("event_id", "expected"),
+    [
+        (
+            "icews:20000001",
+            {
+                "type": "statement",
+                "actor": "RUS",
+                "target": "USA",
+                "weight": 0.0,
+                "occurred_on": "2014-03-18",
+                "confidence": 0.5,
+                "source": "Example Wire (ICEWS story 90000001)",
+                "summary": "ICEWS: Russia Make statement United States",
+            },
+        ),
+        ("icews:20000003", {"type": "host_visit", "actor": "CHN", "target": "JPN", "weight": 2.8}),
+        ("icews:20000006", {"type": "threaten_force", "actor": "PRK", "target": "KOR"}),
+        # ICEWS-only code 1213 is filed under its parent 121, Intensity kept
+        (
+            "icews:20000007",
+            {"type": "cameo", "cameo_code": "121", "actor": "ISR", "target": "PSE", "weight": -4.0},
+        ),
+        # a signed agreement is never structural when it comes from coded data
+        ("icews:20000009", {"type": "cameo", "cameo_code": "057", "weight": 8.0}),
+        ("icews:20000010", {"type": "cameo", "cameo_code": "190", "weight": -10.0}),
+        ("icews:20000011", {"type": "accuse", "actor": "XKX", "target": "SRB"}),
+        ("icews:20000012", {"type": "intent_to_cooperate", "actor": "COD", "target": "COG"}),
+    ],
+)
+def test_rows_become_these_events(
+    fixture_rows: list[Item | Skip], event_id: str, expected: dict[str, object]
+) -> None:
     body = bodies(fixture_rows)[event_id]
     for key, value in expected.items():
         assert body[key] == value, key
@@ -87,18 +102,22 @@ def test_fast_bodies_equal_the_validated_model(fixture_rows: list[Item | Skip]) 
             assert prepare(parse_event(json.loads(r.prepared.body))) == r.prepared
 
 
-@pytest.mark.parametrize(("changes", "field", "value"), [
-    ({"Event_Date": "2014-02-30"}, "Event Date", "2014-02-30"),
-    ({"Event_Date": "18/03/2014"}, "Event Date", "18/03/2014"),
-    ({"Source_Country": "Atlantis"}, "Source Country", "Atlantis"),
-    ({"Target_Country": "Narnia"}, "Target Country", "Narnia"),
-    ({"CAMEO_Code": "999"}, "CAMEO Code", "999"),
-    ({"Intensity": "-11"}, "Intensity", "-11"),
-    ({"Intensity": ""}, "Intensity", ""),
-    ({"Event_ID": "id with spaces"}, "Event ID", "id with spaces"),
-])
-def test_bad_values_name_line_field_and_value(tmp_path: Path, changes: dict[str, str],
-                                             field: str, value: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "field", "value"),
+    [
+        ({"Event_Date": "2014-02-30"}, "Event Date", "2014-02-30"),
+        ({"Event_Date": "18/03/2014"}, "Event Date", "18/03/2014"),
+        ({"Source_Country": "Atlantis"}, "Source Country", "Atlantis"),
+        ({"Target_Country": "Narnia"}, "Target Country", "Narnia"),
+        ({"CAMEO_Code": "999"}, "CAMEO Code", "999"),
+        ({"Intensity": "-11"}, "Intensity", "-11"),
+        ({"Intensity": ""}, "Intensity", ""),
+        ({"Event_ID": "id with spaces"}, "Event ID", "id with spaces"),
+    ],
+)
+def test_bad_values_name_line_field_and_value(
+    tmp_path: Path, changes: dict[str, str], field: str, value: str
+) -> None:
     [row] = rows_of(with_row(tmp_path, "20000001", **changes))
     assert isinstance(row, Skip) and row.error is not None
     assert row.line == 2
@@ -108,8 +127,7 @@ def test_bad_values_name_line_field_and_value(tmp_path: Path, changes: dict[str,
 
 def test_a_wrong_column_count_is_an_invalid_row(tmp_path: Path) -> None:
     path = tmp_path / "short.tab"
-    path.write_text(LINES[0] + "\n" + "\t".join(LINES[1].split("\t")[:12]) + "\n",
-                    encoding="utf-8")
+    path.write_text(LINES[0] + "\n" + "\t".join(LINES[1].split("\t")[:12]) + "\n", encoding="utf-8")
     [row] = rows_of(path)
     assert isinstance(row, Skip) and row.reason == "wrong column count"
     assert row.error is not None and row.error.value == 12
@@ -126,7 +144,10 @@ def test_a_header_without_the_needed_columns_is_refused(tmp_path: Path) -> None:
 def test_columns_are_found_by_name_not_position(tmp_path: Path) -> None:
     order = list(reversed(range(len(HEADER))))
     path = tmp_path / "reordered.tab"
-    path.write_text("\n".join("\t".join(line.split("\t")[i] for i in order)
-                              for line in LINES) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join("\t".join(line.split("\t")[i] for i in order) for line in LINES) + "\n",
+        encoding="utf-8",
+    )
     assert [r.prepared for r in rows_of(path) if isinstance(r, Item)] == [
-        r.prepared for r in rows_of(FIXTURE) if isinstance(r, Item)]
+        r.prepared for r in rows_of(FIXTURE) if isinstance(r, Item)
+    ]

@@ -19,8 +19,13 @@ from tracker.importers.jsonl import read as read_jsonl
 
 GDELT = Path(__file__).parents[1] / "data" / "gdelt" / "events.csv"
 ICEWS = Path(__file__).parents[1] / "data" / "icews" / "events.20140318.tab"
-PRAISE = {"type": "praise", "actor": "North Korea", "target": "Russia",
-          "occurred_on": "2024-03-18", "source": "KCNA"}
+PRAISE = {
+    "type": "praise",
+    "actor": "North Korea",
+    "target": "Russia",
+    "occurred_on": "2024-03-18",
+    "source": "KCNA",
+}
 
 
 def jsonl_rows(path: Path) -> list[Item | Skip]:
@@ -33,12 +38,14 @@ def csv_rows(path: Path) -> list[Item | Skip]:
 
 def lines(tmp_path: Path, *objs: object, name: str = "events.jsonl") -> Path:
     path = tmp_path / name
-    path.write_text("".join((o if isinstance(o, str) else json.dumps(o)) + "\n" for o in objs),
-                    encoding="utf-8")
+    path.write_text(
+        "".join((o if isinstance(o, str) else json.dumps(o)) + "\n" for o in objs), encoding="utf-8"
+    )
     return path
 
 
 # -- hand-written JSON Lines -------------------------------------------------------------------
+
 
 def test_a_flat_event_with_an_id_keeps_it(tmp_path: Path) -> None:
     [row] = jsonl_rows(lines(tmp_path, {**PRAISE, "event_id": "kcna-1"}))
@@ -48,9 +55,14 @@ def test_a_flat_event_with_an_id_keeps_it(tmp_path: Path) -> None:
 
 
 def test_without_an_id_the_id_is_the_content_hash(tmp_path: Path) -> None:
-    first, second, third = jsonl_rows(lines(
-        tmp_path, PRAISE, {**PRAISE, "actor": "PRK", "target": "RUS"},
-        {**PRAISE, "source": "Rodong Sinmun"}))
+    first, second, third = jsonl_rows(
+        lines(
+            tmp_path,
+            PRAISE,
+            {**PRAISE, "actor": "PRK", "target": "RUS"},
+            {**PRAISE, "source": "Rodong Sinmun"},
+        )
+    )
     assert isinstance(first, Item) and isinstance(second, Item) and isinstance(third, Item)
     # aliases resolve before hashing: the same event written two ways has one id
     assert first.prepared.event_id == second.prepared.event_id
@@ -64,20 +76,37 @@ def test_without_an_id_the_id_is_the_content_hash(tmp_path: Path) -> None:
     assert first.prepared.event_id == "sha256:" + digest == derived_id(PRAISE)
 
 
-@pytest.mark.parametrize(("line", "reason", "field"), [
-    ('{"type": "praise", "actor": "PRK"', "not valid JSON", "line"),
-    ("[1, 2]", "not a JSON object", "line"),
-    ('{"type": "praise", "actor": "PRK", "target": "RUS", "occurred_on": "2024-02-30"}',
-     "invalid occurred_on", "occurred_on"),
-    ('{"type": "praise", "actor": "Atlantis", "target": "RUS", "occurred_on": "2024-02-01"}',
-     "invalid actor", "actor"),
-    ('{"type": "flatter", "actor": "PRK", "target": "RUS", "occurred_on": "2024-02-01"}',
-     "invalid type", "type"),
-    ('{"type": "cameo", "cameo_code": "999", "actor": "PRK", "target": "RUS", '
-     '"occurred_on": "2024-02-01"}', "invalid cameo_code", "cameo_code"),
-])
-def test_bad_lines_are_invalid_rows_with_line_and_field(tmp_path: Path, line: str, reason: str,
-                                                       field: str) -> None:
+@pytest.mark.parametrize(
+    ("line", "reason", "field"),
+    [
+        ('{"type": "praise", "actor": "PRK"', "not valid JSON", "line"),
+        ("[1, 2]", "not a JSON object", "line"),
+        (
+            '{"type": "praise", "actor": "PRK", "target": "RUS", "occurred_on": "2024-02-30"}',
+            "invalid occurred_on",
+            "occurred_on",
+        ),
+        (
+            '{"type": "praise", "actor": "Atlantis", "target": "RUS", "occurred_on": "2024-02-01"}',
+            "invalid actor",
+            "actor",
+        ),
+        (
+            '{"type": "flatter", "actor": "PRK", "target": "RUS", "occurred_on": "2024-02-01"}',
+            "invalid type",
+            "type",
+        ),
+        (
+            '{"type": "cameo", "cameo_code": "999", "actor": "PRK", "target": "RUS", '
+            '"occurred_on": "2024-02-01"}',
+            "invalid cameo_code",
+            "cameo_code",
+        ),
+    ],
+)
+def test_bad_lines_are_invalid_rows_with_line_and_field(
+    tmp_path: Path, line: str, reason: str, field: str
+) -> None:
     rows = jsonl_rows(lines(tmp_path, {**PRAISE, "event_id": "ok"}, "", line))
     assert isinstance(rows[0], Item)
     [bad] = rows[1:]
@@ -88,10 +117,15 @@ def test_bad_lines_are_invalid_rows_with_line_and_field(tmp_path: Path, line: st
 
 # -- export form -------------------------------------------------------------------------------
 
+
 def export_record(seq: int, **event: object) -> dict[str, object]:
     body = canonical_dict(parse_event({**PRAISE, "event_id": f"e{seq}", **event}))
-    return {"event": body, "hash": "a" * 64, "recorded_at": "2026-01-01T00:00:00.000000Z",
-            "seq": seq}
+    return {
+        "event": body,
+        "hash": "a" * 64,
+        "recorded_at": "2026-01-01T00:00:00.000000Z",
+        "seq": seq,
+    }
 
 
 def test_export_records_carry_their_position(tmp_path: Path) -> None:
@@ -100,12 +134,17 @@ def test_export_records_carry_their_position(tmp_path: Path) -> None:
     assert (row.seq, row.recorded_at, row.hash) == (7, "2026-01-01T00:00:00.000000Z", "a" * 64)
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"seq": 0}, "seq"), ({"seq": "1"}, "seq"), ({"hash": "xyz"}, "hash"),
-    ({"recorded_at": "2026-01-01 00:00:00"}, "recorded_at"),
-    ({"recorded_at": "2026-13-01T00:00:00.000000Z"}, "recorded_at"),
-    ({"event": {"type": "praise"}}, "event"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"seq": 0}, "seq"),
+        ({"seq": "1"}, "seq"),
+        ({"hash": "xyz"}, "hash"),
+        ({"recorded_at": "2026-01-01 00:00:00"}, "recorded_at"),
+        ({"recorded_at": "2026-13-01T00:00:00.000000Z"}, "recorded_at"),
+        ({"event": {"type": "praise"}}, "event"),
+    ],
+)
 def test_bad_export_metadata(tmp_path: Path, change: dict[str, object], field: str) -> None:
     [row] = jsonl_rows(lines(tmp_path, {**export_record(1), **change}))
     assert isinstance(row, Skip) and row.error is not None and row.error.field == field
@@ -119,6 +158,7 @@ def test_a_file_uses_one_form(tmp_path: Path) -> None:
 
 # -- CSV ----------------------------------------------------------------------------------------
 
+
 def test_csv_with_envelope_and_type_specific_columns(tmp_path: Path) -> None:
     path = tmp_path / "events.csv"
     path.write_text(
@@ -129,7 +169,9 @@ def test_csv_with_envelope_and_type_specific_columns(tmp_path: Path) -> None:
         "sign_treaty,t1,PRK,RUS,2024-06-19,KCNA,,,,,Comprehensive Strategic Partnership,,\n"
         'support_at_international_body,v1,RUS,PRK,2024-03-28,"UN, New York",,,,,,true,'
         "UN Security Council\n"
-        "praise,,PRK,RUS,2024-03-18,KCNA,,2.5,,,,,\n", encoding="utf-8")
+        "praise,,PRK,RUS,2024-03-18,KCNA,,2.5,,,,,\n",
+        encoding="utf-8",
+    )
     rows = csv_rows(path)
     assert all(isinstance(r, Item) for r in rows), rows
     bodies = [json.loads(r.prepared.body) for r in rows if isinstance(r, Item)]
@@ -143,11 +185,14 @@ def test_csv_with_envelope_and_type_specific_columns(tmp_path: Path) -> None:
 
 def test_csv_errors_name_line_and_field(tmp_path: Path) -> None:
     path = tmp_path / "events.csv"
-    path.write_text("type,actor,target,occurred_on,name\n"
-                    "praise,PRK,RUS,2024-03-18,\n"
-                    "praise,PRK,RUS,2024-03-18,Treaty\n"
-                    "sign_treaty,PRK,RUS,2024-06-19,\n"
-                    "praise,PRK,RUS\n", encoding="utf-8")
+    path.write_text(
+        "type,actor,target,occurred_on,name\n"
+        "praise,PRK,RUS,2024-03-18,\n"
+        "praise,PRK,RUS,2024-03-18,Treaty\n"
+        "sign_treaty,PRK,RUS,2024-06-19,\n"
+        "praise,PRK,RUS\n",
+        encoding="utf-8",
+    )
     rows = csv_rows(path)
     assert isinstance(rows[0], Item)
     assert isinstance(rows[1], Skip) and rows[1].error is not None
@@ -157,9 +202,14 @@ def test_csv_errors_name_line_and_field(tmp_path: Path) -> None:
     assert isinstance(rows[3], Skip) and rows[3].reason == "wrong column count"
 
 
-@pytest.mark.parametrize(("header", "column"), [
-    ("type,actor,target,when", "when"), ("actor,target,occurred_on", None),
-    ("type,actor,actor,occurred_on", "actor")])
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("type,actor,target,when", "when"),
+        ("actor,target,occurred_on", None),
+        ("type,actor,actor,occurred_on", "actor"),
+    ],
+)
 def test_a_bad_csv_header_is_refused(tmp_path: Path, header: str, column: str | None) -> None:
     path = tmp_path / "events.csv"
     path.write_text(header + "\npraise,PRK,RUS,2024-01-01\n", encoding="utf-8")
@@ -170,13 +220,17 @@ def test_a_bad_csv_header_is_refused(tmp_path: Path, header: str, column: str | 
 
 # -- detection and compressed inputs ----------------------------------------------------------
 
-@pytest.mark.parametrize(("first", "fmt"), [
-    (b'{"type": "praise"}\n', "jsonl"),
-    (b'\xef\xbb\xbf{"event": {}}\n', "jsonl"),
-    (b"type,actor,target,occurred_on\n", "csv"),
-    (ICEWS.read_bytes().splitlines(keepends=True)[0], "icews"),
-    (GDELT.read_bytes().splitlines(keepends=True)[0], "gdelt"),
-])
+
+@pytest.mark.parametrize(
+    ("first", "fmt"),
+    [
+        (b'{"type": "praise"}\n', "jsonl"),
+        (b'\xef\xbb\xbf{"event": {}}\n', "jsonl"),
+        (b"type,actor,target,occurred_on\n", "csv"),
+        (ICEWS.read_bytes().splitlines(keepends=True)[0], "icews"),
+        (GDELT.read_bytes().splitlines(keepends=True)[0], "gdelt"),
+    ],
+)
 def test_detect(first: bytes, fmt: str) -> None:
     assert detect(first, "f") == fmt
 

@@ -16,8 +16,14 @@ def test_an_empty_model_file_is_the_default_model() -> None:
 
 def test_the_fingerprint_changes_with_any_setting() -> None:
     seen = {DEFAULT_MODEL.fingerprint}
-    for text in ("half_life_days = 100", "scale = 10", 'mode = "mean"', "hysteresis = 1",
-                 "trend_window_days = 30", "[weights]\npraise = 1.0"):
+    for text in (
+        "half_life_days = 100",
+        "scale = 10",
+        'mode = "mean"',
+        "hysteresis = 1",
+        "trend_window_days = 30",
+        "[weights]\npraise = 1.0",
+    ):
         fp = parse_model(text).fingerprint
         assert fp not in seen
         seen.add(fp)
@@ -47,19 +53,22 @@ def test_decay_halves_over_one_half_life() -> None:
     assert DEFAULT_MODEL.decay(int(DEFAULT_MODEL.half_life_days)) == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize(("text", "field"), [
-    ("half_life_days = 0", "half_life_days"),
-    ("scale = -1", "scale"),
-    ('mode = "median"', "mode"),
-    ("hysteresis = 70", "hysteresis"),
-    ("trend_window_days = 0", "trend_window_days"),
-    ("colour = 1", "colour"),
-    ("[weights]\npraize = 1", "type"),
-    ("[weights]\npraise = 11", "weights.praise"),
-    ('[[bands]]\nlabel = "x"\nlower = 0', "bands"),
-    ("half_life_days = ", "model"),
-    ("half_life_days = 'ten'", "model"),
-])
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("half_life_days = 0", "half_life_days"),
+        ("scale = -1", "scale"),
+        ('mode = "median"', "mode"),
+        ("hysteresis = 70", "hysteresis"),
+        ("trend_window_days = 0", "trend_window_days"),
+        ("colour = 1", "colour"),
+        ("[weights]\npraize = 1", "type"),
+        ("[weights]\npraise = 11", "weights.praise"),
+        ('[[bands]]\nlabel = "x"\nlower = 0', "bands"),
+        ("half_life_days = ", "model"),
+        ("half_life_days = 'ten'", "model"),
+    ],
+)
 def test_bad_model_settings_are_named(text: str, field: str) -> None:
     with pytest.raises(TrackerError) as err:
         parse_model(text, source="m.toml")

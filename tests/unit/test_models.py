@@ -12,8 +12,12 @@ from pydantic import TypeAdapter, ValidationError
 from events.errors import InvalidEventError
 from events.models import EVENT_CLASSES, SCHEMA_VERSION, Event, EventBase, parse_event
 
-BASE: dict[str, Any] = {"type": "praise", "actor": "PRK", "target": "RUS",
-                        "occurred_on": "2024-03-18"}
+BASE: dict[str, Any] = {
+    "type": "praise",
+    "actor": "PRK",
+    "target": "RUS",
+    "occurred_on": "2024-03-18",
+}
 
 
 _DROP = object()
@@ -26,6 +30,7 @@ def _event(**changes: Any) -> dict[str, Any]:
 
 
 # --- a valid event -----------------------------------------------------------------------------
+
 
 def test_valid_event_parses_into_its_typed_class() -> None:
     event = parse_event(_event())
@@ -77,15 +82,18 @@ def test_event_union_parses_by_type_tag() -> None:
     assert type(event) is EVENT_CLASSES["sign_treaty"]
 
 
-@pytest.mark.parametrize(("type_name", "fields"), [
-    ("sign_treaty", {"name": "Treaty on Comprehensive Strategic Partnership"}),
-    ("impose_sanctions", {"regime": "EO 13722", "measures": "asset freeze"}),
-    ("support_at_international_body", {"body": "UN Security Council", "veto": True}),
-    ("expel_diplomats", {"count": 3}),
-    ("military_aid", {"items": ["shells", "missiles"], "value_usd": 1000000}),
-    ("congratulate", {"occasion": "re-election"}),
-    ("summit", {"location": "Pyongyang"}),
-])
+@pytest.mark.parametrize(
+    ("type_name", "fields"),
+    [
+        ("sign_treaty", {"name": "Treaty on Comprehensive Strategic Partnership"}),
+        ("impose_sanctions", {"regime": "EO 13722", "measures": "asset freeze"}),
+        ("support_at_international_body", {"body": "UN Security Council", "veto": True}),
+        ("expel_diplomats", {"count": 3}),
+        ("military_aid", {"items": ["shells", "missiles"], "value_usd": 1000000}),
+        ("congratulate", {"occasion": "re-election"}),
+        ("summit", {"location": "Pyongyang"}),
+    ],
+)
 def test_type_specific_fields_are_accepted(type_name: str, fields: dict[str, Any]) -> None:
     event = parse_event({**BASE, "type": type_name, **fields})
     for key, value in fields.items():
@@ -97,15 +105,15 @@ def test_type_specific_fields_are_accepted(type_name: str, fields: dict[str, Any
 
 BAD_ENVELOPES = [
     pytest.param({"target": "PRK"}, "target", "PRK", id="actor-equals-target"),
-    pytest.param({"actor": "Russia", "target": "RUS"}, "target", "RUS",
-                 id="actor-equals-target-by-alias"),
+    pytest.param(
+        {"actor": "Russia", "target": "RUS"}, "target", "RUS", id="actor-equals-target-by-alias"
+    ),
     pytest.param({"occurred_on": "2024-02-30"}, "occurred_on", "2024-02-30", id="impossible-date"),
     pytest.param({"occurred_on": "2023-02-29"}, "occurred_on", "2023-02-29", id="not-a-leap-year"),
     pytest.param({"occurred_on": "2024/01/01"}, "occurred_on", "2024/01/01", id="slashed-date"),
     pytest.param({"occurred_on": 20240101}, "occurred_on", 20240101, id="numeric-date"),
     pytest.param({"occurred_on": "2024-1-1"}, "occurred_on", "2024-1-1", id="unpadded-date"),
-    pytest.param({"occurred_on": "18 March 2024"}, "occurred_on", "18 March 2024",
-                 id="prose-date"),
+    pytest.param({"occurred_on": "18 March 2024"}, "occurred_on", "18 March 2024", id="prose-date"),
     pytest.param({"confidence": 1.5}, "confidence", 1.5, id="confidence-above-one"),
     pytest.param({"confidence": -0.1}, "confidence", -0.1, id="confidence-below-zero"),
     pytest.param({"confidence": "high"}, "confidence", "high", id="confidence-not-a-number"),
@@ -114,8 +122,9 @@ BAD_ENVELOPES = [
     pytest.param({"colour": "red"}, "colour", "red", id="unknown-field"),
     pytest.param({"event_id": ""}, "event_id", "", id="empty-event-id"),
     pytest.param({"event_id": "has space"}, "event_id", "has space", id="event-id-with-space"),
-    pytest.param({"event_id": "-leading-dash"}, "event_id", "-leading-dash",
-                 id="event-id-leading-dash"),
+    pytest.param(
+        {"event_id": "-leading-dash"}, "event_id", "-leading-dash", id="event-id-leading-dash"
+    ),
     pytest.param({"event_id": "x" * 201}, "event_id", "x" * 201, id="event-id-too-long"),
     pytest.param({"actor": "Narnia"}, "actor", "Narnia", id="unknown-actor"),
     pytest.param({"target": "Wakanda"}, "target", "Wakanda", id="unknown-target"),
@@ -126,7 +135,8 @@ BAD_ENVELOPES = [
 
 @pytest.mark.parametrize(("changes", "field", "value"), BAD_ENVELOPES)
 def test_bad_envelope_is_rejected_naming_field_and_value(
-        changes: dict[str, Any], field: str, value: Any) -> None:
+    changes: dict[str, Any], field: str, value: Any
+) -> None:
     with pytest.raises(InvalidEventError) as info:
         parse_event(_event(**changes))
     err = info.value
@@ -144,20 +154,24 @@ def test_missing_envelope_field_is_rejected_naming_it(missing: str) -> None:
     assert missing in str(info.value)
 
 
-@pytest.mark.parametrize(("type_name", "field"), [
-    ("sign_treaty", "name"),
-    ("ratify_treaty", "name"),
-    ("sign_agreement", "name"),
-    ("peace_agreement", "name"),
-    ("withdraw_from_agreement", "name"),
-    ("impose_sanctions", "regime"),
-    ("lift_sanctions", "regime"),
-    ("support_at_international_body", "body"),
-    ("veto", "body"),
-    ("cameo", "cameo_code"),
-])
+@pytest.mark.parametrize(
+    ("type_name", "field"),
+    [
+        ("sign_treaty", "name"),
+        ("ratify_treaty", "name"),
+        ("sign_agreement", "name"),
+        ("peace_agreement", "name"),
+        ("withdraw_from_agreement", "name"),
+        ("impose_sanctions", "regime"),
+        ("lift_sanctions", "regime"),
+        ("support_at_international_body", "body"),
+        ("veto", "body"),
+        ("cameo", "cameo_code"),
+    ],
+)
 def test_missing_type_specific_field_is_rejected_naming_field_and_type(
-        type_name: str, field: str) -> None:
+    type_name: str, field: str
+) -> None:
     with pytest.raises(InvalidEventError) as info:
         parse_event({**BASE, "type": type_name})
     assert info.value.field == field
@@ -165,15 +179,19 @@ def test_missing_type_specific_field_is_rejected_naming_field_and_type(
     assert type_name in str(info.value)
 
 
-@pytest.mark.parametrize(("type_name", "fields", "field"), [
-    ("sign_treaty", {"name": ""}, "name"),
-    ("expel_diplomats", {"count": 0}, "count"),
-    ("expel_diplomats", {"count": "several"}, "count"),
-    ("arms_transfer", {"value_usd": -1}, "value_usd"),
-    ("support_at_international_body", {"body": "UNSC", "veto": "perhaps"}, "veto"),
-])
+@pytest.mark.parametrize(
+    ("type_name", "fields", "field"),
+    [
+        ("sign_treaty", {"name": ""}, "name"),
+        ("expel_diplomats", {"count": 0}, "count"),
+        ("expel_diplomats", {"count": "several"}, "count"),
+        ("arms_transfer", {"value_usd": -1}, "value_usd"),
+        ("support_at_international_body", {"body": "UNSC", "veto": "perhaps"}, "veto"),
+    ],
+)
 def test_bad_type_specific_value_is_rejected_naming_the_field(
-        type_name: str, fields: dict[str, Any], field: str) -> None:
+    type_name: str, fields: dict[str, Any], field: str
+) -> None:
     with pytest.raises(InvalidEventError) as info:
         parse_event({**BASE, "type": type_name, **fields})
     assert info.value.field == field
@@ -200,10 +218,16 @@ def test_error_message_is_one_line() -> None:
 
 # --- immutability and ids ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("actor", "USA"), ("confidence", 0.5), ("occurred_on", date(2020, 1, 1)),
-    ("event_id", "other"),
-])
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("actor", "USA"),
+        ("confidence", 0.5),
+        ("occurred_on", date(2020, 1, 1)),
+        ("event_id", "other"),
+    ],
+)
 def test_models_are_frozen(field: str, value: Any) -> None:
     event = parse_event(_event(event_id="e1"))
     before = event.model_dump()
@@ -239,9 +263,15 @@ def test_errors_survive_pickling_with_their_fields() -> None:
 
     from events.errors import UnknownPartyError
 
-    err = UnknownPartyError("party 'Narnia': unknown", field="actor", value="Narnia",
-                            suggestions=["Armenia (ARM)"]).at(line=3, source="f.jsonl")
+    err = UnknownPartyError(
+        "party 'Narnia': unknown", field="actor", value="Narnia", suggestions=["Armenia (ARM)"]
+    ).at(line=3, source="f.jsonl")
     back = pickle.loads(pickle.dumps(err))
     assert type(back) is UnknownPartyError
     assert (str(back), back.field, back.value, back.line, back.suggestions) == (
-        str(err), "actor", "Narnia", 3, ["Armenia (ARM)"])
+        str(err),
+        "actor",
+        "Narnia",
+        3,
+        ["Armenia (ARM)"],
+    )

@@ -11,43 +11,49 @@ from events.errors import UnknownPartyError
 from events.parties import parties, party, resolve, search, suggest
 
 
-@pytest.mark.parametrize(("name", "code"), [
-    ("North Korea", "PRK"),
-    ("DPRK", "PRK"),
-    ("Democratic People's Republic of Korea", "PRK"),
-    ("d.p.r.k.", "PRK"),
-    ("Russia", "RUS"),
-    ("Russian Federation", "RUS"),
-    ("US", "USA"),
-    ("USA", "USA"),
-    ("United States", "USA"),
-    ("UK", "GBR"),
-    ("Britain", "GBR"),
-    ("United Kingdom", "GBR"),
-    ("South Korea", "KOR"),
-    ("China", "CHN"),
-    ("Iran", "IRN"),
-    ("Syria", "SYR"),
-    ("Vietnam", "VNM"),
-    ("Turkey", "TUR"),
-    ("Türkiye", "TUR"),
-    ("Côte d'Ivoire", "CIV"),
-    ("Kosovo", "XKX"),
-])
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("North Korea", "PRK"),
+        ("DPRK", "PRK"),
+        ("Democratic People's Republic of Korea", "PRK"),
+        ("d.p.r.k.", "PRK"),
+        ("Russia", "RUS"),
+        ("Russian Federation", "RUS"),
+        ("US", "USA"),
+        ("USA", "USA"),
+        ("United States", "USA"),
+        ("UK", "GBR"),
+        ("Britain", "GBR"),
+        ("United Kingdom", "GBR"),
+        ("South Korea", "KOR"),
+        ("China", "CHN"),
+        ("Iran", "IRN"),
+        ("Syria", "SYR"),
+        ("Vietnam", "VNM"),
+        ("Turkey", "TUR"),
+        ("Türkiye", "TUR"),
+        ("Côte d'Ivoire", "CIV"),
+        ("Kosovo", "XKX"),
+    ],
+)
 def test_name_or_alias_resolves_to_its_code(name: str, code: str) -> None:
     assert resolve(name) == code
 
 
-@pytest.mark.parametrize(("name", "code"), [
-    ("UN", "UN"),
-    ("United Nations", "UN"),
-    ("EU", "EU"),
-    ("European Union", "EU"),
-    ("NATO", "NATO"),
-    ("AU", "AU"),
-    ("African Union", "AU"),
-    ("ASEAN", "ASEAN"),
-])
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("UN", "UN"),
+        ("United Nations", "UN"),
+        ("EU", "EU"),
+        ("European Union", "EU"),
+        ("NATO", "NATO"),
+        ("AU", "AU"),
+        ("African Union", "AU"),
+        ("ASEAN", "ASEAN"),
+    ],
+)
 def test_organisation_resolves_to_its_code(name: str, code: str) -> None:
     assert resolve(name) == code
     assert parties()[code].kind == "organisation"
@@ -58,10 +64,19 @@ def test_au_is_the_african_union_not_australia() -> None:
     assert resolve("Australia") == "AUS"
 
 
-@pytest.mark.parametrize("name", [
-    "north korea", "NORTH KOREA", "NoRtH kOrEa", "dprk", "Dprk", "  North   Korea  ",
-    "D.P.R.K.", "north-korea",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "north korea",
+        "NORTH KOREA",
+        "NoRtH kOrEa",
+        "dprk",
+        "Dprk",
+        "  North   Korea  ",
+        "D.P.R.K.",
+        "north-korea",
+    ],
+)
 def test_resolution_ignores_case_spacing_and_punctuation(name: str) -> None:
     assert resolve(name) == "PRK"
 
@@ -82,8 +97,11 @@ def test_every_alias_in_the_data_table_points_at_a_known_party() -> None:
     assert rows, "alias table is empty"
     unknown = [r for r in rows if r["code"] not in parties()]
     assert unknown == []
-    wrong = [(r["alias"], resolve(r["alias"]), r["code"]) for r in rows
-             if resolve(r["alias"]) != r["code"]]
+    wrong = [
+        (r["alias"], resolve(r["alias"]), r["code"])
+        for r in rows
+        if resolve(r["alias"]) != r["code"]
+    ]
     assert wrong == []
 
 
@@ -102,12 +120,15 @@ def test_unknown_name_raises_unknown_party_error_naming_it(name: str) -> None:
     assert repr(name) in str(info.value)
 
 
-@pytest.mark.parametrize(("typo", "code"), [
-    ("Rusia", "RUS"),
-    ("Nort Korea", "PRK"),
-    ("Germny", "DEU"),
-    ("Untied Kingdom", "GBR"),
-])
+@pytest.mark.parametrize(
+    ("typo", "code"),
+    [
+        ("Rusia", "RUS"),
+        ("Nort Korea", "PRK"),
+        ("Germny", "DEU"),
+        ("Untied Kingdom", "GBR"),
+    ],
+)
 def test_unknown_name_suggests_the_closest_party_first(typo: str, code: str) -> None:
     with pytest.raises(UnknownPartyError) as info:
         resolve(typo)

@@ -14,8 +14,11 @@ def test_exact_codes_resolve_without_importing_pycountry() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from events.parties import resolve; "
-            "assert resolve('prk') == 'PRK'; print('pycountry' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = (
+        "import sys; from events.parties import resolve; "
+        "assert resolve('prk') == 'PRK'; print('pycountry' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "False"

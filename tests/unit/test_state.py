@@ -14,10 +14,12 @@ from projections.state import Status, apply
 D1, D2 = date(2020, 1, 1), date(2021, 6, 1)
 
 
-def fact(type_: str, day: date = D1, actor: str = "RUS", target: str = "PRK",
-         **fields: Any) -> Fact:
-    return Fact(1, f"{type_}-{day}", type_, actor, target, day, "", 1.0,
-                fields=MappingProxyType(fields))
+def fact(
+    type_: str, day: date = D1, actor: str = "RUS", target: str = "PRK", **fields: Any
+) -> Fact:
+    return Fact(
+        1, f"{type_}-{day}", type_, actor, target, day, "", 1.0, fields=MappingProxyType(fields)
+    )
 
 
 def run(*facts: Fact) -> Status:
@@ -29,24 +31,29 @@ def run(*facts: Fact) -> Status:
 
 def test_a_new_dyad_has_no_relations_recorded_and_no_conflict() -> None:
     s = Status()
-    assert (s.relations, s.conflict, s.agreements, s.sanctions) == ("none recorded", "none",
-                                                                    (), ())
+    assert (s.relations, s.conflict, s.agreements, s.sanctions) == ("none recorded", "none", (), ())
 
 
-@pytest.mark.parametrize(("kind", "expected"), [
-    ("establish_relations", "established"),
-    ("restore_relations", "established"),
-    ("downgrade_relations", "downgraded"),
-    ("sever_relations", "severed"),
-])
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("establish_relations", "established"),
+        ("restore_relations", "established"),
+        ("downgrade_relations", "downgraded"),
+        ("sever_relations", "severed"),
+    ],
+)
 def test_relations_events_set_the_relations_status(kind: str, expected: str) -> None:
     s = run(fact(kind))
     assert (s.relations, s.relations_since) == (expected, D1)
 
 
 def test_restoring_after_severing_re_establishes_from_the_new_date() -> None:
-    s = run(fact("establish_relations"), fact("sever_relations", D2),
-            fact("restore_relations", date(2022, 1, 1)))
+    s = run(
+        fact("establish_relations"),
+        fact("sever_relations", D2),
+        fact("restore_relations", date(2022, 1, 1)),
+    )
     assert (s.relations, s.relations_since) == ("established", date(2022, 1, 1))
 
 
@@ -65,19 +72,25 @@ def test_signing_an_agreement_in_force_again_changes_nothing() -> None:
 def test_an_agreement_signed_on_signature_is_in_force() -> None:
     s = run(fact("sign_agreement", name="Debt deal", kind="agreement"))
     assert [(a.name, a.kind, a.status) for a in s.agreements] == [
-        ("Debt deal", "agreement", "in force")]
+        ("Debt deal", "agreement", "in force")
+    ]
 
 
 def test_withdrawing_from_an_agreement_ends_it() -> None:
-    s = run(fact("sign_agreement", name="A"), fact("sign_agreement", name="B"),
-            fact("withdraw_from_agreement", D2, name="A"))
+    s = run(
+        fact("sign_agreement", name="A"),
+        fact("sign_agreement", name="B"),
+        fact("withdraw_from_agreement", D2, name="A"),
+    )
     assert [a.name for a in s.agreements] == ["B"]
 
 
 def test_sanctions_are_directed_and_lifted_by_regime() -> None:
-    s = run(fact("impose_sanctions", regime="R1"),
-            fact("impose_sanctions", actor="PRK", target="RUS", regime="R1"),
-            fact("lift_sanctions", D2, regime="R1"))
+    s = run(
+        fact("impose_sanctions", regime="R1"),
+        fact("impose_sanctions", actor="PRK", target="RUS", regime="R1"),
+        fact("lift_sanctions", D2, regime="R1"),
+    )
     assert [(x.by, x.on, x.regime) for x in s.sanctions] == [("PRK", "RUS", "R1")]
 
 
@@ -113,13 +126,18 @@ def test_a_ceasefire_without_a_conflict_changes_nothing() -> None:
     assert run(fact("ceasefire")) == Status()
 
 
-@pytest.mark.parametrize("kind", ["praise", "accuse", "recall_ambassador", "armed_clash",
-                                  "threaten_force", "cameo"])
+@pytest.mark.parametrize(
+    "kind", ["praise", "accuse", "recall_ambassador", "armed_clash", "threaten_force", "cameo"]
+)
 def test_non_structural_events_leave_the_status_unchanged(kind: str) -> None:
     assert run(fact(kind)) == Status()
 
 
 def test_status_round_trips_through_its_json_form() -> None:
-    s = run(fact("establish_relations"), fact("sign_treaty", name="T"),
-            fact("impose_sanctions", regime="R"), fact("military_attack", D2))
+    s = run(
+        fact("establish_relations"),
+        fact("sign_treaty", name="T"),
+        fact("impose_sanctions", regime="R"),
+        fact("military_attack", D2),
+    )
     assert Status.from_dict(s.to_dict()) == s

@@ -56,6 +56,7 @@ def _raw(path: Path) -> sqlite3.Connection:
 
 # --- numbering and the head --------------------------------------------------------------------
 
+
 def test_appends_are_numbered_one_to_n_in_order(tracker: Tracker, sample_event: Sample) -> None:
     seqs = [tracker.append(sample_event(i)).seq for i in range(1, 6)]
     assert seqs == [1, 2, 3, 4, 5]
@@ -63,11 +64,15 @@ def test_appends_are_numbered_one_to_n_in_order(tracker: Tracker, sample_event: 
 
 
 def test_a_batch_gets_consecutive_seqs_in_input_order(
-        tracker: Tracker, sample_event: Sample) -> None:
+    tracker: Tracker, sample_event: Sample
+) -> None:
     tracker.append(sample_event(0))
     results = tracker.append_many([sample_event(i) for i in (7, 3, 5)])
     assert [(r.seq, r.event_id, r.created) for r in results] == [
-        (2, "e7", True), (3, "e3", True), (4, "e5", True)]
+        (2, "e7", True),
+        (3, "e3", True),
+        (4, "e5", True),
+    ]
 
 
 def test_empty_log_head_is_seq_zero_and_the_genesis_hash(tracker: Tracker) -> None:
@@ -89,14 +94,14 @@ def test_appending_an_empty_batch_writes_nothing(tracker: Tracker) -> None:
 
 
 def test_events_read_back_equal_to_what_was_appended(
-        tracker: Tracker, sample_event: Sample) -> None:
+    tracker: Tracker, sample_event: Sample
+) -> None:
     sent = [parse_event(sample_event(i, summary=f"event {i} — ünïcødé")) for i in range(1, 4)]
     tracker.append_many(sent)
     assert [s.event for s in tracker.events()] == sent
 
 
-def test_a_reopened_store_keeps_its_events_and_head(
-        db_path: Path, sample_event: Sample) -> None:
+def test_a_reopened_store_keeps_its_events_and_head(db_path: Path, sample_event: Sample) -> None:
     _populate(db_path, sample_event, 4)
     with Tracker(db_path, create=False) as t:
         assert t.head().seq == 4
@@ -106,8 +111,10 @@ def test_a_reopened_store_keeps_its_events_and_head(
 
 # --- the hash chain ----------------------------------------------------------------------------
 
+
 def test_chain_hashes_equal_sha256_of_previous_hash_and_record(
-        tracker: Tracker, db_path: Path, sample_event: Sample) -> None:
+    tracker: Tracker, db_path: Path, sample_event: Sample
+) -> None:
     tracker.append_many([sample_event(1), sample_event(2, summary="Ким — 祝贺")])
     tracker.append(sample_event(3, type="sign_treaty", name="Treaty", confidence=0.25))
     conn = _raw(db_path)
@@ -115,23 +122,34 @@ def test_chain_hashes_equal_sha256_of_previous_hash_and_record(
     conn.close()
     previous = "0" * 64
     for seq, body, recorded_at, stored in rows:
-        record = (b'{"event":' + body.encode("utf-8") + b',"recorded_at":"'
-                  + recorded_at.encode("ascii") + b'","seq":' + str(seq).encode() + b"}")
+        record = (
+            b'{"event":'
+            + body.encode("utf-8")
+            + b',"recorded_at":"'
+            + recorded_at.encode("ascii")
+            + b'","seq":'
+            + str(seq).encode()
+            + b"}"
+        )
         assert stored == hashlib.sha256(previous.encode("ascii") + record).hexdigest()
         previous = stored
 
 
-def test_first_event_chains_from_sixty_four_zeros(
-        tracker: Tracker, sample_event: Sample) -> None:
+def test_first_event_chains_from_sixty_four_zeros(tracker: Tracker, sample_event: Sample) -> None:
     result = tracker.append(sample_event(1))
     [row] = list(tracker.rows())
-    record = json.dumps({"event": json.loads(row.body), "recorded_at": row.recorded_at,
-                         "seq": 1}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    record = json.dumps(
+        {"event": json.loads(row.body), "recorded_at": row.recorded_at, "seq": 1},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     assert result.hash == hashlib.sha256(("0" * 64 + record).encode("utf-8")).hexdigest()
 
 
 def test_chain_of_many_appends_recomputes(
-        tracker: Tracker, db_path: Path, sample_event: Sample, recompute_chain: Chain) -> None:
+    tracker: Tracker, db_path: Path, sample_event: Sample, recompute_chain: Chain
+) -> None:
     for i in range(1, 11):
         tracker.append(sample_event(i, confidence=i / 10))
     tracker.append_many([sample_event(i) for i in range(11, 21)])
@@ -146,7 +164,8 @@ def test_append_result_hash_is_the_stored_hash(tracker: Tracker, sample_event: S
 
 
 def test_stored_body_is_the_canonical_bytes_of_the_event(
-        tracker: Tracker, sample_event: Sample) -> None:
+    tracker: Tracker, sample_event: Sample
+) -> None:
     event = parse_event(sample_event(1, summary="Ün – 祝贺"))
     tracker.append(event)
     [row] = list(tracker.rows())
@@ -155,15 +174,31 @@ def test_stored_body_is_the_canonical_bytes_of_the_event(
 
 
 def test_stored_columns_mirror_the_event(tracker: Tracker, sample_event: Sample) -> None:
-    tracker.append(sample_event(1, actor="Russia", target="North Korea", weight=2.5,
-                                confidence=0.5, occurred_on="2024-06-19"))
+    tracker.append(
+        sample_event(
+            1,
+            actor="Russia",
+            target="North Korea",
+            weight=2.5,
+            confidence=0.5,
+            occurred_on="2024-06-19",
+        )
+    )
     [row] = list(tracker.rows())
-    assert (row.type, row.code, row.actor, row.target, row.occurred_on, row.confidence,
-            row.weight) == ("praise", "051", "RUS", "PRK", "2024-06-19", 0.5, 2.5)
+    assert (
+        row.type,
+        row.code,
+        row.actor,
+        row.target,
+        row.occurred_on,
+        row.confidence,
+        row.weight,
+    ) == ("praise", "051", "RUS", "PRK", "2024-06-19", 0.5, 2.5)
 
 
 def test_editing_a_stored_body_breaks_the_recomputed_chain(
-        tracker: Tracker, db_path: Path, sample_event: Sample, recompute_chain: Chain) -> None:
+    tracker: Tracker, db_path: Path, sample_event: Sample, recompute_chain: Chain
+) -> None:
     tracker.append_many([sample_event(i) for i in range(1, 4)])
     tracker.close()
     conn = _raw(db_path)
@@ -175,8 +210,10 @@ def test_editing_a_stored_body_breaks_the_recomputed_chain(
 
 # --- idempotence and conflicts -----------------------------------------------------------------
 
+
 def test_reappending_identical_event_is_a_noop(
-        db_path: Path, sample_event: Sample, file_state: FileState) -> None:
+    db_path: Path, sample_event: Sample, file_state: FileState
+) -> None:
     _populate(db_path, sample_event, 3)
     before = file_state(db_path)
     with Tracker(db_path, clock=lambda: T0 + timedelta(days=1)) as t:
@@ -195,7 +232,8 @@ def test_reappending_reports_the_existing_hash(tracker: Tracker, sample_event: S
 
 
 def test_reappending_the_same_event_written_with_aliases_is_a_noop(
-        tracker: Tracker, sample_event: Sample) -> None:
+    tracker: Tracker, sample_event: Sample
+) -> None:
     tracker.append(sample_event(1, actor="PRK", target="RUS"))
     again = tracker.append(sample_event(1, actor="North Korea", target="Russian Federation"))
     assert (again.seq, again.created) == (1, False)
@@ -203,7 +241,8 @@ def test_reappending_the_same_event_written_with_aliases_is_a_noop(
 
 
 def test_reappending_with_the_original_earlier_recorded_at_is_a_noop(
-        tracker: Tracker, sample_event: Sample) -> None:
+    tracker: Tracker, sample_event: Sample
+) -> None:
     first = datetime(2025, 1, 1, tzinfo=UTC)
     tracker.append(sample_event(1), recorded_at=first)
     tracker.append(sample_event(2), recorded_at=datetime(2025, 2, 1, tzinfo=UTC))
@@ -213,28 +252,34 @@ def test_reappending_with_the_original_earlier_recorded_at_is_a_noop(
 
 
 def test_reappending_within_a_batch_writes_only_new_events(
-        tracker: Tracker, sample_event: Sample) -> None:
+    tracker: Tracker, sample_event: Sample
+) -> None:
     tracker.append(sample_event(1))
     results = tracker.append_many([sample_event(1), sample_event(2)])
     assert [(r.seq, r.created) for r in results] == [(1, False), (2, True)]
     assert tracker.head().seq == 2
 
 
-@pytest.mark.parametrize("changes", [
-    {"source": "Yonhap"},
-    {"occurred_on": "2024-02-01"},
-    {"confidence": 0.5},
-    {"type": "criticize"},
-    {"target": "CHN"},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"source": "Yonhap"},
+        {"occurred_on": "2024-02-01"},
+        {"confidence": 0.5},
+        {"type": "criticize"},
+        {"target": "CHN"},
+    ],
+)
 def test_different_content_under_a_known_id_conflicts_and_changes_nothing(
-        db_path: Path, sample_event: Sample, file_state: FileState,
-        changes: dict[str, Any]) -> None:
+    db_path: Path, sample_event: Sample, file_state: FileState, changes: dict[str, Any]
+) -> None:
     _populate(db_path, sample_event, 3)
     before_rows = _dump(db_path)
     before = file_state(db_path)
-    with Tracker(db_path, clock=lambda: T0 + timedelta(days=1)) as t, \
-            pytest.raises(ConflictError) as info:
+    with (
+        Tracker(db_path, clock=lambda: T0 + timedelta(days=1)) as t,
+        pytest.raises(ConflictError) as info,
+    ):
         t.append(sample_event(2, **changes))
     assert info.value.field == "event_id"
     assert "'e2'" in str(info.value)
@@ -243,16 +288,17 @@ def test_different_content_under_a_known_id_conflicts_and_changes_nothing(
 
 
 def test_same_id_twice_in_a_batch_with_different_content_conflicts(
-        db_path: Path, sample_event: Sample) -> None:
+    db_path: Path, sample_event: Sample
+) -> None:
     with Tracker(db_path) as t:
         with pytest.raises(ConflictError):
-            t.append_many([sample_event(1), sample_event(2),
-                           sample_event(1, source="Yonhap")])
+            t.append_many([sample_event(1), sample_event(2), sample_event(1, source="Yonhap")])
         assert t.head().seq == 0
 
 
 def test_same_id_twice_in_a_batch_with_identical_content_is_written_once(
-        tracker: Tracker, sample_event: Sample) -> None:
+    tracker: Tracker, sample_event: Sample
+) -> None:
     results = tracker.append_many([sample_event(1), sample_event(1)])
     assert [(r.seq, r.created) for r in results] == [(1, True), (1, False)]
     assert tracker.head().seq == 1
@@ -260,14 +306,19 @@ def test_same_id_twice_in_a_batch_with_identical_content_is_written_once(
 
 # --- all-or-nothing batches --------------------------------------------------------------------
 
-@pytest.mark.parametrize("bad", [
-    {"occurred_on": "2024-02-30"},
-    {"actor": "Narnia"},
-    {"type": "sign_treaty"},
-    {"confidence": 2},
-])
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"occurred_on": "2024-02-30"},
+        {"actor": "Narnia"},
+        {"type": "sign_treaty"},
+        {"confidence": 2},
+    ],
+)
 def test_batch_with_one_invalid_event_writes_nothing(
-        db_path: Path, sample_event: Sample, file_state: FileState, bad: dict[str, Any]) -> None:
+    db_path: Path, sample_event: Sample, file_state: FileState, bad: dict[str, Any]
+) -> None:
     _populate(db_path, sample_event, 2)
     before = file_state(db_path)
     with Tracker(db_path) as t, pytest.raises(InvalidEventError):
@@ -278,7 +329,8 @@ def test_batch_with_one_invalid_event_writes_nothing(
 
 
 def test_batch_with_one_conflicting_event_writes_nothing(
-        db_path: Path, sample_event: Sample, file_state: FileState) -> None:
+    db_path: Path, sample_event: Sample, file_state: FileState
+) -> None:
     _populate(db_path, sample_event, 2)
     before = file_state(db_path)
     with Tracker(db_path) as t, pytest.raises(ConflictError):
@@ -295,13 +347,18 @@ def test_failed_batch_leaves_the_store_usable(tracker: Tracker, sample_event: Sa
 
 # --- append-only -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE events SET type = 'criticize' WHERE seq = 1",
-    "UPDATE events SET hash = 'x'",
-    "UPDATE events SET recorded_at = '2000-01-01T00:00:00.000000Z' WHERE seq = 2",
-])
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE events SET type = 'criticize' WHERE seq = 1",
+        "UPDATE events SET hash = 'x'",
+        "UPDATE events SET recorded_at = '2000-01-01T00:00:00.000000Z' WHERE seq = 2",
+    ],
+)
 def test_update_through_raw_sqlite_is_refused(
-        db_path: Path, sample_event: Sample, sql: str) -> None:
+    db_path: Path, sample_event: Sample, sql: str
+) -> None:
     _populate(db_path, sample_event, 2)
     before = _dump(db_path)
     conn = _raw(db_path)
@@ -311,12 +368,16 @@ def test_update_through_raw_sqlite_is_refused(
     assert _dump(db_path) == before
 
 
-@pytest.mark.parametrize("sql", [
-    "DELETE FROM events WHERE seq = 2",
-    "DELETE FROM events",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM events WHERE seq = 2",
+        "DELETE FROM events",
+    ],
+)
 def test_delete_through_raw_sqlite_is_refused(
-        db_path: Path, sample_event: Sample, sql: str) -> None:
+    db_path: Path, sample_event: Sample, sql: str
+) -> None:
     _populate(db_path, sample_event, 2)
     before = _dump(db_path)
     conn = _raw(db_path)
@@ -327,7 +388,8 @@ def test_delete_through_raw_sqlite_is_refused(
 
 
 def test_insert_or_replace_through_raw_sqlite_cannot_overwrite_an_event(
-        db_path: Path, sample_event: Sample) -> None:
+    db_path: Path, sample_event: Sample
+) -> None:
     _populate(db_path, sample_event, 2)
     before = _dump(db_path)
     conn = _raw(db_path)
@@ -335,16 +397,21 @@ def test_insert_or_replace_through_raw_sqlite_cannot_overwrite_an_event(
     forged = list(before[0])
     forged[columns.index("type")] = "criticize"
     with pytest.raises(sqlite3.DatabaseError):
-        conn.execute(f"INSERT OR REPLACE INTO events ({', '.join(columns)}) "
-                     f"VALUES ({', '.join('?' * len(columns))})", forged)
+        conn.execute(
+            f"INSERT OR REPLACE INTO events ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})",
+            forged,
+        )
     conn.close()
     assert _dump(db_path) == before
 
 
 # --- refusing files that are not our store -----------------------------------------------------
 
+
 def test_opening_a_non_sqlite_file_raises_and_leaves_it_unchanged(
-        tmp_path: Path, file_state: FileState) -> None:
+    tmp_path: Path, file_state: FileState
+) -> None:
     path = tmp_path / "notes.db"
     path.write_text("these are my notes, not a database\n" * 50)
     before = file_state(path)
@@ -355,7 +422,8 @@ def test_opening_a_non_sqlite_file_raises_and_leaves_it_unchanged(
 
 
 def test_opening_another_applications_sqlite_file_raises_and_leaves_it_unchanged(
-        tmp_path: Path, file_state: FileState) -> None:
+    tmp_path: Path, file_state: FileState
+) -> None:
     path = tmp_path / "other.db"
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE contacts (name TEXT, phone TEXT)")
@@ -370,7 +438,8 @@ def test_opening_another_applications_sqlite_file_raises_and_leaves_it_unchanged
 
 
 def test_opening_a_lookalike_without_our_application_id_raises(
-        tmp_path: Path, file_state: FileState) -> None:
+    tmp_path: Path, file_state: FileState
+) -> None:
     path = tmp_path / "lookalike.db"
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -385,7 +454,8 @@ def test_opening_a_lookalike_without_our_application_id_raises(
 
 
 def test_opening_a_damaged_store_raises_naming_it_and_leaves_it_unchanged(
-        db_path: Path, sample_event: Sample, file_state: FileState) -> None:
+    db_path: Path, sample_event: Sample, file_state: FileState
+) -> None:
     _populate(db_path, sample_event, 3)
     data = db_path.read_bytes()
     db_path.write_bytes(data[:4096] + b"\xa5" * (len(data) - 4096))
@@ -398,7 +468,8 @@ def test_opening_a_damaged_store_raises_naming_it_and_leaves_it_unchanged(
 
 
 def test_opening_a_store_with_a_newer_schema_raises_and_leaves_it_unchanged(
-        db_path: Path, sample_event: Sample, file_state: FileState) -> None:
+    db_path: Path, sample_event: Sample, file_state: FileState
+) -> None:
     _populate(db_path, sample_event, 2)
     conn = _raw(db_path)
     conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
@@ -412,7 +483,8 @@ def test_opening_a_store_with_a_newer_schema_raises_and_leaves_it_unchanged(
 
 
 def test_appending_to_a_store_with_a_newer_schema_writes_nothing(
-        db_path: Path, sample_event: Sample, file_state: FileState) -> None:
+    db_path: Path, sample_event: Sample, file_state: FileState
+) -> None:
     _populate(db_path, sample_event, 1)
     conn = _raw(db_path)
     conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
@@ -423,8 +495,7 @@ def test_appending_to_a_store_with_a_newer_schema_writes_nothing(
     assert file_state(db_path) == before
 
 
-def test_opening_a_missing_file_without_create_raises_and_creates_nothing(
-        tmp_path: Path) -> None:
+def test_opening_a_missing_file_without_create_raises_and_creates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "missing.db"
     with pytest.raises(StoreNotFoundError) as info:
         Tracker(path, create=False).head()
@@ -440,8 +511,7 @@ def test_opening_an_empty_file_without_create_raises(tmp_path: Path) -> None:
     assert path.read_bytes() == b""
 
 
-def test_creating_a_store_in_a_missing_directory_raises_naming_the_path(
-        tmp_path: Path) -> None:
+def test_creating_a_store_in_a_missing_directory_raises_naming_the_path(tmp_path: Path) -> None:
     path = tmp_path / "no" / "such" / "x.db"
     with pytest.raises(StoreError) as info:
         Store(path)
@@ -475,8 +545,10 @@ def test_a_new_store_is_marked_as_ours(db_path: Path, sample_event: Sample) -> N
 
 # --- transaction time --------------------------------------------------------------------------
 
+
 def test_recorded_at_comes_from_the_clock_as_fixed_width_utc(
-        tracker: Tracker, sample_event: Sample) -> None:
+    tracker: Tracker, sample_event: Sample
+) -> None:
     tracker.append(sample_event(1))
     tracker.append(sample_event(2))
     stamps = [r.recorded_at for r in tracker.rows()]
@@ -484,7 +556,8 @@ def test_recorded_at_comes_from_the_clock_as_fixed_width_utc(
 
 
 def test_recorded_at_from_the_system_clock_is_fixed_width_utc(
-        db_path: Path, sample_event: Sample) -> None:
+    db_path: Path, sample_event: Sample
+) -> None:
     with Tracker(db_path) as t:
         t.append(sample_event(1))
         [row] = list(t.rows())
@@ -493,15 +566,15 @@ def test_recorded_at_from_the_system_clock_is_fixed_width_utc(
     assert abs(datetime.now(UTC) - moment) < timedelta(minutes=5)
 
 
-def test_explicit_recorded_at_is_converted_to_utc(
-        tracker: Tracker, sample_event: Sample) -> None:
+def test_explicit_recorded_at_is_converted_to_utc(tracker: Tracker, sample_event: Sample) -> None:
     plus_two = timezone(timedelta(hours=2))
     tracker.append(sample_event(1), recorded_at=datetime(2025, 3, 1, 12, 30, 5, 7, plus_two))
     assert tracker.head().recorded_at == "2025-03-01T10:30:05.000007Z"
 
 
 def test_recorded_at_earlier_than_the_head_raises_and_writes_nothing(
-        tracker: Tracker, sample_event: Sample) -> None:
+    tracker: Tracker, sample_event: Sample
+) -> None:
     tracker.append(sample_event(1), recorded_at=datetime(2025, 3, 1, tzinfo=UTC))
     with pytest.raises(StoreError) as info:
         tracker.append(sample_event(2), recorded_at=datetime(2025, 2, 28, tzinfo=UTC))
@@ -509,8 +582,7 @@ def test_recorded_at_earlier_than_the_head_raises_and_writes_nothing(
     assert tracker.head().seq == 1
 
 
-def test_recorded_at_equal_to_the_head_is_accepted(
-        tracker: Tracker, sample_event: Sample) -> None:
+def test_recorded_at_equal_to_the_head_is_accepted(tracker: Tracker, sample_event: Sample) -> None:
     moment = datetime(2025, 3, 1, tzinfo=UTC)
     tracker.append(sample_event(1), recorded_at=moment)
     assert tracker.append(sample_event(2), recorded_at=moment).seq == 2
@@ -523,7 +595,8 @@ def test_naive_recorded_at_is_refused(tracker: Tracker, sample_event: Sample) ->
 
 
 def test_transaction_time_never_goes_backwards_when_the_clock_lags(
-        db_path: Path, sample_event: Sample) -> None:
+    db_path: Path, sample_event: Sample
+) -> None:
     with Tracker(db_path, clock=lambda: datetime(2026, 5, 1, tzinfo=UTC)) as t:
         t.append(sample_event(1))
     with Tracker(db_path, clock=lambda: datetime(2026, 4, 1, tzinfo=UTC)) as t:
@@ -538,6 +611,7 @@ def test_a_batch_shares_one_transaction_time(tracker: Tracker, sample_event: Sam
 
 
 # --- file format: WAL and indexes --------------------------------------------------------------
+
 
 def test_wal_journal_mode_is_on(db_path: Path, sample_event: Sample) -> None:
     _populate(db_path, sample_event, 1)
@@ -578,54 +652,69 @@ def test_event_id_is_unique_in_the_schema(db_path: Path, sample_event: Sample) -
     conn.close()
 
 
-@pytest.mark.parametrize("where", [
-    "party_a = 'PRK' AND party_b = 'RUS'",
-    "party_a = 'PRK' AND party_b = 'RUS' AND occurred_on <= '2024-01-05'",
-    "occurred_on BETWEEN '2024-01-01' AND '2024-01-31'",
-])
-def test_dyad_and_date_reads_use_an_index(
-        db_path: Path, sample_event: Sample, where: str) -> None:
+@pytest.mark.parametrize(
+    "where",
+    [
+        "party_a = 'PRK' AND party_b = 'RUS'",
+        "party_a = 'PRK' AND party_b = 'RUS' AND occurred_on <= '2024-01-05'",
+        "occurred_on BETWEEN '2024-01-01' AND '2024-01-31'",
+    ],
+)
+def test_dyad_and_date_reads_use_an_index(db_path: Path, sample_event: Sample, where: str) -> None:
     _populate(db_path, sample_event, 5)
     conn = _raw(db_path)
-    plan = " ".join(r[-1] for r in conn.execute(
-        f"EXPLAIN QUERY PLAN SELECT seq FROM events WHERE {where}"))
+    plan = " ".join(
+        r[-1] for r in conn.execute(f"EXPLAIN QUERY PLAN SELECT seq FROM events WHERE {where}")
+    )
     conn.close()
     assert "USING" in plan and "INDEX" in plan, plan
 
 
 # --- filtered reads ----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def filled(tracker: Tracker, sample_event: Sample) -> Tracker:
-    tracker.append_many([
-        sample_event(1, actor="PRK", target="RUS", occurred_on="2024-01-10"),
-        sample_event(2, actor="RUS", target="PRK", occurred_on="2024-02-10",
-                     type="criticize"),
-        sample_event(3, actor="USA", target="PRK", occurred_on="2024-03-10",
-                     type="impose_sanctions", regime="EO 13722"),
-        sample_event(4, actor="PRK", target="CHN", occurred_on="2024-04-10"),
-        sample_event(5, actor="RUS", target="CHN", occurred_on="2024-05-10"),
-    ])
+    tracker.append_many(
+        [
+            sample_event(1, actor="PRK", target="RUS", occurred_on="2024-01-10"),
+            sample_event(2, actor="RUS", target="PRK", occurred_on="2024-02-10", type="criticize"),
+            sample_event(
+                3,
+                actor="USA",
+                target="PRK",
+                occurred_on="2024-03-10",
+                type="impose_sanctions",
+                regime="EO 13722",
+            ),
+            sample_event(4, actor="PRK", target="CHN", occurred_on="2024-04-10"),
+            sample_event(5, actor="RUS", target="CHN", occurred_on="2024-05-10"),
+        ]
+    )
     return tracker
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    ({}, [1, 2, 3, 4, 5]),
-    ({"actor": "PRK"}, [1, 4]),
-    ({"target": "PRK"}, [2, 3]),
-    ({"actor": "RUS", "target": "PRK"}, [2]),
-    ({"dyad": ("PRK", "RUS")}, [1, 2]),
-    ({"dyad": ("RUS", "PRK")}, [1, 2]),
-    ({"types": ["criticize", "impose_sanctions"]}, [2, 3]),
-    ({"since": "2024-02-10"}, [2, 3, 4, 5]),
-    ({"until": "2024-02-10"}, [1, 2]),
-    ({"since": "2024-02-01", "until": "2024-04-30"}, [2, 3, 4]),
-    ({"limit": 2}, [1, 2]),
-    ({"actor": "PRK", "limit": 1}, [1]),
-])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, [1, 2, 3, 4, 5]),
+        ({"actor": "PRK"}, [1, 4]),
+        ({"target": "PRK"}, [2, 3]),
+        ({"actor": "RUS", "target": "PRK"}, [2]),
+        ({"dyad": ("PRK", "RUS")}, [1, 2]),
+        ({"dyad": ("RUS", "PRK")}, [1, 2]),
+        ({"types": ["criticize", "impose_sanctions"]}, [2, 3]),
+        ({"since": "2024-02-10"}, [2, 3, 4, 5]),
+        ({"until": "2024-02-10"}, [1, 2]),
+        ({"since": "2024-02-01", "until": "2024-04-30"}, [2, 3, 4]),
+        ({"limit": 2}, [1, 2]),
+        ({"actor": "PRK", "limit": 1}, [1]),
+    ],
+)
 def test_events_filters(filled: Tracker, filters: dict[str, Any], expected: list[int]) -> None:
-    args = {k: (date.fromisoformat(v) if k in ("since", "until") else v)
-            for k, v in filters.items()}
+    args = {
+        k: (date.fromisoformat(v) if k in ("since", "until") else v) for k, v in filters.items()
+    }
     assert [s.seq for s in filled.events(**args)] == expected
 
 

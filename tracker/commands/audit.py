@@ -29,33 +29,41 @@ def _progress(count: int, label: str, quiet: bool) -> Iterator[Callable[[int], N
     if quiet or count <= PROGRESS_ABOVE or not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=count, label=label, file=sys.stderr,
-                           show_eta=True) as bar:
+    with click.progressbar(length=count, label=label, file=sys.stderr, show_eta=True) as bar:
         yield bar.update
 
 
 def _print_append(result: Any, as_json: bool, what: str, event_id: str) -> None:
     if as_json:
-        click.echo(dumps({"seq": result.seq, "event_id": result.event_id, "hash": result.hash,
-                          "created": result.created, "refers_to": event_id}))
+        click.echo(
+            dumps(
+                {
+                    "seq": result.seq,
+                    "event_id": result.event_id,
+                    "hash": result.hash,
+                    "created": result.created,
+                    "refers_to": event_id,
+                }
+            )
+        )
     elif result.created:
         click.echo(f"{what} {event_id}: appended seq {result.seq} id {result.event_id}")
     else:
-        click.echo(f"already present at seq {result.seq} id {result.event_id} "
-                   "(nothing written)")
+        click.echo(f"already present at seq {result.seq} id {result.event_id} (nothing written)")
 
 
 # -- retract / correct -------------------------------------------------------------------------
 
+
 @click.command("retract")
 @click.argument("event_id")
 @click.option("--reason", required=True, help="Why the event is withdrawn (kept in the log).")
-@click.option("--id", "new_id",
-              help="Id of the retraction itself (idempotency key); generated if omitted.")
+@click.option(
+    "--id", "new_id", help="Id of the retraction itself (idempotency key); generated if omitted."
+)
 @json_option
 @db_option
-def retract_cmd(event_id: str, reason: str, new_id: str | None, as_json: bool,
-                db: Path) -> None:
+def retract_cmd(event_id: str, reason: str, new_id: str | None, as_json: bool, db: Path) -> None:
     """Withdraw event EVENT_ID by appending a retraction that refers to it.
 
     The original stays in the log (nothing is ever deleted); projections leave it out from
@@ -75,16 +83,29 @@ def retract_cmd(event_id: str, reason: str, new_id: str | None, as_json: bool,
 
 @click.command("correct")
 @click.argument("event_id")
-@click.option("--field", "fields", multiple=True, required=True, type=KEY_VALUE,
-              help="A corrected field, key=value (repeat for several; repeat a list field "
-                   "such as items for each element; key= clears an optional field).")
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    required=True,
+    type=KEY_VALUE,
+    help="A corrected field, key=value (repeat for several; repeat a list field "
+    "such as items for each element; key= clears an optional field).",
+)
 @click.option("--reason", required=True, help="Why the event is corrected (kept in the log).")
-@click.option("--id", "new_id",
-              help="Id of the correction itself (idempotency key); generated if omitted.")
+@click.option(
+    "--id", "new_id", help="Id of the correction itself (idempotency key); generated if omitted."
+)
 @json_option
 @db_option
-def correct_cmd(event_id: str, fields: tuple[tuple[str, str], ...], reason: str,
-                new_id: str | None, as_json: bool, db: Path) -> None:
+def correct_cmd(
+    event_id: str,
+    fields: tuple[tuple[str, str], ...],
+    reason: str,
+    new_id: str | None,
+    as_json: bool,
+    db: Path,
+) -> None:
     """Correct some fields of event EVENT_ID by appending a correction that refers to it.
 
     The original stays in the log; projections use the corrected values from the
@@ -104,12 +125,16 @@ def correct_cmd(event_id: str, fields: tuple[tuple[str, str], ...], reason: str,
     with Tracker(db, create=False) as tracker:
         original = tracker.store.row_by_id(event_id)
         if original is None:
-            raise RecordError(f"event_id {event_id!r}: no such event in the log",
-                              field="event_id", value=event_id)
+            raise RecordError(
+                f"event_id {event_id!r}: no such event in the log", field="event_id", value=event_id
+            )
         if original.type in ("retract", "correct"):
-            raise RecordError(f"event_id {event_id!r}: is a {original.type}, not an event that "
-                              "can be corrected; refer to the original event",
-                              field="event_id", value=event_id)
+            raise RecordError(
+                f"event_id {event_id!r}: is a {original.type}, not an event that "
+                "can be corrected; refer to the original event",
+                field="event_id",
+                value=event_id,
+            )
         changes = parse_changes(original.type, fields)
         result = tracker.correct(event_id, changes, reason=reason, new_id=new_id)
     _print_append(result, as_json, "corrected", event_id)
@@ -142,11 +167,14 @@ def parse_changes(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict[st
         if key in IMMUTABLE_FIELDS:
             raise click.BadParameter(
                 f"{key!r} cannot be corrected (retract the event and append a new one)",
-                param_hint="'--field'")
+                param_hint="'--field'",
+            )
         if key not in model_fields:
             raise click.BadParameter(
                 f"{key!r} is not a field of {type_name!r} events (correctable: "
-                f"{', '.join(allowed)})", param_hint="'--field'")
+                f"{', '.join(allowed)})",
+                param_hint="'--field'",
+            )
         kind = _base_type(model_fields[key].annotation)
         value = raw.strip()
         if kind is tuple:
@@ -160,7 +188,8 @@ def parse_changes(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict[st
         if value == "" and (info.is_required() or info.default is not None):
             raise click.BadParameter(
                 f"{key}: cannot be cleared (every {type_name!r} event has one); give a value",
-                param_hint="'--field'")
+                param_hint="'--field'",
+            )
         out[key] = _convert(key, kind, value)
     return out
 
@@ -176,16 +205,19 @@ def _convert(key: str, kind: Any, value: str) -> Any:
         except ValueError:
             raise click.BadParameter(
                 f"{key} {value!r}: not {'a whole' if kind is int else 'a'} number",
-                param_hint="'--field'") from None
+                param_hint="'--field'",
+            ) from None
         if isinstance(number, float) and not math.isfinite(number):
-            raise click.BadParameter(f"{key} {value!r}: not a finite number",
-                                     param_hint="'--field'")
+            raise click.BadParameter(
+                f"{key} {value!r}: not a finite number", param_hint="'--field'"
+            )
         return number
     if kind is bool:
         flags = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
         if value.lower() not in flags:
-            raise click.BadParameter(f"{key} {value!r}: expected true or false",
-                                     param_hint="'--field'")
+            raise click.BadParameter(
+                f"{key} {value!r}: expected true or false", param_hint="'--field'"
+            )
         return flags[value.lower()]
     if kind is date:
         try:
@@ -193,28 +225,40 @@ def _convert(key: str, kind: Any, value: str) -> Any:
                 raise ValueError("expected YYYY-MM-DD")
             date.fromisoformat(value)
         except ValueError:
-            raise click.BadParameter(f"{key} {value!r}: not a date written YYYY-MM-DD",
-                                     param_hint="'--field'") from None
+            raise click.BadParameter(
+                f"{key} {value!r}: not a date written YYYY-MM-DD", param_hint="'--field'"
+            ) from None
     return value
 
 
 # -- verify ------------------------------------------------------------------------------------
 
+
 @click.command("verify")
-@click.option("--against", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Also compare the store with an exported log (tracker export), record by "
-                   "record: same seqs, bodies, recorded_at and hashes.")
-@click.option("--prefix", is_flag=True,
-              help="With --against: accept a store that has more events after the file's "
-                   "last one (an export taken earlier).")
-@click.option("--deep", is_flag=True,
-              help="Also validate every body as its typed event and every retraction and "
-                   "correction reference (slower).")
+@click.option(
+    "--against",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also compare the store with an exported log (tracker export), record by "
+    "record: same seqs, bodies, recorded_at and hashes.",
+)
+@click.option(
+    "--prefix",
+    is_flag=True,
+    help="With --against: accept a store that has more events after the file's "
+    "last one (an export taken earlier).",
+)
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also validate every body as its typed event and every retraction and "
+    "correction reference (slower).",
+)
 @json_option
 @db_option
 @click.pass_context
-def verify_cmd(ctx: click.Context, against: Path | None, prefix: bool, deep: bool,
-               as_json: bool, db: Path) -> None:
+def verify_cmd(
+    ctx: click.Context, against: Path | None, prefix: bool, deep: bool, as_json: bool, db: Path
+) -> None:
     """Check that the log is intact: recompute the hash chain from the first event.
 
     Reports the first broken position and why (hash mismatch, gap or duplicate in seq, a body
@@ -235,8 +279,10 @@ def verify_cmd(ctx: click.Context, against: Path | None, prefix: bool, deep: boo
     if as_json:
         click.echo(dumps(report.to_dict()))
     elif report.ok:
-        click.echo(f"intact: {report.events} events, chain verified from seq 1 to "
-                   f"{report.verified}" + (" (deep)" if deep else ""))
+        click.echo(
+            f"intact: {report.events} events, chain verified from seq 1 to "
+            f"{report.verified}" + (" (deep)" if deep else "")
+        )
         if against is not None:
             click.echo(f"matches {against} ({report.against_lines} records)")
         for note in report.notes:
@@ -247,8 +293,10 @@ def verify_cmd(ctx: click.Context, against: Path | None, prefix: bool, deep: boo
             click.echo(f"FAULT {fault}")
         first = report.first
         if first is not None:
-            click.echo(f"first bad position: seq {first.seq}; chain verified up to seq "
-                       f"{report.verified} of {report.head_seq}")
+            click.echo(
+                f"first bad position: seq {first.seq}; chain verified up to seq "
+                f"{report.verified} of {report.head_seq}"
+            )
         click.echo(f"head seq {report.head_seq} hash {report.head_hash} (as stored)")
     if not report.ok:
         ctx.exit(1)
@@ -256,15 +304,25 @@ def verify_cmd(ctx: click.Context, against: Path | None, prefix: bool, deep: boo
 
 # -- replay ------------------------------------------------------------------------------------
 
+
 @click.command("replay")
 @known_at_option
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the full report (JSON) to this file.")
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the full report (JSON) to this file.",
+)
 @json_option
 @db_option
 @click.pass_context
-def replay_cmd(ctx: click.Context, known_at: int | datetime | None, report_file: Path | None,
-               as_json: bool, db: Path) -> None:
+def replay_cmd(
+    ctx: click.Context,
+    known_at: int | datetime | None,
+    report_file: Path | None,
+    as_json: bool,
+    db: Path,
+) -> None:
     """Rebuild every projection from the log alone and compare with the stored checkpoints.
 
     The rebuild runs in a scratch database (the store is only read), with the store's scoring
@@ -280,25 +338,36 @@ def replay_cmd(ctx: click.Context, known_at: int | datetime | None, report_file:
     """
     from tracker.audit import AuditError, replay
 
-    if report_file is not None and report_file.exists() and db.exists() \
-            and report_file.resolve() == db.resolve():
-        raise click.BadParameter(f"{str(report_file)!r}: is the store itself",
-                                 param_hint="'--report'")
+    if (
+        report_file is not None
+        and report_file.exists()
+        and db.exists()
+        and report_file.resolve() == db.resolve()
+    ):
+        raise click.BadParameter(
+            f"{str(report_file)!r}: is the store itself", param_hint="'--report'"
+        )
     report = replay(db, known_at=known_at)
     d = report.to_dict()
     if report_file is not None:
         try:
             report_file.write_text(dumps(d) + "\n", encoding="utf-8")
         except OSError as exc:
-            raise AuditError(f"--report {str(report_file)!r}: cannot write ({exc})",
-                             field="report", value=str(report_file)) from None
+            raise AuditError(
+                f"--report {str(report_file)!r}: cannot write ({exc})",
+                field="report",
+                value=str(report_file),
+            ) from None
     if as_json:
         click.echo(dumps(d))
     else:
-        verb = ("compared with the stored checkpoints" if report.compared
-                else "not compared (see note)")
-        click.echo(f"replayed {report.replayed_to} events with model "
-                   f"{report.model_fingerprint} into a scratch store; {verb}")
+        verb = (
+            "compared with the stored checkpoints" if report.compared else "not compared (see note)"
+        )
+        click.echo(
+            f"replayed {report.replayed_to} events with model "
+            f"{report.model_fingerprint} into a scratch store; {verb}"
+        )
         for note in report.notes:
             click.echo(f"note: {note}")
         for fault in report.faults:
@@ -306,13 +375,17 @@ def replay_cmd(ctx: click.Context, known_at: int | datetime | None, report_file:
         for dy in report.dyads:
             click.echo(f"  {dy.dyad[0]}–{dy.dyad[1]}  {dy.describe()}")
         summary = ", ".join(f"{v} {k}" for k, v in d["summary"].items() if k != "dyads")
-        click.echo(f"{len(report.dyads)} dyads" + (f": {summary}" if summary else "")
-                   + ("" if report.ok else "  DIVERGENCE"))
+        click.echo(
+            f"{len(report.dyads)} dyads"
+            + (f": {summary}" if summary else "")
+            + ("" if report.ok else "  DIVERGENCE")
+        )
     if not report.ok:
         ctx.exit(1)
 
 
 # -- export ------------------------------------------------------------------------------------
+
 
 @click.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
@@ -336,10 +409,14 @@ def export_cmd(file: Path, known_at: int | datetime | None, force: bool, db: Pat
     if str(file) == "-":
         out = sys.stdout
         result = export(db, out, known_at=known_at)
-        click.echo(f"exported {result.events} events (head seq {result.head_seq} hash "
-                   f"{result.head_hash})", err=True)
+        click.echo(
+            f"exported {result.events} events (head seq {result.head_seq} hash {result.head_hash})",
+            err=True,
+        )
         return
     with _progress(count_events(db), "exporting", False) as progress:
         result = export_file(db, file, known_at=known_at, force=force, progress=progress)
-    click.echo(f"exported {result.events} events to {file} (head seq {result.head_seq} hash "
-               f"{result.head_hash})")
+    click.echo(
+        f"exported {result.events} events to {file} (head seq {result.head_seq} hash "
+        f"{result.head_hash})"
+    )

@@ -37,12 +37,18 @@ def _columns(default: int = 100) -> int:
 
 
 @click.command("demo")
-@click.option("--db", "db", type=click.Path(path_type=Path), default="tracker-demo.db",
-              show_default=True,
-              help="Where to build the demo store (TRACKER_DB is not used here, so that a "
-                   "real store is never in the way).")
-@click.option("--force", is_flag=True,
-              help="Replace the file at --db even if it is not a demo store.")
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(path_type=Path),
+    default="tracker-demo.db",
+    show_default=True,
+    help="Where to build the demo store (TRACKER_DB is not used here, so that a "
+    "real store is never in the way).",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace the file at --db even if it is not a demo store."
+)
 def demo_cmd(db: Path, force: bool) -> None:
     """Build a store from a curated dataset of real events, then take a short tour of it.
 
@@ -59,26 +65,35 @@ def demo_cmd(db: Path, force: bool) -> None:
 
     existing = demo.inspect_target(db)
     if existing.kind == "directory":
-        raise click.BadParameter(f"{str(db)!r} is a directory; give a file name",
-                                 param_hint="'--db'")
+        raise click.BadParameter(
+            f"{str(db)!r} is a directory; give a file name", param_hint="'--db'"
+        )
     if not db.parent.is_dir():
-        raise click.BadParameter(f"{str(db)!r}: no directory {str(db.parent)!r}",
-                                 param_hint="'--db'")
+        raise click.BadParameter(
+            f"{str(db)!r}: no directory {str(db.parent)!r}", param_hint="'--db'"
+        )
     if existing.kind in ("store", "other") and not force:
-        what = (f"a tracker store holding {_plural(existing.foreign, 'event')} not from the "
-                "demo data" if existing.kind == "store" else "not a demo store")
+        what = (
+            f"a tracker store holding {_plural(existing.foreign, 'event')} not from the demo data"
+            if existing.kind == "store"
+            else "not a demo store"
+        )
         raise click.ClickException(
             f"refusing to overwrite {str(db)!r}: it is {what}. Choose another --db, "
-            "or pass --force to replace it.")
+            "or pass --force to replace it."
+        )
     events = demo.load_events()  # validate everything before touching the disk
     if existing.kind == "demo":
-        click.echo(f"Replacing the demo store {str(db)!r} ({_plural(existing.events, 'event')})"
-                   " with a fresh one.")
+        click.echo(
+            f"Replacing the demo store {str(db)!r} ({_plural(existing.events, 'event')})"
+            " with a fresh one."
+        )
     elif existing.kind != "absent":
         click.echo(f"Replacing {str(db)!r} (--force).")
     try:
-        with click.progressbar(length=len(events), label=f"Building {db}", file=sys.stderr,
-                               show_pos=True) as bar:
+        with click.progressbar(
+            length=len(events), label=f"Building {db}", file=sys.stderr, show_pos=True
+        ) as bar:
             demo.build_store(db, events, progress=bar.update)
     except OSError as exc:
         raise click.ClickException(f"cannot write {str(db)!r}: {exc.strerror or exc}") from None
@@ -104,12 +119,18 @@ def _tour(db: Path) -> None:
         chart = _chart_text(tracker, core.pair.a, core.pair.b, width)
 
     bands = ", ".join(f"{b.label} ≥ {b.lower:g}" for b in model.bands[:-1])
-    click.echo(f"Built {db}: {_plural(head.seq, 'real event')} between {dyads} pairs of parties "
-               f"(log head seq {head.seq}, hash {head.hash[:12]}…).")
-    click.echo(f"Scoring model {model.fingerprint}: index = 100·tanh(S/{model.scale:g}), each "
-               f"event fading by half every {model.half_life_days:g} days.")
-    click.echo(f"Labels: {bands}, else {model.bands[-1].label}; "
-               "\"at war\" while an armed conflict is active.")
+    click.echo(
+        f"Built {db}: {_plural(head.seq, 'real event')} between {dyads} pairs of parties "
+        f"(log head seq {head.seq}, hash {head.hash[:12]}…)."
+    )
+    click.echo(
+        f"Scoring model {model.fingerprint}: index = 100·tanh(S/{model.scale:g}), each "
+        f"event fading by half every {model.half_life_days:g} days."
+    )
+    click.echo(
+        f"Labels: {bands}, else {model.bands[-1].label}; "
+        '"at war" while an armed conflict is active.'
+    )
     for number, t in enumerate(tours):
         click.echo("")
         _pair_section(t, width)
@@ -120,19 +141,26 @@ def _tour(db: Path) -> None:
 
 def _pair_section(t: Any, width: int) -> None:
     p = t.pair
-    title = (f"━━ {p.a}–{p.b}  {p.title}: {_plural(t.events, 'event')}, "
-             f"{t.first.isoformat()} … {t.last.isoformat()} ")
+    title = (
+        f"━━ {p.a}–{p.b}  {p.title}: {_plural(t.events, 'event')}, "
+        f"{t.first.isoformat()} … {t.last.isoformat()} "
+    )
     click.echo(title + "━" * max(width - len(title), 3))
     click.echo(f"  {'date':<10}  {'index':>6}  {'label':<9}  what happened")
     for moment, score in t.moments:
-        click.echo(f"  {moment.day.isoformat()}  {score.index:+6.1f}  {score.label:<9}  "
-                   f"{moment.caption}")
+        click.echo(
+            f"  {moment.day.isoformat()}  {score.index:+6.1f}  {score.label:<9}  {moment.caption}"
+        )
     end = t.end.score
-    click.echo(f"  {t.last.isoformat()}  {end.index:+6.1f}  {end.label:<9}  "
-               "the last event of this pair in the demo data")
+    click.echo(
+        f"  {t.last.isoformat()}  {end.index:+6.1f}  {end.label:<9}  "
+        "the last event of this pair in the demo data"
+    )
     now = t.now.score
-    click.echo(f"  {'today':<10}  {now.index:+6.1f}  {now.label:<9}  "
-               "(no later events: the score has faded since)")
+    click.echo(
+        f"  {'today':<10}  {now.index:+6.1f}  {now.label:<9}  "
+        "(no later events: the score has faded since)"
+    )
     click.echo(f"  structure at the end of the record ({t.last.isoformat()}):")
     for line in _structure(end.status, width - 4):
         click.echo("    " + line)
@@ -141,24 +169,34 @@ def _pair_section(t: Any, width: int) -> None:
 def _structure(status: Any, width: int) -> list[str]:
     from tracker.charts import clip
 
-    lines = [f"diplomatic relations: {status.relations}"
-             + (f" since {status.relations_since.isoformat()}" if status.relations_since else "")]
+    lines = [
+        f"diplomatic relations: {status.relations}"
+        + (f" since {status.relations_since.isoformat()}" if status.relations_since else "")
+    ]
     if status.conflict != "none":
-        lines.append(f"armed conflict: {status.conflict} since "
-                     f"{status.conflict_since.isoformat()}")
+        lines.append(f"armed conflict: {status.conflict} since {status.conflict_since.isoformat()}")
     in_force = [a for a in status.agreements if a.status == "in force"]
     signed = [a for a in status.agreements if a.status != "in force"]
     for group, word in ((in_force, "in force"), (signed, "signed, not in force")):
         if group:
             latest = max(group, key=lambda a: a.since)
             more = f" and {len(group) - 1} more" if len(group) > 1 else ""
-            lines.append(clip(f"agreements {word}: {latest.name} (since "
-                              f"{latest.since.isoformat()}){more}", width))
+            lines.append(
+                clip(
+                    f"agreements {word}: {latest.name} (since {latest.since.isoformat()}){more}",
+                    width,
+                )
+            )
     if status.sanctions:
         sides = sorted({f"{s.by} on {s.on}" for s in status.sanctions})
         latest_s = max(status.sanctions, key=lambda s: s.since)
-        lines.append(clip(f"sanctions in force: {len(status.sanctions)} ({', '.join(sides)}), "
-                          f"latest {latest_s.regime}", width))
+        lines.append(
+            clip(
+                f"sanctions in force: {len(status.sanctions)} ({', '.join(sides)}), "
+                f"latest {latest_s.regime}",
+                width,
+            )
+        )
     return lines
 
 
@@ -167,15 +205,21 @@ def _core_extras(t: Any, explanation: Any, chart: str, width: int) -> None:
 
     p = t.pair
     click.echo("")
-    click.echo(f"  What makes up the {p.a}–{p.b} score on {t.last.isoformat()} "
-               f"(score {explanation.score:+.2f}, index {explanation.index:+.1f}); "
-               "the five largest contributions:")
+    click.echo(
+        f"  What makes up the {p.a}–{p.b} score on {t.last.isoformat()} "
+        f"(score {explanation.score:+.2f}, index {explanation.index:+.1f}); "
+        "the five largest contributions:"
+    )
     for ref, _weight, _confidence, _decay, contribution in explanation.items[:5]:
-        head = (f"    {contribution:+6.2f}  {ref.occurred_on.isoformat()}  {ref.type} "
-                f"{ref.actor}→{ref.target}: ")
+        head = (
+            f"    {contribution:+6.2f}  {ref.occurred_on.isoformat()}  {ref.type} "
+            f"{ref.actor}→{ref.target}: "
+        )
         click.echo(head + clip(ref.summary, max(width - len(head), 30)))
-    click.echo(f"    (`tracker explain {p.a} {p.b} --as-of {t.last.isoformat()}` lists all "
-               f"{len(explanation.items)}; they add up to the score)")
+    click.echo(
+        f"    (`tracker explain {p.a} {p.b} --as-of {t.last.isoformat()}` lists all "
+        f"{len(explanation.items)}; they add up to the score)"
+    )
     click.echo("")
     click.echo(chart)
 
@@ -186,8 +230,7 @@ def _chart_text(tracker: Any, a: str, b: str, width: int) -> str:
 
     try:
         data = charts.chart_data(tracker, a, b, top=5)
-        text = charts.render_terminal(data, width=width, height=TOUR_CHART_HEIGHT,
-                                      color=_color())
+        text = charts.render_terminal(data, width=width, height=TOUR_CHART_HEIGHT, color=_color())
         legend = charts.legend_lines(data, width=width, changes=False)
     except Exception as exc:  # the tour goes on without its chart, never a traceback
         return f"  (the chart could not be drawn here: {exc}; try `tracker chart {a} {b}`)"
@@ -198,8 +241,9 @@ def _next_steps(db: Path) -> None:
     opt = "" if str(db) == "tracker-demo.db" else f" --db {shlex.quote(str(db))}"
     env = shlex.quote(str(db))
     click.echo("")
-    click.echo("Try next (all read the demo store; `export TRACKER_DB=" + env
-               + "` saves typing --db):")
+    click.echo(
+        "Try next (all read the demo store; `export TRACKER_DB=" + env + "` saves typing --db):"
+    )
     for line in (
         f"tracker state PRK RUS --as-of 2024-06-19 --db {env}",
         f"tracker explain RUS UKR --as-of 2022-02-24 --limit 5 --db {env}",
@@ -221,22 +265,46 @@ def _next_steps(db: Path) -> None:
 @click.argument("a", type=PARTY)
 @click.argument("b", type=PARTY)
 @period_options
-@click.option("--top", type=click.IntRange(0, 20), default=5, show_default=True,
-              help="How many of the event days that moved the score most to number.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write an image instead: FILE.png or FILE.svg (needs matplotlib: "
-                   "pip install 'relations-tracker[charts]').")
-@click.option("--width", type=click.IntRange(min=1),
-              help="Terminal columns (default: the terminal's, at most 160), or image pixels "
-                   "(default 1200).")
-@click.option("--height", type=click.IntRange(min=1),
-              help="Terminal rows (default 20), or image pixels (default 600).")
+@click.option(
+    "--top",
+    type=click.IntRange(0, 20),
+    default=5,
+    show_default=True,
+    help="How many of the event days that moved the score most to number.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write an image instead: FILE.png or FILE.svg (needs matplotlib: "
+    "pip install 'relations-tracker[charts]').",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(min=1),
+    help="Terminal columns (default: the terminal's, at most 160), or image pixels (default 1200).",
+)
+@click.option(
+    "--height",
+    type=click.IntRange(min=1),
+    help="Terminal rows (default 20), or image pixels (default 600).",
+)
 @known_at_option
 @model_option
 @db_option
-def chart_cmd(a: str, b: str, start: date | None, end: date | None, every: str, top: int,
-              out: Path | None, width: int | None, height: int | None,
-              known_at: int | datetime | None, model_file: Path | None, db: Path) -> None:
+def chart_cmd(
+    a: str,
+    b: str,
+    start: date | None,
+    end: date | None,
+    every: str,
+    top: int,
+    out: Path | None,
+    width: int | None,
+    height: int | None,
+    known_at: int | datetime | None,
+    model_file: Path | None,
+    db: Path,
+) -> None:
     """The A–B index over time, with the events that moved it most numbered and structural
     changes (relations, agreements, sanctions, armed conflict) as vertical lines.
 
@@ -251,23 +319,25 @@ def chart_cmd(a: str, b: str, start: date | None, end: date | None, every: str, 
 
     if out is not None:
         if out.suffix.lower() not in charts.IMAGE_SUFFIXES:
-            raise click.BadParameter(f"{str(out)!r}: the file name must end in .png or .svg",
-                                     param_hint="'--out'")
+            raise click.BadParameter(
+                f"{str(out)!r}: the file name must end in .png or .svg", param_hint="'--out'"
+            )
         _check_size(width, height, (200, 20000), (150, 20000), "pixels")
         charts.require_matplotlib()
         if not out.parent.is_dir():
-            raise click.BadParameter(f"{str(out)!r}: no directory {str(out.parent)!r}",
-                                     param_hint="'--out'")
+            raise click.BadParameter(
+                f"{str(out)!r}: no directory {str(out.parent)!r}", param_hint="'--out'"
+            )
     else:
         _check_size(width, height, (40, 1000), (10, 500), "terminal cells")
     model = load_model(model_file)
     with Tracker(db, create=False, model=model) as tracker:
-        data = charts.chart_data(tracker, a, b, start=start, end=end, every=every, top=top,
-                                 known_at=known_at)
+        data = charts.chart_data(
+            tracker, a, b, start=start, end=end, every=every, top=top, known_at=known_at
+        )
     if out is None:
         columns = width or min(max(_columns(), 60), 160)
-        click.echo(charts.render_terminal(data, width=columns, height=height or 20,
-                                          color=_color()))
+        click.echo(charts.render_terminal(data, width=columns, height=height or 20, color=_color()))
         for line in charts.legend_lines(data, width=columns):
             click.echo(line)
         return
@@ -275,13 +345,21 @@ def chart_cmd(a: str, b: str, start: date | None, end: date | None, every: str, 
         charts.render_image(data, out, width=width or 1200, height=height or 600)
     except OSError as exc:
         raise click.ClickException(f"cannot write {str(out)!r}: {exc.strerror or exc}") from None
-    click.echo(f"wrote {out} ({len(data.points)} points, {len(data.marks)} numbered events, "
-               f"{len(data.changes)} structural changes; model {data.fingerprint})")
+    click.echo(
+        f"wrote {out} ({len(data.points)} points, {len(data.marks)} numbered events, "
+        f"{len(data.changes)} structural changes; model {data.fingerprint})"
+    )
 
 
-def _check_size(width: int | None, height: int | None, w_range: tuple[int, int],
-                h_range: tuple[int, int], unit: str) -> None:
+def _check_size(
+    width: int | None,
+    height: int | None,
+    w_range: tuple[int, int],
+    h_range: tuple[int, int],
+    unit: str,
+) -> None:
     for name, value, (low, high) in (("width", width, w_range), ("height", height, h_range)):
         if value is not None and not low <= value <= high:
-            raise click.BadParameter(f"{value} is outside {low}..{high} {unit}",
-                                     param_hint=f"'--{name}'")
+            raise click.BadParameter(
+                f"{value} is outside {low}..{high} {unit}", param_hint=f"'--{name}'"
+            )

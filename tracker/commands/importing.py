@@ -14,26 +14,54 @@ FORMAT_CHOICES = ("auto", "jsonl", "csv", "gdelt", "icews")
 
 
 @click.command("import")
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="auto",
-              show_default=True,
-              help="Input format; auto tells each file (and zip member) by its content.")
-@click.option("--skip-invalid", is_flag=True,
-              help="Import the valid rows and skip the invalid ones (listed in --report) "
-                   "instead of aborting on the first.")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write every skipped invalid row (file, line, reason, field, value, "
-                   "message) here: JSON Lines, or CSV if the name ends in .csv. Without "
-                   "--skip-invalid it holds the row that stopped the import.")
-@click.option("--dry-run", is_flag=True,
-              help="Validate everything and report what would happen; write nothing.")
-@click.option("--batch-size", type=click.IntRange(1, 1_000_000), default=None, hidden=True,
-              help="Events per store append (tuning).")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Input format; auto tells each file (and zip member) by its content.",
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Import the valid rows and skip the invalid ones (listed in --report) "
+    "instead of aborting on the first.",
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every skipped invalid row (file, line, reason, field, value, "
+    "message) here: JSON Lines, or CSV if the name ends in .csv. Without "
+    "--skip-invalid it holds the row that stopped the import.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Validate everything and report what would happen; write nothing.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 1_000_000),
+    default=None,
+    hidden=True,
+    help="Events per store append (tuning).",
+)
 @json_option
 @db_option
-def import_cmd(files: tuple[Path, ...], fmt: str, skip_invalid: bool, report: Path | None,
-               dry_run: bool, batch_size: int | None, as_json: bool, db: Path) -> None:
+def import_cmd(
+    files: tuple[Path, ...],
+    fmt: str,
+    skip_invalid: bool,
+    report: Path | None,
+    dry_run: bool,
+    batch_size: int | None,
+    as_json: bool,
+    db: Path,
+) -> None:
     """Import events from FILE... (JSON Lines, CSV, GDELT 1.0/2.0, ICEWS; .gz and .zip are
     read directly, every member of a zip).
 
@@ -54,34 +82,54 @@ def import_cmd(files: tuple[Path, ...], fmt: str, skip_invalid: bool, report: Pa
     with Tracker(db) as tracker:
         if sys.stderr.isatty() and not as_json:
             total = total_bytes(files)
-            with click.progressbar(length=total, label="importing", file=sys.stderr,
-                                   show_eta=True) as bar:
+            with click.progressbar(
+                length=total, label="importing", file=sys.stderr, show_eta=True
+            ) as bar:
 
                 def advance(n: int) -> None:
                     if bar.pos + n >= total:  # what remains is the commit and checkpoints
                         bar.label = "importing (updating checkpoints)"
                     bar.update(n)
 
-                summary = tracker.import_files(files, fmt=fmt, skip_invalid=skip_invalid,
-                                               report=report, dry_run=dry_run,
-                                               progress=advance, batch_size=batch_size)
+                summary = tracker.import_files(
+                    files,
+                    fmt=fmt,
+                    skip_invalid=skip_invalid,
+                    report=report,
+                    dry_run=dry_run,
+                    progress=advance,
+                    batch_size=batch_size,
+                )
         else:
-            summary = tracker.import_files(files, fmt=fmt, skip_invalid=skip_invalid,
-                                           report=report, dry_run=dry_run,
-                                           batch_size=batch_size)
+            summary = tracker.import_files(
+                files,
+                fmt=fmt,
+                skip_invalid=skip_invalid,
+                report=report,
+                dry_run=dry_run,
+                batch_size=batch_size,
+            )
     if as_json:
         click.echo(dumps(summary.to_dict()))
         return
     n_files = len(summary.files)
     if dry_run:
-        click.echo(f"dry run: nothing was written. Would import {summary.imported} new "
-                   f"event{'s' * (summary.imported != 1)} from {summary.read} rows read "
-                   f"({n_files} file{'s' * (n_files != 1)}).")
+        click.echo(
+            f"dry run: nothing was written. Would import {summary.imported} new "
+            f"event{'s' * (summary.imported != 1)} from {summary.read} rows read "
+            f"({n_files} file{'s' * (n_files != 1)})."
+        )
     else:
-        click.echo(f"imported {summary.imported} new event{'s' * (summary.imported != 1)} "
-                   f"from {summary.read} rows read ({n_files} file{'s' * (n_files != 1)}).")
-    lines = [("read", summary.read), ("imported", summary.imported),
-             ("already present", summary.already_present), ("skipped", summary.skipped)]
+        click.echo(
+            f"imported {summary.imported} new event{'s' * (summary.imported != 1)} "
+            f"from {summary.read} rows read ({n_files} file{'s' * (n_files != 1)})."
+        )
+    lines = [
+        ("read", summary.read),
+        ("imported", summary.imported),
+        ("already present", summary.already_present),
+        ("skipped", summary.skipped),
+    ]
     width = max(len(label) for label, _ in lines)
     for label, count in lines:
         click.echo(f"  {label:<{width}}  {count:>9}")
@@ -92,11 +140,15 @@ def import_cmd(files: tuple[Path, ...], fmt: str, skip_invalid: bool, report: Pa
     if summary.invalid and report is not None:
         click.echo(f"  skipped rows are listed in {report}")
     if summary.replayed:
-        click.echo(f"  {summary.replayed} export records replayed with their original seq, "
-                   "recorded_at and hash")
+        click.echo(
+            f"  {summary.replayed} export records replayed with their original seq, "
+            "recorded_at and hash"
+        )
     if summary.restamped:
-        click.echo(f"  {summary.restamped} export records imported as new events (fresh seq "
-                   "and recorded_at: they do not continue this log's chain)")
+        click.echo(
+            f"  {summary.restamped} export records imported as new events (fresh seq "
+            "and recorded_at: they do not continue this log's chain)"
+        )
     for name, detected in summary.files:
         click.echo(f"  file {name}: {detected}")
     if summary.head is not None:

@@ -32,7 +32,8 @@ def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict
             allowed = ", ".join(sorted(fields)) or "none"
             raise click.BadParameter(
                 f"{key!r} is not a field of {type_name!r} events (its fields: {allowed})",
-                param_hint="'--field'")
+                param_hint="'--field'",
+            )
         annotation = str(fields[key].annotation)
         if "tuple" in annotation:
             out.setdefault(key, []).append(value)
@@ -47,23 +48,51 @@ def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict
 @click.argument("type_name", metavar="TYPE", type=EVENT_TYPE)
 @click.option("--actor", required=True, type=PARTY, help="Who acts (code, name or alias).")
 @click.option("--target", required=True, type=PARTY, help="Who is acted upon.")
-@click.option("--on", "occurred_on", required=True, type=DATE,
-              help="When it happened (valid time), YYYY-MM-DD.")
+@click.option(
+    "--on",
+    "occurred_on",
+    required=True,
+    type=DATE,
+    help="When it happened (valid time), YYYY-MM-DD.",
+)
 @click.option("--source", help="Who reported it: outlet, headline or URL.")
 @click.option("--summary", help="One line saying what happened.")
-@click.option("--confidence", type=click.FloatRange(0, 1), default=1.0, show_default=True,
-              help="How sure the report is, 0-1.")
-@click.option("--weight", type=click.FloatRange(-10, 10),
-              help="Explicit Goldstein value instead of the type's default.")
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1),
+    default=1.0,
+    show_default=True,
+    help="How sure the report is, 0-1.",
+)
+@click.option(
+    "--weight",
+    type=click.FloatRange(-10, 10),
+    help="Explicit Goldstein value instead of the type's default.",
+)
 @click.option("--id", "event_id", help="Event id (idempotency key); generated if omitted.")
-@click.option("--field", "fields", multiple=True, type=KEY_VALUE,
-              help="A type-specific field, key=value (repeat for several; see `tracker types`).")
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    type=KEY_VALUE,
+    help="A type-specific field, key=value (repeat for several; see `tracker types`).",
+)
 @json_option
 @db_option
-def append_cmd(type_name: str, actor: str, target: str, occurred_on: date, source: str | None,
-               summary: str | None, confidence: float, weight: float | None,
-               event_id: str | None, fields: tuple[tuple[str, str], ...], as_json: bool,
-               db: Path) -> None:
+def append_cmd(
+    type_name: str,
+    actor: str,
+    target: str,
+    occurred_on: date,
+    source: str | None,
+    summary: str | None,
+    confidence: float,
+    weight: float | None,
+    event_id: str | None,
+    fields: tuple[tuple[str, str], ...],
+    as_json: bool,
+    db: Path,
+) -> None:
     """Append one event of type TYPE to the log and print its position.
 
     Re-sending an event with the same --id and content is a no-op that reports where it is.
@@ -76,10 +105,19 @@ def append_cmd(type_name: str, actor: str, target: str, occurred_on: date, sourc
     from events.models import parse_event
     from tracker.api import Tracker
 
-    data: dict[str, Any] = {"type": type_name, "actor": actor, "target": target,
-                            "occurred_on": occurred_on.isoformat(), "confidence": confidence}
-    for key, value in (("source", source), ("summary", summary), ("weight", weight),
-                       ("event_id", event_id)):
+    data: dict[str, Any] = {
+        "type": type_name,
+        "actor": actor,
+        "target": target,
+        "occurred_on": occurred_on.isoformat(),
+        "confidence": confidence,
+    }
+    for key, value in (
+        ("source", source),
+        ("summary", summary),
+        ("weight", weight),
+        ("event_id", event_id),
+    ):
         if value is not None:
             data[key] = value
     data.update(_specific_fields(type_name, fields))
@@ -87,8 +125,16 @@ def append_cmd(type_name: str, actor: str, target: str, occurred_on: date, sourc
     with Tracker(db) as tracker:
         result = tracker.append(event)
     if as_json:
-        click.echo(dumps({"seq": result.seq, "event_id": result.event_id, "hash": result.hash,
-                          "created": result.created}))
+        click.echo(
+            dumps(
+                {
+                    "seq": result.seq,
+                    "event_id": result.event_id,
+                    "hash": result.hash,
+                    "created": result.created,
+                }
+            )
+        )
     elif result.created:
         click.echo(f"appended seq {result.seq} id {result.event_id}")
     else:
@@ -98,8 +144,13 @@ def append_cmd(type_name: str, actor: str, target: str, occurred_on: date, sourc
 @click.command("log")
 @click.option("--actor", type=PARTY, help="Only events by this party.")
 @click.option("--target", type=PARTY, help="Only events aimed at this party.")
-@click.option("--dyad", nargs=2, type=PARTY, metavar="A B",
-              help="Only events between A and B (either direction).")
+@click.option(
+    "--dyad",
+    nargs=2,
+    type=PARTY,
+    metavar="A B",
+    help="Only events between A and B (either direction).",
+)
 @click.option("--type", "types", multiple=True, type=EVENT_TYPE, help="Only this type (repeat).")
 @click.option("--since", type=DATE, help="Occurred on or after this date.")
 @click.option("--until", type=DATE, help="Occurred on or before this date.")
@@ -107,9 +158,18 @@ def append_cmd(type_name: str, actor: str, target: str, occurred_on: date, sourc
 @known_at_option
 @json_option
 @db_option
-def log_cmd(actor: str | None, target: str | None, dyad: tuple[str, str] | None,
-            types: tuple[str, ...], since: date | None, until: date | None, limit: int | None,
-            known_at: int | datetime | None, as_json: bool, db: Path) -> None:
+def log_cmd(
+    actor: str | None,
+    target: str | None,
+    dyad: tuple[str, str] | None,
+    types: tuple[str, ...],
+    since: date | None,
+    until: date | None,
+    limit: int | None,
+    known_at: int | datetime | None,
+    as_json: bool,
+    db: Path,
+) -> None:
     """List stored events in log order.
 
     --known-at lists only the events recorded by then (a seq, or a UTC timestamp).
@@ -120,18 +180,34 @@ def log_cmd(actor: str | None, target: str | None, dyad: tuple[str, str] | None,
     from tracker.api import Tracker
 
     if since and until and since > until:
-        raise click.BadParameter(f"--since {since} is after --until {until}",
-                                 param_hint="'--since'")
+        raise click.BadParameter(
+            f"--since {since} is after --until {until}", param_hint="'--since'"
+        )
     with Tracker(db, create=False) as tracker:
-        stored = tracker.events(actor=actor, target=target, dyad=dyad or None, types=types,
-                                since=since, until=until, limit=limit, known_at=known_at)
+        stored = tracker.events(
+            actor=actor,
+            target=target,
+            dyad=dyad or None,
+            types=types,
+            since=since,
+            until=until,
+            limit=limit,
+            known_at=known_at,
+        )
         if as_json:
             for item in stored:
                 click.echo(dumps(item.to_record()))
             return
-        rows = [(str(s.seq), s.event.occurred_on.isoformat(), s.event.type,
-                 f"{s.event.actor}→{s.event.target}", _short(s.event.summary or s.event.source))
-                for s in stored]
+        rows = [
+            (
+                str(s.seq),
+                s.event.occurred_on.isoformat(),
+                s.event.type,
+                f"{s.event.actor}→{s.event.target}",
+                _short(s.event.summary or s.event.source),
+            )
+            for s in stored
+        ]
     if not rows:
         click.echo("no events match")
         return
@@ -145,10 +221,11 @@ def _short(text: str | None, width: int = 60) -> str:
 
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-              for r in rows]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return "\n".join(lines)
 
 
@@ -162,24 +239,37 @@ def types_cmd(as_json: bool) -> None:
     entries: list[dict[str, Any]] = []
     for info in catalogue().values():
         fields = EVENT_CLASSES[info.name].specific_fields()
-        entries.append({
-            "type": info.name, "cameo_code": info.cameo_code, "weight": info.weight,
-            "quad_class": int(info.quad_class) if info.quad_class else None,
-            "quad_class_label": info.quad_class.label if info.quad_class else None,
-            "effects": [str(e) for e in info.effects], "description": info.description,
-            "fields": [{"name": k, "required": f.is_required()} for k, f in fields.items()],
-        })
+        entries.append(
+            {
+                "type": info.name,
+                "cameo_code": info.cameo_code,
+                "weight": info.weight,
+                "quad_class": int(info.quad_class) if info.quad_class else None,
+                "quad_class_label": info.quad_class.label if info.quad_class else None,
+                "effects": [str(e) for e in info.effects],
+                "description": info.description,
+                "fields": [{"name": k, "required": f.is_required()} for k, f in fields.items()],
+            }
+        )
     if as_json:
         click.echo(dumps(entries))
         return
     rows: list[tuple[str, ...]] = []
     for e in entries:
         shown = ", ".join(f["name"] + ("" if f["required"] else "?") for f in e["fields"])
-        rows.append((e["type"], e["cameo_code"] or "any",
-                     "" if e["weight"] is None else f"{e['weight']:+.1f}",
-                     e["quad_class_label"] or "by code", " ".join(e["effects"]), shown))
-    click.echo(_table(("type", "cameo", "weight", "quad class", "effects", "fields (?=optional)"),
-                      rows))
+        rows.append(
+            (
+                e["type"],
+                e["cameo_code"] or "any",
+                "" if e["weight"] is None else f"{e['weight']:+.1f}",
+                e["quad_class_label"] or "by code",
+                " ".join(e["effects"]),
+                shown,
+            )
+        )
+    click.echo(
+        _table(("type", "cameo", "weight", "quad class", "effects", "fields (?=optional)"), rows)
+    )
 
 
 @click.command("parties")
@@ -200,7 +290,10 @@ def parties_cmd(query: str | None, as_json: bool) -> None:
         raise UnknownPartyError(
             f"party {query!r}: unknown country or organisation"
             + (f"; did you mean {', '.join(hint)}?" if hint else ""),
-            field="party", value=query, suggestions=hint)
+            field="party",
+            value=query,
+            suggestions=hint,
+        )
     if as_json:
         click.echo(dumps([{"code": p.code, "name": p.name, "kind": p.kind} for p in found]))
         return

@@ -39,8 +39,15 @@ def _signed(x: float) -> str:
 @model_option
 @json_option
 @db_option
-def state_cmd(a: str, b: str, as_of: date | None, known_at: int | datetime | None,
-              model_file: Path | None, as_json: bool, db: Path) -> None:
+def state_cmd(
+    a: str,
+    b: str,
+    as_of: date | None,
+    known_at: int | datetime | None,
+    model_file: Path | None,
+    as_json: bool,
+    db: Path,
+) -> None:
     """How A and B get along on a date, and the structural status behind it.
 
     --json keys: dyad, as_of, known_at, index, score, components, label, status, trend,
@@ -55,8 +62,10 @@ def state_cmd(a: str, b: str, as_of: date | None, known_at: int | datetime | Non
     x, y = d["dyad"]
     known = "now" if d["known_at"] is None else f"seq {d['known_at']}"
     click.echo(f"{x}–{y} as of {d['as_of']} (log as known: {known})")
-    click.echo(f"  index    {d['index']:+7.1f}  {d['label']}   "
-               f"(trend {d['trend']['change']:+.1f} over {d['trend']['window_days']} days)")
+    click.echo(
+        f"  index    {d['index']:+7.1f}  {d['label']}   "
+        f"(trend {d['trend']['change']:+.1f} over {d['trend']['window_days']} days)"
+    )
     comps = ", ".join(f"{k.replace('->', '→')} {_signed(v)}" for k, v in d["components"].items())
     click.echo(f"  score    {_signed(d['score'])} = {comps}")
     for line in status_lines(d["status"]):
@@ -66,8 +75,10 @@ def state_cmd(a: str, b: str, as_of: date | None, known_at: int | datetime | Non
     if d["last_events"]:
         click.echo("  last events:")
         for e in d["last_events"]:
-            click.echo(f"    {e['occurred_on']}  {e['type']:<22} {e['actor']}→{e['target']}  "
-                       f"{_clip(e['summary'])}")
+            click.echo(
+                f"    {e['occurred_on']}  {e['type']:<22} {e['actor']}→{e['target']}  "
+                f"{_clip(e['summary'])}"
+            )
     click.echo(f"  model    {d['model_fingerprint']} ({d['mode']})")
 
 
@@ -97,8 +108,16 @@ def _clip(text: str | None, width: int = 70) -> str:
 @click.option("--limit", type=click.IntRange(min=1), help="Show only the N largest (text).")
 @json_option
 @db_option
-def explain_cmd(a: str, b: str, as_of: date | None, known_at: int | datetime | None,
-                model_file: Path | None, limit: int | None, as_json: bool, db: Path) -> None:
+def explain_cmd(
+    a: str,
+    b: str,
+    as_of: date | None,
+    known_at: int | datetime | None,
+    model_file: Path | None,
+    limit: int | None,
+    as_json: bool,
+    db: Path,
+) -> None:
     """The events that make up the A–B score on a date, each with its contribution.
 
     Contributions (weight × confidence × decay) add up to the score. --json keys: dyad, as_of,
@@ -111,13 +130,17 @@ def explain_cmd(a: str, b: str, as_of: date | None, known_at: int | datetime | N
         click.echo(dumps(d))
         return
     x, y = d["dyad"]
-    click.echo(f"{x}–{y} as of {d['as_of']}: score {_signed(d['score'])}, index "
-               f"{d['index']:+.1f}  (model {d['model_fingerprint']})")
+    click.echo(
+        f"{x}–{y} as of {d['as_of']}: score {_signed(d['score'])}, index "
+        f"{d['index']:+.1f}  (model {d['model_fingerprint']})"
+    )
     items = d["contributions"][:limit] if limit else d["contributions"]
     for c in items:
-        click.echo(f"  {c['contribution']:+8.3f}  {c['occurred_on']}  {c['type']:<22} "
-                   f"{c['actor']}→{c['target']}  w={c['weight']:+.1f} c={c['confidence']:.2f} "
-                   f"decay={c['decay']:.3f}  {_clip(c['summary'], 50)}")
+        click.echo(
+            f"  {c['contribution']:+8.3f}  {c['occurred_on']}  {c['type']:<22} "
+            f"{c['actor']}→{c['target']}  w={c['weight']:+.1f} c={c['confidence']:.2f} "
+            f"decay={c['decay']:.3f}  {_clip(c['summary'], 50)}"
+        )
     rest = len(d["contributions"]) - len(items)
     if rest:
         click.echo(f"  … and {rest} smaller contributions (--limit to change)")
@@ -134,9 +157,18 @@ def explain_cmd(a: str, b: str, as_of: date | None, known_at: int | datetime | N
 @json_option
 @click.option("--csv", "as_csv", is_flag=True, help="CSV output: date,index,label,score.")
 @db_option
-def timeline_cmd(a: str, b: str, start: date | None, end: date | None, every: str,
-                 known_at: int | datetime | None, model_file: Path | None, as_json: bool,
-                 as_csv: bool, db: Path) -> None:
+def timeline_cmd(
+    a: str,
+    b: str,
+    start: date | None,
+    end: date | None,
+    every: str,
+    known_at: int | datetime | None,
+    model_file: Path | None,
+    as_json: bool,
+    as_csv: bool,
+    db: Path,
+) -> None:
     """The A–B index sampled every period.
 
     --json prints {"dyad", "every", "model_fingerprint", "points": [{"date", "index",
@@ -147,11 +179,21 @@ def timeline_cmd(a: str, b: str, start: date | None, end: date | None, every: st
     with _open(db, model_file) as tracker:
         points = tracker.timeline(a, b, start=start, end=end, every=every, known_at=known_at)
         fingerprint = tracker.model.fingerprint
-    rows = [{"date": p.day.isoformat(), "index": p.index, "label": p.label, "score": p.score}
-            for p in points]
+    rows = [
+        {"date": p.day.isoformat(), "index": p.index, "label": p.label, "score": p.score}
+        for p in points
+    ]
     if as_json:
-        click.echo(dumps({"dyad": sorted([a, b]), "every": every,
-                          "model_fingerprint": fingerprint, "points": rows}))
+        click.echo(
+            dumps(
+                {
+                    "dyad": sorted([a, b]),
+                    "every": every,
+                    "model_fingerprint": fingerprint,
+                    "points": rows,
+                }
+            )
+        )
     elif as_csv:
         click.echo("date,index,label,score")
         for r in rows:
@@ -172,15 +214,26 @@ def _bar(index: float, half: int = 25) -> str:
 @click.command("dyads")
 @as_of_option
 @click.option("--party", type=PARTY, help="Only pairs that include this party.")
-@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
-              help="How many of the warmest and of the coldest pairs.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many of the warmest and of the coldest pairs.",
+)
 @known_at_option
 @model_option
 @json_option
 @db_option
-def dyads_cmd(as_of: date | None, party: str | None, top: int,
-              known_at: int | datetime | None, model_file: Path | None, as_json: bool,
-              db: Path) -> None:
+def dyads_cmd(
+    as_of: date | None,
+    party: str | None,
+    top: int,
+    known_at: int | datetime | None,
+    model_file: Path | None,
+    as_json: bool,
+    db: Path,
+) -> None:
     """The warmest and coldest pairs on a date.
 
     --json prints {"as_of", "model_fingerprint", "warmest": [...], "coldest": [...]}, each
@@ -190,13 +243,17 @@ def dyads_cmd(as_of: date | None, party: str | None, top: int,
         ranked = tracker.dyads(as_of=as_of, party=party, known_at=known_at)
         fingerprint = tracker.model.fingerprint
         day = (as_of or tracker.today()).isoformat()
-    entries = [{"dyad": list(k), "index": s.index, "label": s.label, "score": s.score}
-               for k, s in ranked]
+    entries = [
+        {"dyad": list(k), "index": s.index, "label": s.label, "score": s.score} for k, s in ranked
+    ]
     warm = entries[:top]
     cold = list(reversed(entries[-top:]))
     if as_json:
-        click.echo(dumps({"as_of": day, "model_fingerprint": fingerprint, "warmest": warm,
-                          "coldest": cold}))
+        click.echo(
+            dumps(
+                {"as_of": day, "model_fingerprint": fingerprint, "warmest": warm, "coldest": cold}
+            )
+        )
         return
     if not entries:
         click.echo("no pairs with events on or before " + day)
@@ -234,10 +291,13 @@ def model_show_cmd(model_file: Path | None, as_json: bool, db: Path) -> None:
     click.echo(f"model {d['fingerprint']}  ({source})")
     for key in ("mode", "half_life_days", "scale", "hysteresis", "trend_window_days"):
         click.echo(f"  {key:<18} {d[key]}")
-    click.echo("  bands             " + ", ".join(f"{b['label']} ≥ {b['lower']:g}"
-                                                  for b in d["bands"]))
-    click.echo("  weights           " + (", ".join(f"{k}={v:g}" for k, v in d["weights"].items())
-                                         or "CAMEO/Goldstein defaults"))
+    click.echo(
+        "  bands             " + ", ".join(f"{b['label']} ≥ {b['lower']:g}" for b in d["bands"])
+    )
+    click.echo(
+        "  weights           "
+        + (", ".join(f"{k}={v:g}" for k, v in d["weights"].items()) or "CAMEO/Goldstein defaults")
+    )
 
 
 @click.command("rebuild")

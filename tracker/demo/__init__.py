@@ -62,28 +62,48 @@ def _m(day: str, caption: str) -> Moment:
 
 
 PAIRS: tuple[Pair, ...] = (
-    Pair("PRK", "RUS", "North Korea and Russia", (
-        _m("2000-07-19", "Putin in Pyongyang, the first visit by a Russian leader"),
-        _m("2017-12-22", "Russia votes for UN sanctions resolution 2397, its ninth"),
-        _m("2019-04-25", "Kim and Putin's first summit, in Vladivostok"),
-        _m("2023-09-13", "Vostochny Cosmodrome summit: military cooperation pledged"),
-        _m("2024-06-19", "Putin in Pyongyang: strategic partnership treaty signed"),
-    )),
-    Pair("RUS", "UKR", "Russia and Ukraine", (
-        _m("2013-12-17", "Moscow summit: a $15bn loan after Kyiv drops the EU deal"),
-        _m("2014-03-18", "Crimea annexed, three weeks after the invasion"),
-        _m("2022-02-24", "full-scale invasion; Ukraine severs relations"),
-    )),
-    Pair("CUB", "USA", "Cuba and the United States", (
-        _m("2014-12-17", "Obama and Castro announce the thaw; prisoners freed"),
-        _m("2015-07-20", "embassies reopen: diplomatic relations restored"),
-        _m("2016-03-21", "Obama in Havana"),
-        _m("2017-11-01", "the turn: expulsions, embassy drawdown, UN vote"),
-    )),
-    Pair("QAT", "SAU", "Qatar and Saudi Arabia", (
-        _m("2017-06-05", "relations severed, border closed, blockade begins"),
-        _m("2021-01-05", "Al-Ula summit: relations restored"),
-    )),
+    Pair(
+        "PRK",
+        "RUS",
+        "North Korea and Russia",
+        (
+            _m("2000-07-19", "Putin in Pyongyang, the first visit by a Russian leader"),
+            _m("2017-12-22", "Russia votes for UN sanctions resolution 2397, its ninth"),
+            _m("2019-04-25", "Kim and Putin's first summit, in Vladivostok"),
+            _m("2023-09-13", "Vostochny Cosmodrome summit: military cooperation pledged"),
+            _m("2024-06-19", "Putin in Pyongyang: strategic partnership treaty signed"),
+        ),
+    ),
+    Pair(
+        "RUS",
+        "UKR",
+        "Russia and Ukraine",
+        (
+            _m("2013-12-17", "Moscow summit: a $15bn loan after Kyiv drops the EU deal"),
+            _m("2014-03-18", "Crimea annexed, three weeks after the invasion"),
+            _m("2022-02-24", "full-scale invasion; Ukraine severs relations"),
+        ),
+    ),
+    Pair(
+        "CUB",
+        "USA",
+        "Cuba and the United States",
+        (
+            _m("2014-12-17", "Obama and Castro announce the thaw; prisoners freed"),
+            _m("2015-07-20", "embassies reopen: diplomatic relations restored"),
+            _m("2016-03-21", "Obama in Havana"),
+            _m("2017-11-01", "the turn: expulsions, embassy drawdown, UN vote"),
+        ),
+    ),
+    Pair(
+        "QAT",
+        "SAU",
+        "Qatar and Saudi Arabia",
+        (
+            _m("2017-06-05", "relations severed, border closed, blockade begins"),
+            _m("2021-01-05", "Al-Ula summit: relations restored"),
+        ),
+    ),
 )
 
 
@@ -107,13 +127,15 @@ def load_events() -> list[EventBase]:
         try:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DemoDataError(f"not valid JSON ({exc.msg})", line=number,
-                                source=DATA_FILE) from None
+            raise DemoDataError(
+                f"not valid JSON ({exc.msg})", line=number, source=DATA_FILE
+            ) from None
         try:
             events.append(parse_event(data))
         except TrackerError as exc:
-            raise DemoDataError(exc.message, field=exc.field, value=exc.value, line=number,
-                                source=DATA_FILE) from None
+            raise DemoDataError(
+                exc.message, field=exc.field, value=exc.value, line=number, source=DATA_FILE
+            ) from None
     return events
 
 
@@ -156,7 +178,8 @@ def inspect_target(path: str | Path) -> Existing:
             return Existing("other")
         total, foreign = conn.execute(
             "SELECT count(*), coalesce(sum(substr(event_id, 1, ?) != ?), 0) FROM events",
-            (len(ID_PREFIX), ID_PREFIX)).fetchone()
+            (len(ID_PREFIX), ID_PREFIX),
+        ).fetchone()
     except sqlite3.Error:
         return Existing("other")
     finally:
@@ -168,8 +191,13 @@ def _sidecars(path: Path) -> list[Path]:
     return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
 
 
-def build_store(path: str | Path, events: Sequence[EventBase], *,
-                progress: Callable[[int], None] | None = None, batch: int = BATCH) -> None:
+def build_store(
+    path: str | Path,
+    events: Sequence[EventBase],
+    *,
+    progress: Callable[[int], None] | None = None,
+    batch: int = BATCH,
+) -> None:
     """Build a fresh store at ``path`` from ``events`` (already validated).
 
     The store is written beside ``path`` under a temporary name, in one transaction (appended
@@ -186,7 +214,7 @@ def build_store(path: str | Path, events: Sequence[EventBase], *,
     try:
         with Tracker(tmp) as tracker, tracker.store.transaction():
             for start in range(0, len(events), batch):
-                chunk = events[start:start + batch]
+                chunk = events[start : start + batch]
                 tracker.append_many(chunk)
                 if progress is not None:
                     progress(len(chunk))
@@ -217,11 +245,17 @@ def pair_tour(tracker: Tracker, pair: Pair) -> PairTour:
     """The pair's state at its telling dates, at the end of its record, and today."""
     rows = list(tracker.rows(dyad=(pair.a, pair.b)))
     if not rows:
-        raise DemoDataError(f"{pair.a}–{pair.b}: no events in the store", field="dyad",
-                            value=[pair.a, pair.b])
+        raise DemoDataError(
+            f"{pair.a}–{pair.b}: no events in the store", field="dyad", value=[pair.a, pair.b]
+        )
     days = sorted(date.fromisoformat(r.occurred_on) for r in rows)
-    moments = tuple((m, tracker.state(pair.a, pair.b, as_of=m.day).score)
-                    for m in pair.moments)
-    return PairTour(pair, len(rows), days[0], days[-1], moments,
-                    tracker.state(pair.a, pair.b),
-                    tracker.state(pair.a, pair.b, as_of=days[-1]))
+    moments = tuple((m, tracker.state(pair.a, pair.b, as_of=m.day).score) for m in pair.moments)
+    return PairTour(
+        pair,
+        len(rows),
+        days[0],
+        days[-1],
+        moments,
+        tracker.state(pair.a, pair.b),
+        tracker.state(pair.a, pair.b, as_of=days[-1]),
+    )

@@ -99,17 +99,21 @@ class ImportSummary:
     def to_dict(self) -> dict[str, Any]:
         return {
             "files": [{"name": n, "format": f} for n, f in self.files],
-            "read": self.read, "imported": self.imported,
-            "already_present": self.already_present, "skipped": self.skipped,
+            "read": self.read,
+            "imported": self.imported,
+            "already_present": self.already_present,
+            "skipped": self.skipped,
             "filtered": dict(sorted(self.filtered.items())),
             "invalid": dict(sorted(self.invalid.items())),
-            "replayed": self.replayed, "restamped": self.restamped, "dry_run": self.dry_run,
-            "head": None if self.head is None else {"seq": self.head.seq,
-                                                    "hash": self.head.hash},
+            "replayed": self.replayed,
+            "restamped": self.restamped,
+            "dry_run": self.dry_run,
+            "head": None if self.head is None else {"seq": self.head.seq, "hash": self.head.hash},
         }
 
 
 # -- format detection --------------------------------------------------------------------------
+
 
 def detect(first_line: bytes, name: str) -> str:
     """The format of a source, from its first line.
@@ -133,7 +137,10 @@ def detect(first_line: bytes, name: str) -> str:
             return "csv"
     raise ImportFormatError(
         f"{name}: cannot tell the format from its first line ({text[:60]!r}); "
-        "pass --format jsonl, csv, gdelt or icews", field="format", value=name)
+        "pass --format jsonl, csv, gdelt or icews",
+        field="format",
+        value=name,
+    )
 
 
 def reader_for(fmt: str) -> Reader:
@@ -153,8 +160,9 @@ def reader_for(fmt: str) -> Reader:
         from tracker.importers.icews import read as read_icews
 
         return read_icews
-    raise ImportFormatError(f"format {fmt!r}: not one of auto, {', '.join(FORMATS)}",
-                            field="format", value=fmt)
+    raise ImportFormatError(
+        f"format {fmt!r}: not one of auto, {', '.join(FORMATS)}", field="format", value=fmt
+    )
 
 
 # -- the skip report ---------------------------------------------------------------------------
@@ -175,9 +183,11 @@ class Report:
             try:
                 self._file = open(self.path, "w", encoding="utf-8", newline="")
             except OSError as exc:
-                raise InputError(f"--report {str(self.path)!r}: cannot be written "
-                                 f"({exc.strerror or exc})", field="report",
-                                 value=str(self.path)) from None
+                raise InputError(
+                    f"--report {str(self.path)!r}: cannot be written ({exc.strerror or exc})",
+                    field="report",
+                    value=str(self.path),
+                ) from None
             if self.path.suffix.lower() == ".csv":
                 self._csv = csv.writer(self._file)
                 self._csv.writerow(REPORT_FIELDS)
@@ -198,11 +208,13 @@ class Report:
         if self._csv is not None:
             self._csv.writerow(["" if v is None else v for v in record])
         else:
-            self._file.write(json.dumps(dict(zip(REPORT_FIELDS, record, strict=True)),
-                                        ensure_ascii=False) + "\n")
+            self._file.write(
+                json.dumps(dict(zip(REPORT_FIELDS, record, strict=True)), ensure_ascii=False) + "\n"
+            )
 
 
 # -- the pipeline ------------------------------------------------------------------------------
+
 
 class _DryRun(Exception):
     """Raised at the end of a dry run to roll the transaction back."""
@@ -236,26 +248,56 @@ def import_files(
 
         from tracker.api import Tracker as _Tracker
 
-        with tempfile.TemporaryDirectory() as scratch, \
-                _Tracker(Path(scratch) / "dry-run.db", clock=tracker.clock) as stand_in:
-            return _import(stand_in, files, fmt=fmt, skip_invalid=skip_invalid,
-                           report=report, dry_run=True, progress=progress,
-                           batch_size=batch_size)
+        with (
+            tempfile.TemporaryDirectory() as scratch,
+            _Tracker(Path(scratch) / "dry-run.db", clock=tracker.clock) as stand_in,
+        ):
+            return _import(
+                stand_in,
+                files,
+                fmt=fmt,
+                skip_invalid=skip_invalid,
+                report=report,
+                dry_run=True,
+                progress=progress,
+                batch_size=batch_size,
+            )
     new_store = not tracker.path.exists()
     try:
-        return _import(tracker, files, fmt=fmt, skip_invalid=skip_invalid, report=report,
-                       dry_run=dry_run, progress=progress, batch_size=batch_size)
+        return _import(
+            tracker,
+            files,
+            fmt=fmt,
+            skip_invalid=skip_invalid,
+            report=report,
+            dry_run=dry_run,
+            progress=progress,
+            batch_size=batch_size,
+        )
     except BaseException:
         if new_store and not dry_run:
             _discard_if_empty(tracker)
         raise
 
 
-def _import(tracker: Tracker, files: list[Path], *, fmt: str, skip_invalid: bool,
-            report: str | Path | None, dry_run: bool,
-            progress: Callable[[int], None] | None, batch_size: int) -> ImportSummary:
-    run = _Run(tracker.store, clock=tracker.clock, skip_invalid=skip_invalid,
-               batch_size=batch_size, progress=progress)
+def _import(
+    tracker: Tracker,
+    files: list[Path],
+    *,
+    fmt: str,
+    skip_invalid: bool,
+    report: str | Path | None,
+    dry_run: bool,
+    progress: Callable[[int], None] | None,
+    batch_size: int,
+) -> ImportSummary:
+    run = _Run(
+        tracker.store,
+        clock=tracker.clock,
+        skip_invalid=skip_invalid,
+        batch_size=batch_size,
+        progress=progress,
+    )
     run.summary.dry_run = dry_run
     with Report(Path(report) if report is not None else None) as run.report:
         try:
@@ -293,9 +335,15 @@ def total_bytes(paths: Sequence[str | Path]) -> int:
 
 
 class _Run:
-    def __init__(self, store: Store, *, clock: Callable[[], datetime] | None,
-                 skip_invalid: bool, batch_size: int,
-                 progress: Callable[[int], None] | None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], datetime] | None,
+        skip_invalid: bool,
+        batch_size: int,
+        progress: Callable[[int], None] | None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.skip_invalid = skip_invalid
@@ -323,7 +371,11 @@ class _Run:
             line = src.line if src is not None else 0
             raise ImportAbortedError(
                 f"damaged or truncated data after line {line} ({exc}); nothing was imported "
-                "(the log is unchanged)", field="file", value=name, source=name) from None
+                "(the log is unchanged)",
+                field="file",
+                value=name,
+                source=name,
+            ) from None
         self._progress(offset + file_size(path))
 
     def source_(self, src: Source, fmt: str) -> None:
@@ -373,15 +425,23 @@ class _Run:
         self.summary.invalid[skip.reason] += 1
         self.report.write(self.source, skip)
 
-    def _abort(self, err: TrackerError, line: int | None, *,
-               replaying: bool = False) -> ImportAbortedError:
-        hint = ("" if self.skip_invalid or replaying
-                else "; --skip-invalid imports the other rows and reports the bad ones")
+    def _abort(
+        self, err: TrackerError, line: int | None, *, replaying: bool = False
+    ) -> ImportAbortedError:
+        hint = (
+            ""
+            if self.skip_invalid or replaying
+            else "; --skip-invalid imports the other rows and reports the bad ones"
+        )
         if replaying:
             hint = "; an export is replayed whole or not at all"
         return ImportAbortedError(
             f"{err.message}; nothing was imported (the log is unchanged){hint}",
-            field=err.field, value=err.value, line=line, source=self.source)
+            field=err.field,
+            value=err.value,
+            line=line,
+            source=self.source,
+        )
 
     # -- the tracker's own export records ------------------------------------------------
 
@@ -393,14 +453,21 @@ class _Run:
             self.flush()
             head = self.store.head()
             if item.seq == head.seq + 1 and item.hash == chain_hash(
-                    head.hash, item.prepared.body, item.seq, item.recorded_at):
+                head.hash, item.prepared.body, item.seq, item.recorded_at
+            ):
                 self.export_mode = "verbatim"
                 self.chain = (head.seq, head.hash, head.recorded_at or "")
             elif head.seq == 0 and item.seq == 1:
-                raise self._abort(TrackerError(
-                    f"hash {item.hash!r}: does not match the chain recomputed from the record "
-                    "(the export was altered, or is damaged)", field="hash", value=item.hash),
-                    item.line, replaying=True)
+                raise self._abort(
+                    TrackerError(
+                        f"hash {item.hash!r}: does not match the chain recomputed from the record "
+                        "(the export was altered, or is damaged)",
+                        field="hash",
+                        value=item.hash,
+                    ),
+                    item.line,
+                    replaying=True,
+                )
             else:
                 self.export_mode = "new"
         if self.export_mode == "new":
@@ -410,23 +477,43 @@ class _Run:
             return
         seq, prev, stamp = self.chain
         if item.seq != seq + 1:
-            raise self._abort(TrackerError(
-                f"seq {item.seq}: expected {seq + 1} (records must follow each other to be "
-                "replayed)", field="seq", value=item.seq), item.line, replaying=True)
+            raise self._abort(
+                TrackerError(
+                    f"seq {item.seq}: expected {seq + 1} (records must follow each other to be "
+                    "replayed)",
+                    field="seq",
+                    value=item.seq,
+                ),
+                item.line,
+                replaying=True,
+            )
         if item.recorded_at < stamp:
-            raise self._abort(TrackerError(
-                f"recorded_at {item.recorded_at!r}: earlier than the previous record's "
-                f"{stamp!r}", field="recorded_at", value=item.recorded_at),
-                item.line, replaying=True)
+            raise self._abort(
+                TrackerError(
+                    f"recorded_at {item.recorded_at!r}: earlier than the previous record's "
+                    f"{stamp!r}",
+                    field="recorded_at",
+                    value=item.recorded_at,
+                ),
+                item.line,
+                replaying=True,
+            )
         expected = chain_hash(prev, item.prepared.body, item.seq, item.recorded_at)
         if item.hash != expected:
-            raise self._abort(TrackerError(
-                f"hash {item.hash!r}: does not match the chain recomputed from the records "
-                f"(expected {expected!r}: the export was altered, or is damaged)",
-                field="hash", value=item.hash), item.line, replaying=True)
+            raise self._abort(
+                TrackerError(
+                    f"hash {item.hash!r}: does not match the chain recomputed from the records "
+                    f"(expected {expected!r}: the export was altered, or is damaged)",
+                    field="hash",
+                    value=item.hash,
+                ),
+                item.line,
+                replaying=True,
+            )
         self.chain = (item.seq, expected, item.recorded_at)
-        if self.pending and (self.pending[0].recorded_at != item.recorded_at
-                             or len(self.pending) >= self.batch_size):
+        if self.pending and (
+            self.pending[0].recorded_at != item.recorded_at or len(self.pending) >= self.batch_size
+        ):
             self.flush()
         self.pending.append(item)
 
@@ -437,19 +524,27 @@ class _Run:
         if not batch:
             return
         stamp = batch[0].recorded_at
-        recorded_at = (datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-                       if stamp is not None else None)
+        recorded_at = (
+            datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+            if stamp is not None
+            else None
+        )
         while batch:
             try:
-                results = self.store.append([i.prepared for i in batch],
-                                            recorded_at=recorded_at, clock=self.clock)
+                results = self.store.append(
+                    [i.prepared for i in batch], recorded_at=recorded_at, clock=self.clock
+                )
             except StoreError as exc:
                 culprit = _culprit(self.store, batch, exc)
                 if culprit is None or stamp is not None:
-                    raise self._abort(exc, culprit.line if culprit else None,
-                                      replaying=stamp is not None) from None
-                reason = ("conflicting event_id" if isinstance(exc, ConflictError)
-                          else f"invalid {exc.field}")
+                    raise self._abort(
+                        exc, culprit.line if culprit else None, replaying=stamp is not None
+                    ) from None
+                reason = (
+                    "conflicting event_id"
+                    if isinstance(exc, ConflictError)
+                    else f"invalid {exc.field}"
+                )
                 self._skip(Skip(culprit.line, reason, exc))
                 batch = [i for i in batch if i is not culprit]
                 continue
@@ -457,11 +552,17 @@ class _Run:
             if stamp is not None:  # replayed: every record must land where it was
                 for item, result in zip(batch, results, strict=True):
                     if not result.created or result.hash != item.hash:
-                        raise self._abort(TrackerError(
-                            f"event_id {item.prepared.event_id!r}: already in the log at seq "
-                            f"{result.seq}, so the export cannot be replayed at its original "
-                            "positions", field="event_id", value=item.prepared.event_id),
-                            item.line, replaying=True)
+                        raise self._abort(
+                            TrackerError(
+                                f"event_id {item.prepared.event_id!r}: already in the log at seq "
+                                f"{result.seq}, so the export cannot be replayed at its original "
+                                "positions",
+                                field="event_id",
+                                value=item.prepared.event_id,
+                            ),
+                            item.line,
+                            replaying=True,
+                        )
                 self.summary.replayed += len(batch)
             elif self.export_mode == "new":
                 self.summary.restamped += created
@@ -487,9 +588,12 @@ def _culprit(store: Store, batch: list[Item], exc: StoreError) -> Item | None:
 
 
 def decode_error(raw: bytes, exc: UnicodeDecodeError) -> TrackerError:
-    return TrackerError(f"line: not valid UTF-8 text at byte {exc.start} "
-                        f"({raw[max(0, exc.start - 10):exc.start + 10]!r})",
-                        field="line", value=None)
+    return TrackerError(
+        f"line: not valid UTF-8 text at byte {exc.start} "
+        f"({raw[max(0, exc.start - 10) : exc.start + 10]!r})",
+        field="line",
+        value=None,
+    )
 
 
 __all__ = [

@@ -48,12 +48,16 @@ class CameoCountry:
 @cache
 def country_table() -> dict[str, CameoCountry]:
     """The documented exceptions: CAMEO country codes that are not plain ISO alpha-3 codes."""
-    text = resources.files("events").joinpath("data", "cameo_countries.csv").read_text(
-        encoding="utf-8")
+    text = (
+        resources.files("events")
+        .joinpath("data", "cameo_countries.csv")
+        .read_text(encoding="utf-8")
+    )
     out: dict[str, CameoCountry] = {}
     for row in csv.DictReader(io.StringIO(text)):
-        out[row["cameo_code"]] = CameoCountry(row["cameo_code"], row["party"] or None,
-                                              row["kind"], row["name"], row["note"])
+        out[row["cameo_code"]] = CameoCountry(
+            row["cameo_code"], row["party"] or None, row["kind"], row["name"], row["note"]
+        )
     return out
 
 
@@ -61,8 +65,9 @@ def country_table() -> dict[str, CameoCountry]:
 def _state_codes() -> frozenset[str]:
     from events.parties import parties
 
-    return frozenset(p.code for p in parties().values()
-                     if p.kind in ("country", "state") and len(p.code) == 3)
+    return frozenset(
+        p.code for p in parties().values() if p.kind in ("country", "state") and len(p.code) == 3
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -76,9 +81,16 @@ def country_party(code: str) -> str | None:
     if code in _state_codes():
         return code
     raise UnknownPartyError(
-        field_message("country", code, "not a CAMEO country code known to the tracker (ISO "
-                      "3166-1 alpha-3, or listed in events/data/cameo_countries.csv)"),
-        field="country", value=code, suggestions=[])
+        field_message(
+            "country",
+            code,
+            "not a CAMEO country code known to the tracker (ISO "
+            "3166-1 alpha-3, or listed in events/data/cameo_countries.csv)",
+        ),
+        field="country",
+        value=code,
+        suggestions=[],
+    )
 
 
 def type_for_code(code: str) -> str:
@@ -106,11 +118,14 @@ def code_table() -> dict[str, tuple[str, str]]:
     """EventCode -> (type, description) for every code in the tracker's CAMEO table."""
     from events.vocabulary import cameo_codes
 
-    return {code: (type_for_code(code), c.description.strip() or f"CAMEO {code}")
-            for code, c in cameo_codes().items()}
+    return {
+        code: (type_for_code(code), c.description.strip() or f"CAMEO {code}")
+        for code, c in cameo_codes().items()
+    }
 
 
 # -- parsing helpers shared by the coded formats --------------------------------------------
+
 
 class FieldError(TrackerError):
     """A bad value in a named column of a coded row."""
@@ -155,9 +170,19 @@ def scale(text: str, column: str) -> float:
 
 # -- the canonical body, built directly -------------------------------------------------------
 
-def coded_event(type_name: str, event_id: str, actor: str, target: str, occurred_on: str,
-                source: str | None, summary: str | None, confidence: float, weight: float,
-                cameo_code: str) -> Prepared:
+
+def coded_event(
+    type_name: str,
+    event_id: str,
+    actor: str,
+    target: str,
+    occurred_on: str,
+    source: str | None,
+    summary: str | None,
+    confidence: float,
+    weight: float,
+    cameo_code: str,
+) -> Prepared:
     """The stored form of a coded event, byte-identical to
     ``prepare(parse_event({...same fields...}))`` (tests check this on many rows).
 
@@ -169,31 +194,63 @@ def coded_event(type_name: str, event_id: str, actor: str, target: str, occurred
     the template reproduces (:func:`_fast_types`); otherwise the event goes through
     ``parse_event``, which strips the text or raises the usual ``InvalidEventError``.
     """
-    if (type_name in _fast_types()
-            and (source is None or (0 < len(source) <= _MAX_TEXT and source == source.strip()))
-            and (summary is None
-                 or (0 < len(summary) <= _MAX_TEXT and summary == summary.strip()))):
-        return _template(type_name, event_id, actor, target, occurred_on, source, summary,
-                         confidence, weight, cameo_code)
-    return slow_coded_event(type_name=type_name, event_id=event_id, actor=actor, target=target,
-                            occurred_on=occurred_on, source=source, summary=summary,
-                            confidence=confidence, weight=weight, cameo_code=cameo_code)
+    if (
+        type_name in _fast_types()
+        and (source is None or (0 < len(source) <= _MAX_TEXT and source == source.strip()))
+        and (summary is None or (0 < len(summary) <= _MAX_TEXT and summary == summary.strip()))
+    ):
+        return _template(
+            type_name,
+            event_id,
+            actor,
+            target,
+            occurred_on,
+            source,
+            summary,
+            confidence,
+            weight,
+            cameo_code,
+        )
+    return slow_coded_event(
+        type_name=type_name,
+        event_id=event_id,
+        actor=actor,
+        target=target,
+        occurred_on=occurred_on,
+        source=source,
+        summary=summary,
+        confidence=confidence,
+        weight=weight,
+        cameo_code=cameo_code,
+    )
 
 
-def _template(type_name: str, event_id: str, actor: str, target: str, occurred_on: str,
-              source: str | None, summary: str | None, confidence: float, weight: float,
-              cameo_code: str) -> Prepared:
+def _template(
+    type_name: str,
+    event_id: str,
+    actor: str,
+    target: str,
+    occurred_on: str,
+    source: str | None,
+    summary: str | None,
+    confidence: float,
+    weight: float,
+    cameo_code: str,
+) -> Prepared:
     """The canonical body written directly (keys in sorted order, as ``canonical_text``)."""
     weight += 0.0  # pydantic stores -0.0 as 0.0
     code_key = f',"cameo_code":"{cameo_code}"' if type_name == GENERIC else ""
     source_key = "" if source is None else ',"source":' + encode_basestring(source)
     summary_key = "" if summary is None else ',"summary":' + encode_basestring(summary)
-    body = (f'{{"actor":"{actor}"{code_key},"confidence":{confidence!r},'
-            f'"event_id":"{event_id}","occurred_on":"{occurred_on}","schema_version":1'
-            f'{source_key}{summary_key},"target":"{target}","type":"{type_name}",'
-            f'"weight":{weight!r}}}')
-    return Prepared(event_id, type_name, cameo_code, actor, target, occurred_on, confidence,
-                    weight, None, body)
+    body = (
+        f'{{"actor":"{actor}"{code_key},"confidence":{confidence!r},'
+        f'"event_id":"{event_id}","occurred_on":"{occurred_on}","schema_version":1'
+        f'{source_key}{summary_key},"target":"{target}","type":"{type_name}",'
+        f'"weight":{weight!r}}}'
+    )
+    return Prepared(
+        event_id, type_name, cameo_code, actor, target, occurred_on, confidence, weight, None, body
+    )
 
 
 @cache
@@ -205,24 +262,60 @@ def _fast_types() -> frozenset[str]:
 
     fast: set[str] = set()
     for code in cameo_codes():
-        fields = (type_for_code(code), "probe:1", "USA", "RUS", "2000-01-02", "a source",
-                  "a summary", 0.5, 1.5, code)
+        fields = (
+            type_for_code(code),
+            "probe:1",
+            "USA",
+            "RUS",
+            "2000-01-02",
+            "a source",
+            "a summary",
+            0.5,
+            1.5,
+            code,
+        )
         if _template(*fields) == slow_coded_event(**dict(zip(_FIELDS, fields, strict=True))):
             fast.add(type_for_code(code))
     return frozenset(fast)
 
 
-_FIELDS = ("type_name", "event_id", "actor", "target", "occurred_on", "source", "summary",
-           "confidence", "weight", "cameo_code")
+_FIELDS = (
+    "type_name",
+    "event_id",
+    "actor",
+    "target",
+    "occurred_on",
+    "source",
+    "summary",
+    "confidence",
+    "weight",
+    "cameo_code",
+)
 
 
-def coded_dict(*, type_name: str, event_id: str, actor: str, target: str, occurred_on: str,
-               source: str | None, summary: str | None, confidence: float, weight: float,
-               cameo_code: str) -> dict[str, object]:
+def coded_dict(
+    *,
+    type_name: str,
+    event_id: str,
+    actor: str,
+    target: str,
+    occurred_on: str,
+    source: str | None,
+    summary: str | None,
+    confidence: float,
+    weight: float,
+    cameo_code: str,
+) -> dict[str, object]:
     """The plain mapping a coded event validates from (the reference for the fast path)."""
-    data: dict[str, object] = {"type": type_name, "event_id": event_id, "actor": actor,
-                               "target": target, "occurred_on": occurred_on,
-                               "confidence": confidence, "weight": weight}
+    data: dict[str, object] = {
+        "type": type_name,
+        "event_id": event_id,
+        "actor": actor,
+        "target": target,
+        "occurred_on": occurred_on,
+        "confidence": confidence,
+        "weight": weight,
+    }
     if type_name == GENERIC:
         data["cameo_code"] = cameo_code
     if source is not None:

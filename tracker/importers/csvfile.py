@@ -42,9 +42,13 @@ def _text(src: Source) -> Iterator[str]:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ImportFormatError(f"not valid UTF-8 text at byte {exc.start}",
-                                    field="line", value=None, line=line,
-                                    source=src.name) from None
+            raise ImportFormatError(
+                f"not valid UTF-8 text at byte {exc.start}",
+                field="line",
+                value=None,
+                line=line,
+                source=src.name,
+            ) from None
         yield text.lstrip("\ufeff") if line == 1 else text
 
 
@@ -59,14 +63,24 @@ def read(src: Source) -> Iterator[Item | Skip]:
             raise ImportFormatError(
                 f"column {column!r}: not an event field (the header names envelope fields "
                 "such as type, actor, target, occurred_on and type-specific fields)",
-                field="column", value=column, line=1, source=src.name)
+                field="column",
+                value=column,
+                line=1,
+                source=src.name,
+            )
     if "type" not in header:
-        raise ImportFormatError("header: no 'type' column", field="column", value=None,
-                                line=1, source=src.name)
+        raise ImportFormatError(
+            "header: no 'type' column", field="column", value=None, line=1, source=src.name
+        )
     if len(set(header)) != len(header):
         twice = sorted({c for c in header if header.count(c) > 1})
-        raise ImportFormatError(f"column {twice[0]!r}: appears twice in the header",
-                                field="column", value=twice[0], line=1, source=src.name)
+        raise ImportFormatError(
+            f"column {twice[0]!r}: appears twice in the header",
+            field="column",
+            value=twice[0],
+            line=1,
+            source=src.name,
+        )
     width = len(header)
     while True:
         line = records.line_num + 1
@@ -75,18 +89,28 @@ def read(src: Source) -> Iterator[Item | Skip]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Skip(line, "malformed CSV", TrackerError(f"line: malformed CSV ({exc})",
-                                                           field="line", value=None))
+            yield Skip(
+                line,
+                "malformed CSV",
+                TrackerError(f"line: malformed CSV ({exc})", field="line", value=None),
+            )
             continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != width:
-            yield Skip(line, "wrong column count", TrackerError(
-                f"columns {len(row)}: expected {width} (as in the header)",
-                field="columns", value=len(row)))
+            yield Skip(
+                line,
+                "wrong column count",
+                TrackerError(
+                    f"columns {len(row)}: expected {width} (as in the header)",
+                    field="columns",
+                    value=len(row),
+                ),
+            )
             continue
-        data: dict[str, object] = {k: v for k, v in zip(header, row, strict=True)
-                                   if v.strip() != ""}
+        data: dict[str, object] = {
+            k: v for k, v in zip(header, row, strict=True) if v.strip() != ""
+        }
         for key in _list_fields(str(data.get("type", ""))) & data.keys():
             data[key] = [part.strip() for part in str(data[key]).split(";") if part.strip()]
         try:

@@ -67,9 +67,16 @@ def read(src: Source) -> Iterator[Item | Skip]:
         if width not in WIDTHS:
             if width == 1 and not f[0]:
                 continue  # a blank line
-            yield Skip(line, "wrong column count", TrackerError(
-                f"columns {width}: expected 57 or 58 (GDELT 1.0) or 61 (GDELT 2.0) "
-                "tab-separated fields", field="columns", value=width))
+            yield Skip(
+                line,
+                "wrong column count",
+                TrackerError(
+                    f"columns {width}: expected 57 or 58 (GDELT 1.0) or 61 (GDELT 2.0) "
+                    "tab-separated fields",
+                    field="columns",
+                    value=width,
+                ),
+            )
             continue
         c1 = f[ACTOR1COUNTRY]
         c2 = f[ACTOR2COUNTRY]
@@ -94,12 +101,27 @@ def read(src: Source) -> Iterator[Item | Skip]:
             sources = f[NUMSOURCES]
             if not (sources.isdigit() and sources.isascii()):
                 raise bad("NumSources", sources, "not a whole number")
-            source = f[57].strip() or None if width == 58 else (
-                f[60].strip() or None if width == 61 else None)
-            yield Item(line, coded_event(
-                known[0], "gdelt:" + gid, actor, target, occurred_on, source,
-                f"GDELT: {f[ACTOR1NAME].strip() or c1} {known[1]} {f[ACTOR2NAME].strip() or c2}",
-                _CONFIDENCE[min(int(sources), 6)], weight, code))
+            source = (
+                f[57].strip() or None
+                if width == 58
+                else (f[60].strip() or None if width == 61 else None)
+            )
+            yield Item(
+                line,
+                coded_event(
+                    known[0],
+                    "gdelt:" + gid,
+                    actor,
+                    target,
+                    occurred_on,
+                    source,
+                    f"GDELT: {f[ACTOR1NAME].strip() or c1} {known[1]}"
+                    f" {f[ACTOR2NAME].strip() or c2}",
+                    _CONFIDENCE[min(int(sources), 6)],
+                    weight,
+                    code,
+                ),
+            )
         except FieldError as exc:
             yield Skip(line, f"invalid {exc.field}", exc)
         except TrackerError as exc:  # the slow path's validation (a field of the event)

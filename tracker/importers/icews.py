@@ -36,8 +36,7 @@ from tracker.importers.cameo import FieldError, bad, code_table, coded_event, is
 from tracker.importers.inputs import Source
 from tracker.store import Prepared
 
-REQUIRED = ("Event ID", "Event Date", "Source Country", "CAMEO Code", "Intensity",
-            "Target Country")
+REQUIRED = ("Event ID", "Event Date", "Source Country", "CAMEO Code", "Intensity", "Target Country")
 OPTIONAL = ("Source Name", "Event Text", "Target Name", "Story ID", "Publisher")
 ICEWS_ONLY_CODES = {"1213": "121"}
 CONFIDENCE = 0.5
@@ -55,8 +54,12 @@ def read(src: Source) -> Iterator[Item | Skip]:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             if header is None:
-                raise ImportFormatError(f"header: not valid UTF-8 text at byte {exc.start}",
-                                        field="line", line=line, source=src.name) from None
+                raise ImportFormatError(
+                    f"header: not valid UTF-8 text at byte {exc.start}",
+                    field="line",
+                    line=line,
+                    source=src.name,
+                ) from None
             yield Skip(line, "not UTF-8", decode_error(raw, exc))
             continue
         text = text.rstrip("\r\n")
@@ -67,7 +70,11 @@ def read(src: Source) -> Iterator[Item | Skip]:
                 raise ImportFormatError(
                     f"header: no {', '.join(repr(c) for c in missing)} column (an ICEWS file "
                     f"starts with a header line: {', '.join(REQUIRED)}, ...)",
-                    field="column", value=missing[0], line=line, source=src.name)
+                    field="column",
+                    value=missing[0],
+                    line=line,
+                    source=src.name,
+                )
             col = {name: header.index(name) for name in REQUIRED + OPTIONAL if name in header}
             width = len(header)
             continue
@@ -75,9 +82,15 @@ def read(src: Source) -> Iterator[Item | Skip]:
             continue
         f = text.split("\t")
         if len(f) != width:
-            yield Skip(line, "wrong column count", TrackerError(
-                f"columns {len(f)}: expected {width} tab-separated fields (as in the header)",
-                field="columns", value=len(f)))
+            yield Skip(
+                line,
+                "wrong column count",
+                TrackerError(
+                    f"columns {len(f)}: expected {width} tab-separated fields (as in the header)",
+                    field="columns",
+                    value=len(f),
+                ),
+            )
             continue
         try:
             item = _row(f, col, codes)
@@ -117,8 +130,7 @@ def _get(f: list[str], col: dict[str, int], name: str) -> str:
     return f[at].strip() if at is not None else ""
 
 
-def _row(f: list[str], col: dict[str, int], codes: dict[str, tuple[str, str]]
-         ) -> Prepared | None:
+def _row(f: list[str], col: dict[str, int], codes: dict[str, tuple[str, str]]) -> Prepared | None:
     source_country = _get(f, col, "Source Country")
     target_country = _get(f, col, "Target Country")
     if not source_country or not target_country:
@@ -139,12 +151,23 @@ def _row(f: list[str], col: dict[str, int], codes: dict[str, tuple[str, str]]
     type_name = known[0]
     weight = scale(_get(f, col, "Intensity"), "Intensity")
     publisher, story = _get(f, col, "Publisher"), _get(f, col, "Story ID")
-    source = (f"{publisher} (ICEWS story {story})" if publisher and story
-              else publisher or (f"ICEWS story {story}" if story else None))
+    source = (
+        f"{publisher} (ICEWS story {story})"
+        if publisher and story
+        else publisher or (f"ICEWS story {story}" if story else None)
+    )
     name1 = _get(f, col, "Source Name") or source_country
     name2 = _get(f, col, "Target Name") or target_country
     text = _get(f, col, "Event Text") or known[1]
     return coded_event(
-        type_name=type_name, event_id="icews:" + event_id, actor=actor, target=target,
-        occurred_on=occurred_on, source=source, summary=f"ICEWS: {name1} {text} {name2}",
-        confidence=CONFIDENCE, weight=weight, cameo_code=code)
+        type_name=type_name,
+        event_id="icews:" + event_id,
+        actor=actor,
+        target=target,
+        occurred_on=occurred_on,
+        source=source,
+        summary=f"ICEWS: {name1} {text} {name2}",
+        confidence=CONFIDENCE,
+        weight=weight,
+        cameo_code=code,
+    )

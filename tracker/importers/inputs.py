@@ -32,8 +32,9 @@ class InputError(TrackerError):
 class Source:
     """One stream of lines: a plain file, the content of a .gz, or one member of a .zip."""
 
-    def __init__(self, name: str, stream: IO[bytes] | io.BufferedIOBase, raw: IO[bytes],
-                 offset: int) -> None:
+    def __init__(
+        self, name: str, stream: IO[bytes] | io.BufferedIOBase, raw: IO[bytes], offset: int
+    ) -> None:
         self.name = name
         self._stream = stream
         self._raw = raw
@@ -66,8 +67,9 @@ def open_sources(path: Path, offset: int = 0) -> Generator[Source, None, None]:
     try:
         raw = open(path, "rb")  # noqa: SIM115 - closed in finally, after the caller is done
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})",
-                         field="file", value=str(path)) from None
+        raise InputError(
+            f"{path}: cannot be read ({exc.strerror or exc})", field="file", value=str(path)
+        ) from None
     try:
         magic = raw.read(4)
         raw.seek(0)
@@ -78,8 +80,9 @@ def open_sources(path: Path, offset: int = 0) -> Generator[Source, None, None]:
             try:
                 archive = zipfile.ZipFile(raw)
             except (zipfile.BadZipFile, OSError) as exc:
-                raise InputError(f"{path}: not a readable zip archive ({exc})",
-                                 field="file", value=str(path)) from None
+                raise InputError(
+                    f"{path}: not a readable zip archive ({exc})", field="file", value=str(path)
+                ) from None
             with archive:
                 for info in archive.infolist():
                     if info.is_dir():

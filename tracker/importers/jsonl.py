@@ -78,22 +78,42 @@ def read(src: Source) -> Iterator[Item | Skip]:
         try:
             obj = json.loads(text)
         except ValueError as exc:
-            yield Skip(line, "not valid JSON", TrackerError(
-                f"line: not valid JSON ({getattr(exc, 'msg', exc)} at column "
-                f"{getattr(exc, 'colno', '?')})", field="line", value=text.strip()[:80]))
+            yield Skip(
+                line,
+                "not valid JSON",
+                TrackerError(
+                    f"line: not valid JSON ({getattr(exc, 'msg', exc)} at column "
+                    f"{getattr(exc, 'colno', '?')})",
+                    field="line",
+                    value=text.strip()[:80],
+                ),
+            )
             continue
         if not isinstance(obj, dict):
-            yield Skip(line, "not a JSON object", TrackerError(
-                f"line: must be a JSON object, not {type(obj).__name__}", field="line",
-                value=text.strip()[:80]))
+            yield Skip(
+                line,
+                "not a JSON object",
+                TrackerError(
+                    f"line: must be a JSON object, not {type(obj).__name__}",
+                    field="line",
+                    value=text.strip()[:80],
+                ),
+            )
             continue
         is_export = set(obj) == EXPORT_KEYS
         if export is None:
             export = is_export
         elif is_export != export:
-            yield Skip(line, "mixed forms", TrackerError(
-                "line: the file mixes export records and hand-written events (use one form "
-                "per file)", field="line", value=text.strip()[:80]))
+            yield Skip(
+                line,
+                "mixed forms",
+                TrackerError(
+                    "line: the file mixes export records and hand-written events (use one form "
+                    "per file)",
+                    field="line",
+                    value=text.strip()[:80],
+                ),
+            )
             continue
         try:
             yield _export_item(line, obj) if is_export else Item(line, prepare_flat(obj))
@@ -114,14 +134,21 @@ def _export_item(line: int, obj: dict[str, Any]) -> Item:
     if type(seq) is not int or seq < 1:
         raise TrackerError(f"seq {seq!r}: must be a whole number >= 1", field="seq", value=seq)
     if not isinstance(stamp, str) or not _STAMP.fullmatch(stamp) or not _real_time(stamp):
-        raise TrackerError(f"recorded_at {stamp!r}: must be a UTC time written "
-                           "YYYY-MM-DDTHH:MM:SS.ffffffZ", field="recorded_at", value=stamp)
+        raise TrackerError(
+            f"recorded_at {stamp!r}: must be a UTC time written YYYY-MM-DDTHH:MM:SS.ffffffZ",
+            field="recorded_at",
+            value=stamp,
+        )
     if not isinstance(digest, str) or not _HASH.fullmatch(digest):
-        raise TrackerError(f"hash {digest!r}: must be 64 lowercase hex digits", field="hash",
-                           value=digest)
+        raise TrackerError(
+            f"hash {digest!r}: must be 64 lowercase hex digits", field="hash", value=digest
+        )
     if not isinstance(event, dict) or not event.get("event_id"):
-        raise TrackerError("event: must be an event object with its event_id", field="event",
-                           value=event if not isinstance(event, dict) else None)
+        raise TrackerError(
+            "event: must be an event object with its event_id",
+            field="event",
+            value=event if not isinstance(event, dict) else None,
+        )
     from events.models import parse_event
     from tracker.api import prepare
 
