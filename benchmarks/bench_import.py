@@ -249,9 +249,10 @@ def _time_deferred_listeners(tracker: Any, total: list[float]) -> None:
 def child_raw(file: Path, db: Path) -> dict[str, float]:
     from tracker.importers.gdelt import read
     from tracker.importers.inputs import open_sources
-    from tracker.store import GENESIS_HASH, INSERT_SQL, Store, chain_hash, format_timestamp
+    from tracker.store import GENESIS_HASH, SQLiteStore, chain_hash, format_timestamp
+    from tracker.store.sql import INSERT as INSERT_SQL
 
-    Store(db).close()  # the same schema, indexes and triggers as the tracker's store
+    SQLiteStore(db).close()  # the same schema, indexes and triggers as the tracker's store
     import sqlite3
 
     conn = sqlite3.connect(db, isolation_level=None)

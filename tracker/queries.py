@@ -7,16 +7,18 @@ dyad's events from the log with the same pure functions, so both paths agree by 
 
 from __future__ import annotations
 
-import sqlite3
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from projections.facts import Fact, effective, fact_from_body
+from events.dyad import dyad_of
+from projections.facts import RECORD_TYPES, Fact, effective, fact_from_body
 from projections.model import ScoringModel
 from projections.score import Checkpoint, Score, latest, score_at
 from tracker import checkpoints as cp
 from tracker.errors import TrackerError
+from tracker.store import Store
 
 QUAD_KEYS = ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")
 EARLIEST = date(1900, 1, 1)
@@ -37,9 +39,10 @@ def check_date(name: str, day: date, today: date) -> None:
 
 
 def dyad_key(a: str, b: str) -> tuple[str, str]:
+    """The dyad of two different parties, in party order."""
     if a == b:
         raise QueryError(f"dyad {a!r} {b!r}: the two parties must differ", field="dyad", value=a)
-    return (a, b) if a < b else (b, a)
+    return dyad_of(a, b)
 
 
 class EventRef(NamedTuple):
@@ -155,8 +158,8 @@ LAST_EVENTS = 5
 class Queries:
     """Query methods over one open connection; ``model`` is the model asked for."""
 
-    def __init__(self, conn: sqlite3.Connection, model: ScoringModel, stored: ScoringModel) -> None:
-        self.conn = conn
+    def __init__(self, store: Store, model: ScoringModel, stored: ScoringModel) -> None:
+        self.store = store
         self.model = model
         self.fast = model.fingerprint == stored.fingerprint
         self._head: int | None = None
@@ -168,9 +171,7 @@ class Queries:
     @property
     def head_seq(self) -> int:
         if self._head is None:
-            self._head = int(
-                self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-            )
+            self._head = self.store.head().seq
         return self._head
 
     def _use_checkpoints(self, known_at: int | None) -> bool:
@@ -178,15 +179,15 @@ class Queries:
 
     def checkpoints(self, a: str, b: str, known_at: int | None) -> list[Checkpoint]:
         if self._use_checkpoints(known_at):
-            return cp.all_checkpoints(self.conn, a, b)
-        return cp.fold_dyad(self.conn, a, b, self.model, max_seq=known_at)
+            return cp.all_checkpoints(self.store, a, b)
+        return cp.fold_dyad(self.store, a, b, self.model, max_seq=known_at)
 
     def _checkpoint(
         self, a: str, b: str, day: date, folded: list[Checkpoint] | None
     ) -> Checkpoint | None:
         if folded is not None:
             return latest(folded, day)
-        return cp.checkpoint_on_or_before(self.conn, a, b, day)
+        return cp.checkpoint_on_or_before(self.store, a, b, day)
 
     def score(self, a: str, b: str, as_of: date, known_at: int | None) -> Score:
         """Just the numbers on ``as_of``: one indexed lookup and a decay on the fast path."""
@@ -217,16 +218,10 @@ class Queries:
     ) -> tuple[EventRef, ...]:
         """The latest events on or before ``as_of`` as the record stands (retracted ones left
         out, corrections applied), newest first."""
-        import json
-
         limit = known_at if known_at is not None else self.head_seq
         records = [
-            fact_from_body(seq, json.loads(body))
-            for seq, body in self.conn.execute(
-                "SELECT seq, body FROM events WHERE party_a = ? AND party_b = ? AND seq <= ? "
-                "AND type IN ('retract', 'correct')",
-                (a, b, limit),
-            )
+            fact_from_body(r.seq, json.loads(r.body))
+            for r in self.store.rows(dyad=(a, b), types=sorted(RECORD_TYPES), max_seq=limit)
         ]
         if any("occurred_on" in f.fields.get("changes", {}) for f in records):
             # an event moved in time: only the whole dyad tells which are the latest
@@ -235,14 +230,15 @@ class Queries:
                 :LAST_EVENTS
             ]
         out: list[EventRef] = []
-        for seq, body in self.conn.execute(
-            "SELECT seq, body FROM events WHERE party_a = ? AND party_b = ? AND "
-            "occurred_on <= ? AND seq <= ? AND type NOT IN ('retract', 'correct') "
-            "ORDER BY occurred_on DESC, seq DESC",
-            (a, b, as_of.isoformat(), limit),
+        for r in self.store.rows(
+            dyad=(a, b),
+            until=as_of,
+            max_seq=limit,
+            exclude_types=sorted(RECORD_TYPES),
+            order="latest",
         ):
-            fact = fact_from_body(seq, json.loads(body))
-            mine = [r for r in records if r.fields.get("refers_to") == fact.event_id]
+            fact = fact_from_body(r.seq, json.loads(r.body))
+            mine = [rec for rec in records if rec.fields.get("refers_to") == fact.event_id]
             for current in effective([fact, *mine]):
                 out.append(EventRef.of(current))
             if len(out) >= LAST_EVENTS:
@@ -252,11 +248,9 @@ class Queries:
     def _full_facts(self, a: str, b: str, max_seq: int | None) -> list[Fact]:
         """The dyad's events as the record stands, from their full bodies (not the cheap
         column facts), so that each carries its summary."""
-        import json
-
         return effective(
             fact_from_body(r.seq, json.loads(r.body))
-            for r in cp.dyad_rows(self.conn, a, b, max_seq=max_seq)
+            for r in self.store.rows(dyad=(a, b), max_seq=max_seq)
         )
 
     def explain(self, a: str, b: str, as_of: date, known_at: int | None) -> Explanation:
@@ -267,7 +261,7 @@ class Queries:
         folded = (
             None
             if self._use_checkpoints(known_at)
-            else cp.fold_dyad(self.conn, *key, self.model, max_seq=known_at)
+            else cp.fold_dyad(self.store, *key, self.model, max_seq=known_at)
         )
         s = score_at(self._checkpoint(*key, as_of, folded), as_of, self.model)
         return Explanation(
@@ -297,21 +291,12 @@ class Queries:
         """Every dyad with events on or before ``as_of``, with its score, warmest first."""
         out: list[tuple[tuple[str, str], Score]] = []
         if self._use_checkpoints(known_at):
-            sql = "SELECT DISTINCT party_a, party_b FROM checkpoints WHERE day <= ?"
-            params: list[Any] = [as_of.isoformat()]
-            if party:
-                sql += " AND (party_a = ? OR party_b = ?)"
-                params += [party, party]
-            for a, b in self.conn.execute(sql, params).fetchall():
-                c = cp.checkpoint_on_or_before(self.conn, a, b, as_of)
+            for a, b in self.store.checkpoint_dyads(as_of.isoformat(), party):
+                c = cp.checkpoint_on_or_before(self.store, a, b, as_of)
                 out.append(((a, b), score_at(c, as_of, self.model)))
         else:
-            sql = "SELECT DISTINCT party_a, party_b FROM events WHERE seq <= ?"
-            params = [known_at if known_at is not None else self.head_seq]
-            if party:
-                sql += " AND (party_a = ? OR party_b = ?)"
-                params += [party, party]
-            for a, b in self.conn.execute(sql, params).fetchall():
+            limit = known_at if known_at is not None else self.head_seq
+            for a, b in self.store.dyads(party=party, max_seq=limit):
                 c = latest(self.checkpoints(a, b, known_at), as_of)
                 if c is not None:
                     out.append(((a, b), score_at(c, as_of, self.model)))

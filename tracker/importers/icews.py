@@ -31,10 +31,10 @@ from collections.abc import Iterator
 
 from events.errors import TrackerError
 from events.parties import resolve
-from tracker.importers import NOT_STATE_TO_STATE, ImportFormatError, Item, Skip, decode_error
 from tracker.importers.cameo import FieldError, bad, code_table, coded_event, iso_date, scale
 from tracker.importers.inputs import Source
-from tracker.store import Prepared
+from tracker.importers.reader import NOT_STATE_TO_STATE, ImportFormatError, Item, Skip, decode_error
+from tracker.store.rows import Prepared
 
 REQUIRED = ("Event ID", "Event Date", "Source Country", "CAMEO Code", "Intensity", "Target Country")
 OPTIONAL = ("Source Name", "Event Text", "Target Name", "Story ID", "Publisher")

@@ -1,0 +1,133 @@
+"""``export``: the log as JSON Lines, for a third party (and for ``import`` into another store).
+
+One record per event in seq order, each the canonical JSON of ``{"event": {...canonical
+event...}, "hash": .., "recorded_at": .., "seq": ..}`` (what ``tracker log --json`` prints,
+compactly). The chain is checked while writing: a broken log is not exported. Records are
+written from the stored bytes with ``str`` formatting, not by re-encoding each event: the
+stored body already is the canonical JSON, and this is the hot path of exporting a big log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from events.canonical import dumps
+from tracker.audit import AuditError, Progress, Ticker, canonical_body
+from tracker.store import GENESIS_HASH, read_snapshot, record_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    events: int
+    head_seq: int
+    head_hash: str
+    known_at: int | None
+
+
+def export(
+    path: str | Path,
+    out: IO[str],
+    *,
+    known_at: int | datetime | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Write the log (up to ``known_at``) to ``out`` as JSON Lines, one canonical
+    ``{"event", "hash", "recorded_at", "seq"}`` record per event, in seq order.
+
+    The chain is recomputed while writing; a broken log raises :class:`AuditError` naming the
+    first bad position (part of the output may have been written: write to a temporary file,
+    as :func:`export_file` does).
+    """
+    ticker = Ticker(progress)
+    with read_snapshot(path) as store:
+        limit = store.known_seq(known_at)
+        prev, expected = GENESIS_HASH, 1
+        for seq, recorded_at, body, stored_hash in store.chain(limit):
+            why = _export_fault(seq, expected, recorded_at, body, stored_hash, prev)
+            if why is not None:
+                raise AuditError(
+                    f"seq {seq}: {why}; refusing to export a broken log (run `tracker verify`)",
+                    field="seq",
+                    value=seq,
+                )
+            out.write(
+                f'{{"event":{body},"hash":{dumps(stored_hash)},'
+                f'"recorded_at":{dumps(recorded_at)},"seq":{seq}}}\n'
+            )
+            prev, expected = stored_hash, seq + 1
+            ticker.tick()
+        ticker.done()
+        return ExportResult(expected - 1, expected - 1, prev, limit)
+
+
+def _export_fault(
+    seq: Any, expected: int, recorded_at: Any, body: Any, stored_hash: Any, prev: str
+) -> str | None:
+    if seq != expected:
+        return f"expected position {expected}"
+    if not (
+        isinstance(recorded_at, str) and isinstance(body, str) and isinstance(stored_hash, str)
+    ):
+        return "a column is not text"
+    computed = hashlib.sha256(
+        prev.encode("ascii") + record_bytes(body, seq, recorded_at)
+    ).hexdigest()
+    if computed != stored_hash:
+        return "hash mismatch"
+    _obj, why = canonical_body(body)
+    return why
+
+
+def export_file(
+    path: str | Path,
+    target: str | Path,
+    *,
+    known_at: int | datetime | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """:func:`export` into a file, atomically: a temporary file beside it, renamed at the end
+    (an error leaves no partial file). An existing file is replaced only with ``force``."""
+    dest = Path(target)
+    if dest.exists() and dest.resolve() == Path(path).resolve():
+        raise AuditError(f"FILE {str(dest)!r}: is the store itself", field="file", value=str(dest))
+    if dest.is_dir():
+        raise AuditError(f"FILE {str(dest)!r}: is a directory", field="file", value=str(dest))
+    if dest.exists() and not force:
+        raise AuditError(
+            f"FILE {str(dest)!r}: already exists (use --force to replace it)",
+            field="file",
+            value=str(dest),
+        )
+    directory = dest.parent if str(dest.parent) else Path(".")
+    if not directory.is_dir():
+        raise AuditError(
+            f"FILE {str(dest)!r}: no such directory {str(directory)!r}",
+            field="file",
+            value=str(dest),
+        )
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise AuditError(
+            f"FILE {str(dest)!r}: cannot write there ({exc})", field="file", value=str(dest)
+        ) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            result = export(path, out, known_at=known_at, progress=progress)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return result
+
+
+__all__ = ["ExportResult", "export", "export_file"]
