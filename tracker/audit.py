@@ -373,10 +373,10 @@ class _Deep:
 
     def check(self, body: str, obj: dict[str, Any]) -> str | None:
         from events.canonical import canonical_text
-        from events.models import parse_event
+        from events.models import AS_RECORDED, parse_event
 
         try:
-            event = parse_event(obj)
+            event = parse_event(obj, parties_mode=AS_RECORDED)
         except TrackerError as exc:
             return f"body is not a valid event: {exc.message}"
         if canonical_text(event) != body:
