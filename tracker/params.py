@@ -109,10 +109,10 @@ def resolve_db(ctx: click.Context, given: Path | None, default: str = DEFAULT_DB
     return Path(env) if env else Path(default)
 
 
-def db_option(
-    func: F | None = None, *, default: str = DEFAULT_DB, help: str = "The SQLite store file."
-) -> Any:
-    """``--db PATH`` on a subcommand, resolved by :func:`resolve_db`."""
+def store_option(
+    *, default: str = DEFAULT_DB, help: str = "The SQLite store file."
+) -> Callable[[F], F]:
+    """``--db PATH`` on a subcommand, resolved by :func:`resolve_db` (``default`` last)."""
 
     def decorate(f: F) -> F:
         return click.option(
@@ -124,7 +124,11 @@ def db_option(
             help=f"{help} [default: --db before the command, else $TRACKER_DB, else {default}]",
         )(f)
 
-    return decorate if func is None else decorate(func)
+    return decorate
+
+
+db_option = store_option()
+"""The ``--db`` of every command that reads or writes the user's store."""
 
 
 def json_option(func: F) -> F:

@@ -20,6 +20,7 @@ from tracker.params import (
     load_model,
     model_option,
     period_options,
+    store_option,
 )
 
 TOUR_CHART_HEIGHT = 18
@@ -38,7 +39,7 @@ def _columns(default: int = 100) -> int:
 
 
 @click.command("demo")
-@db_option(
+@store_option(
     default=DEMO_DB,
     help="Where to build the demo store (it never replaces a store that is not a demo store).",
 )
