@@ -96,10 +96,10 @@ class ReferenceRules:
 
 def _check_correction(store: Store, row: Row, original: Row) -> None:
     """The corrected event must still be a valid event of its type."""
-    from events.models import parse_event
+    from events.models import CHECK, parse_event
 
     current = json.loads(original.body)
     for earlier in store.rows(types=[CORRECT], refers_to=original.event_id, max_seq=row.seq - 1):
         current.update(json.loads(earlier.body)["changes"])
     current.update(json.loads(row.body)["changes"])
-    parse_event(current)
+    parse_event(current, parties_mode=CHECK)

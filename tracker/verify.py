@@ -394,11 +394,11 @@ class ChainPass:
     def _deep(self, seq: int, body: str, obj: dict[str, Any]) -> Fault | None:
         """Full validation (``verify --deep``): the typed body and the reference rules."""
         from events.canonical import canonical_text
-        from events.models import parse_event
+        from events.models import AS_RECORDED, parse_event
 
         assert self.rules is not None
         try:
-            event = parse_event(obj)
+            event = parse_event(obj, parties_mode=AS_RECORDED)
         except TrackerError as exc:
             return Fault("body", f"body is not a valid event: {exc.message}", seq=seq)
         if canonical_text(event) != body:
