@@ -138,18 +138,22 @@ class Tracker:
     ) -> ImportSummary:
         """Bulk-import event files (JSON Lines, CSV, GDELT, ICEWS; .gz and .zip read directly)
         in one all-or-nothing transaction; see :mod:`tracker.importers`."""
-        from tracker.importers import DEFAULT_BATCH_SIZE, check_inputs, import_into
+        from tracker.importers import DEFAULT_BATCH_SIZE, Report, check_inputs, import_into
 
+        files = check_inputs(paths, fmt)
+        # the report is checked before anything is opened: never the store or an input
+        checked = Report(
+            Path(report) if report is not None else None, store=self.path, inputs=files
+        )
         options: dict[str, Any] = {
             "fmt": fmt,
             "skip_invalid": skip_invalid,
-            "report": report,
+            "report": checked,
             "dry_run": dry_run,
             "progress": progress,
             "batch_size": batch_size or DEFAULT_BATCH_SIZE,
             "clock": self.clock,
         }
-        files = check_inputs(paths, fmt)
         if dry_run and not self.path.exists():
             # a dry run creates nothing: it runs against a scratch store
             import tempfile

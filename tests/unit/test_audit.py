@@ -18,6 +18,7 @@ from tracker.api import Tracker
 from tracker.audit import AuditError, count_events
 from tracker.errors import NotAStoreError, StoreNotFoundError
 from tracker.export import export, export_file
+from tracker.outputs import OutputExistsError
 from tracker.replay import replay
 from tracker.store import GENESIS_HASH, chain_hash
 from tracker.verify import verify
@@ -245,7 +246,7 @@ def test_export_refuses_a_broken_log_and_leaves_no_file(filled: Path, tmp_path: 
 def test_export_file_replaces_only_with_force(filled: Path, tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     target.write_text("old\n")
-    with pytest.raises(AuditError, match="already exists"):
+    with pytest.raises(OutputExistsError, match="already exists"):
         export_file(filled, target)
     assert target.read_text() == "old\n"
     export_file(filled, target, force=True)

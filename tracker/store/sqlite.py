@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from tracker.crashes import record_commit
 from tracker.errors import (
     ConflictError,
     DamagedStoreError,
@@ -78,6 +79,7 @@ class SQLiteStore:
         self.name = str(self.path)
         self.listeners: list[AppendListener] = []
         self.readonly = readonly
+        self._wrote = False
         self.conn = (
             _connect_readonly(self.path, checked=checked)
             if readonly
@@ -133,6 +135,9 @@ class SQLiteStore:
             conn.execute("ROLLBACK")
             raise
         self._guard(lambda: conn.execute("COMMIT"))
+        if bulk or self._wrote:
+            record_commit()  # (for the crash message: "the log is unchanged" stays true)
+        self._wrote = False
 
     @contextmanager
     def _savepoint(self, name: str) -> Iterator[None]:
@@ -348,6 +353,7 @@ class SQLiteStore:
             if rows and not optimistic:
                 conn.executemany(sql.INSERT, (_insert_params(r) for r in rows))
             if rows:
+                self._wrote = True
                 for listener in self.listeners:
                     listener(self, rows)
         return [
