@@ -27,7 +27,7 @@ import textwrap
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tracker.charts import KIND_NAMES, KINDS, Change, ChartData, ChartError, Mark
 from tracker.labels import Box, Placer
@@ -69,8 +69,16 @@ class Drawn:
     """The labels that found no free spot (their markers are still drawn)."""
 
 
-def render_image(data: ChartData, out: Path, *, width: int = 1200, height: int = 600) -> None:
-    """Write the chart to ``out`` (PNG or SVG by its suffix), ``width`` × ``height`` pixels."""
+def render_image(
+    data: ChartData,
+    out: Path,
+    *,
+    width: int = 1200,
+    height: int = 600,
+    stream: IO[bytes] | None = None,
+) -> None:
+    """Write the chart to ``out`` (PNG or SVG by its suffix), ``width`` × ``height`` pixels,
+    or into ``stream`` in the format ``out`` names."""
     import matplotlib
 
     suffix = out.suffix.lower()
@@ -78,7 +86,9 @@ def render_image(data: ChartData, out: Path, *, width: int = 1200, height: int =
         drawn = draw_chart(data, width=width, height=height)
         try:
             metadata: dict[str, Any] = {"Date": None} if suffix == ".svg" else {"Software": None}
-            drawn.fig.savefig(out, format=suffix[1:], metadata=metadata)
+            drawn.fig.savefig(
+                out if stream is None else stream, format=suffix[1:], metadata=metadata
+            )
         finally:
             import matplotlib.pyplot as plt
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from events.errors import TrackerError
 
@@ -535,9 +535,17 @@ def require_matplotlib() -> None:
         ) from None
 
 
-def render_image(data: ChartData, out: Path, *, width: int = 1200, height: int = 600) -> None:
+def render_image(
+    data: ChartData,
+    out: Path,
+    *,
+    width: int = 1200,
+    height: int = 600,
+    stream: IO[bytes] | None = None,
+) -> None:
     """Write the chart to ``out`` (PNG or SVG by its suffix), ``width`` × ``height`` pixels;
-    the drawing is :mod:`tracker.chart_image`'s."""
+    with ``stream``, into that file instead (named ``out``: see :mod:`tracker.outputs`). The
+    drawing is :mod:`tracker.chart_image`'s."""
     suffix = out.suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise ChartError(
@@ -546,4 +554,4 @@ def render_image(data: ChartData, out: Path, *, width: int = 1200, height: int =
     require_matplotlib()
     from tracker import chart_image
 
-    chart_image.render_image(data, out, width=width, height=height)
+    chart_image.render_image(data, out, width=width, height=height, stream=stream)

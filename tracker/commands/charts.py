@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from tracker.outputs import echo
 from tracker.params import (
     PARTY,
     db_option,
@@ -102,24 +103,34 @@ def chart_cmd(
             )
     else:
         _check_size(width, height, (40, 1000), (10, 500), "terminal cells")
+    from tracker.outputs import AtomicOutput
+
+    output = (
+        AtomicOutput(
+            out, field="out", store=db, inputs=[model_file] if model_file else [], binary=True
+        )
+        if out is not None
+        else None
+    )
     model = load_model(model_file)
     with Tracker(db, create=False, model=model) as tracker:
         data = charts.chart_data(
             tracker, a, b, start=start, end=end, every=every, top=top, known_at=known_at
         )
-    if out is None:
+    if out is None or output is None:
         columns = width or min(max(terminal_columns(), 60), 160)
         click.echo(
             charts.render_terminal(data, width=columns, height=height or 20, color=use_color())
         )
         for line in charts.legend_lines(data, width=columns):
-            click.echo(line)
+            echo(line)
         return
-    try:
-        charts.render_image(data, out, width=width or 1200, height=height or 600)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {str(out)!r}: {exc.strerror or exc}") from None
-    click.echo(
+    with output:
+        charts.render_image(
+            data, out, width=width or 1200, height=height or 600, stream=output.stream
+        )
+        output.publish()
+    echo(
         f"wrote {out} ({len(data.points)} points, {len(data.marks)} numbered events, "
         f"{len(data.changes)} structural changes; model {data.fingerprint})"
     )
