@@ -24,13 +24,12 @@ import json
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Any
 
 from events.canonical import dumps
 from events.dyad import dyad_of
 from projections.facts import CORRECT, effective
-from projections.model import DEFAULT_MODEL, Band, ScoringModel
+from projections.model import DEFAULT_MODEL, ScoringModel
 from projections.score import Checkpoint, fold
 from projections.state import Status
 from tracker.store import Row, Store
@@ -38,16 +37,7 @@ from tracker.store.derived import LAYOUT
 
 
 def model_from_json(text: str) -> ScoringModel:
-    d = json.loads(text)
-    return ScoringModel(
-        half_life_days=d["half_life_days"],
-        scale=d["scale"],
-        mode=d["mode"],
-        hysteresis=d["hysteresis"],
-        trend_window_days=d["trend_window_days"],
-        bands=tuple(Band(b["label"], b["lower"]) for b in d["bands"]),
-        weights=MappingProxyType(d["weights"]),
-    )
+    return ScoringModel.from_dict(json.loads(text))
 
 
 def ensure_schema(store: Store) -> bool:

@@ -12,7 +12,7 @@ dropped and recomputed from the log. Tables (party_a < party_b)::
 
 from __future__ import annotations
 
-LAYOUT = "2"
+LAYOUT = "3"
 """Version of the derived tables' layout."""
 
 DDL = """
