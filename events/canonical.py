@@ -63,4 +63,4 @@ def decode(data: bytes | str) -> EventBase:
         ) from None
     from events.models import parse_event
 
-    return parse_event(obj)
+    return parse_event(obj, stored=True)

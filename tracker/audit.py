@@ -374,7 +374,7 @@ class _Deep:
         from events.models import parse_event
 
         try:
-            event = parse_event(obj)
+            event = parse_event(obj, stored=True)
         except TrackerError as exc:
             return f"body is not a valid event: {exc.message}"
         if canonical_text(event) != body:

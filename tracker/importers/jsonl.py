@@ -152,4 +152,4 @@ def _export_item(line: int, obj: dict[str, Any]) -> Item:
     from events.models import parse_event
     from tracker.api import prepare
 
-    return Item(line, prepare(parse_event(event)), seq, stamp, digest)
+    return Item(line, prepare(parse_event(event, stored=True)), seq, stamp, digest)
