@@ -40,6 +40,16 @@ SCHEMA_VERSION: Literal[1] = 1
 _EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+#=-]{0,199}")
 
 
+PLACE, CHECK, AS_RECORDED = "place", "check", "as_recorded"
+"""How :func:`parse_event` treats parties named outside their lifetime: ``place`` records a new
+event under the state that existed on its date (Russia in 1985: the USSR); ``check`` refuses
+any such change (a correction must not move an event to another party); ``as_recorded`` takes
+a stored event exactly as it is (the log stays readable whatever the party tables say)."""
+
+
+_RECORD_EFFECTS = frozenset({Effect.RETRACTS, Effect.CORRECTS})
+
+
 def new_event_id() -> str:
     """A random identifier for events whose caller supplies none."""
     return str(uuid.uuid4())
@@ -84,7 +94,7 @@ EventDate = Annotated[date, BeforeValidator(_iso_date)]
 
 def _one_line(value: str, info: ValidationInfo) -> str:
     # a body already in a log is read as it was stored (older versions let these in)
-    if info.context and info.context.get("stored"):
+    if info.context and info.context.get("parties") == AS_RECORDED:
         return value
     problem = control_problem(value)
     if problem is not None:
@@ -148,10 +158,30 @@ class EventBase(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _distinct_parties(self) -> EventBase:
-        if self.actor == self.target:
-            raise ValueError(f"target: must differ from actor (both are {self.actor})")
-        return self
+    def _parties_in_time(self, info: ValidationInfo) -> EventBase:
+        """Record the event under the states that existed on its date (see
+        :func:`events.parties.place`), then require two distinct parties."""
+        mode = (info.context or {}).get("parties", PLACE)
+        event = self
+        if mode != AS_RECORDED and not _RECORD_EFFECTS & set(self.effects):
+            updates: dict[str, str] = {}
+            for name in ("actor", "target"):
+                code = getattr(self, name)
+                try:
+                    placed = parties.place(code, self.occurred_on)
+                except TrackerError as exc:
+                    raise ValueError(f"{name}: {exc.message.split(': ', 1)[-1]}") from None
+                if placed.code != code:
+                    if mode == CHECK:
+                        raise ValueError(
+                            f"{name}: {placed.note}; retract the event and append it anew"
+                        )
+                    updates[name] = placed.code
+            if updates:
+                event = self.model_copy(update=updates)
+        if event.actor == event.target:
+            raise ValueError(f"target: must differ from actor (both are {event.actor})")
+        return event
 
     @property
     def info(self) -> TypeInfo:
@@ -665,12 +695,12 @@ def event_class(type_name: Any) -> type[EventBase]:
     return cls
 
 
-def parse_event(data: dict[str, Any], *, stored: bool = False) -> EventBase:
+def parse_event(data: dict[str, Any], *, parties_mode: str = PLACE) -> EventBase:
     """Validate a plain mapping into its typed event, or raise one clear error.
 
     The error names the first bad field and its value (``InvalidEventError``), so that a CLI or
-    an importer can report it with a line number. ``stored`` reads a body that is already in a
-    log: text is taken as it was stored, control characters included (new input refuses them).
+    an importer can report it with a line number. ``parties_mode`` is :data:`PLACE` for new
+    events, :data:`AS_RECORDED` for events read back from a log or an export.
     """
     if not isinstance(data, dict):
         raise InvalidEventError(
@@ -678,7 +708,7 @@ def parse_event(data: dict[str, Any], *, stored: bool = False) -> EventBase:
         )
     cls = event_class(data.get("type"))
     try:
-        return cls.model_validate(data, context={"stored": True} if stored else None)
+        return cls.model_validate(data, context={"parties": parties_mode})
     except ValidationError as exc:
         raise _invalid(exc, cls, data) from None
 
@@ -703,3 +733,35 @@ def _invalid(exc: ValidationError, cls: type[EventBase], data: dict[str, Any]) -
         field, _, msg = msg.partition(": ")
         value = data.get(field)
     return InvalidEventError(field_message(field, value, msg), field=field, value=value)
+
+
+_BATCH: Any = None
+
+
+def parse_events(batch: list[Any]) -> list[EventBase | TrackerError]:
+    """Validate many mappings at once: for each, its event or the error :func:`parse_event`
+    would raise for it.
+
+    A bulk import validates thousands of events; one compiled pass of a ``TypeAdapter`` over
+    the whole list (pydantic's core dispatching on ``type``) costs about a quarter less per
+    event than one ``model_validate`` call each. It builds the very same models. If any item
+    is invalid, the batch is validated again item by item, so that every error is exactly
+    the one-at-a-time error (invalid input is rare in bulk and then costs twice)."""
+    global _BATCH
+    if batch and all(type(item) is dict for item in batch):
+        if _BATCH is None:
+            from pydantic import TypeAdapter
+
+            _BATCH = TypeAdapter(list[Event])
+        try:
+            events: list[EventBase | TrackerError] = _BATCH.validate_python(batch)
+            return events
+        except ValidationError:
+            pass
+    out: list[EventBase | TrackerError] = []
+    for item in batch:
+        try:
+            out.append(parse_event(item))
+        except TrackerError as exc:
+            out.append(exc)
+    return out

@@ -306,7 +306,7 @@ HOSTILE = "calm\x1b[2J\x1b]0;pwned\x07 words\u202e\x9b"
 def test_stored_control_characters_are_shown_escaped(
     argv: list[str], tmp_path: Path, run_cli: Callable[..., Any]
 ) -> None:
-    from events.models import parse_event
+    from events.models import AS_RECORDED, parse_event
     from tracker.api import Tracker
 
     db = tmp_path / "t.db"
@@ -319,7 +319,7 @@ def test_stored_control_characters_are_shown_escaped(
     }
     with Tracker(db) as t:
         # new input refuses control characters; a log written before that may hold them
-        t.append(parse_event(data, stored=True))
+        t.append(parse_event(data, parties_mode=AS_RECORDED))
     result = run_cli(*argv, "--db", str(db))
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
