@@ -162,14 +162,21 @@ class Tracker:
                 tempfile.TemporaryDirectory() as scratch,
                 Tracker(Path(scratch) / "dry-run.db", clock=self.clock) as stand_in,
             ):
-                return import_into(stand_in.store, files, **options)
+                return import_into(
+                    stand_in.store, files, on_format=stand_in._aggregation_note, **options
+                )
         new_store = not self.path.exists()
         try:
-            return import_into(self.store, files, **options)
+            return import_into(self.store, files, on_format=self._aggregation_note, **options)
         except BaseException:
             if new_store and not dry_run:
                 self._discard_if_empty()
             raise
+
+    def _aggregation_note(self, fmt: str) -> str | None:
+        from tracker.aggregation import mode_for_source
+
+        return mode_for_source(self, fmt)
 
     def _discard_if_empty(self) -> None:
         """An import that failed into a store it created leaves no file behind (if the store is

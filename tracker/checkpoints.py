@@ -127,6 +127,12 @@ class Projector:
                     self.rebuild()
         self.model = model or stored or DEFAULT_MODEL
 
+    def adopt(self, model: ScoringModel) -> None:
+        """Make ``model`` the store's model: only for a store with no checkpoints yet (an
+        import creating it), inside the caller's transaction."""
+        self.model = model
+        self._save_model()
+
     def _save_model(self) -> None:
         self.store.put_projection_meta(
             {"model": dumps(self.model.to_dict()), "fingerprint": self.model.fingerprint}

@@ -403,16 +403,26 @@ def model_show_cmd(model_file: Path | None, as_json: bool, db: Path) -> None:
 
 @click.command("rebuild")
 @model_option
+@click.option(
+    "--mode",
+    type=click.Choice(["sum", "mean"]),
+    help="Aggregation mode of the rebuilt model: sum (curated logs) or mean (bulk coded data).",
+)
 @db_option
-def rebuild_cmd(model_file: Path | None, db: Path) -> None:
+def rebuild_cmd(model_file: Path | None, mode: str | None, db: Path) -> None:
     """Drop every checkpoint and recompute them from the log alone.
 
-    With --model FILE the checkpoints are rebuilt with that model, which becomes the store's.
+    With --model FILE the checkpoints are rebuilt with that model, which becomes the store's;
+    --mode changes only the aggregation mode of the store's (or that) model.
     """
+    from dataclasses import replace
+
     from tracker.api import Tracker
 
     model = load_model(model_file)
     with Tracker(db, create=False) as tracker:
+        if mode is not None:
+            model = replace(model or tracker.model, mode=mode)
         n = tracker.rebuild(model)
     with Tracker(db, create=False) as tracker:
         fingerprint = tracker.model.fingerprint

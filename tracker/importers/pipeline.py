@@ -61,6 +61,7 @@ class ImportSummary:
     restamped: int = 0  # export records written as new events (fresh seq and time)
     dry_run: bool = False
     head: Head | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. the aggregation mode chosen
 
     @property
     def skipped(self) -> int:
@@ -79,6 +80,7 @@ class ImportSummary:
             "restamped": self.restamped,
             "dry_run": self.dry_run,
             "head": None if self.head is None else {"seq": self.head.seq, "hash": self.head.hash},
+            "notes": list(self.notes),
         }
 
 
@@ -257,8 +259,12 @@ def import_into(
     progress: Callable[[int], None] | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     clock: Callable[[], datetime] | None = None,
+    on_format: Callable[[str], str | None] | None = None,
 ) -> ImportSummary:
     """Import ``files`` into ``store`` in one transaction; see the module docstring.
+
+    ``on_format`` is called with the format of each source before its rows are read (inside
+    the transaction); a note it returns goes into the summary (once).
 
     ``report`` receives the skipped rows (built with :class:`Report` before anything is
     opened, so that it is checked first); ``progress`` is called with the number of bytes (of
@@ -272,6 +278,7 @@ def import_into(
         progress=progress,
     )
     run.report = report if report is not None else Report(None)
+    run.on_format = on_format
     run.summary.dry_run = dry_run
     with run.report:
         try:
@@ -319,6 +326,7 @@ class _Run:
         self.progress = progress
         self.report = Report(None)
         self.summary = ImportSummary()
+        self.on_format: Callable[[str], str | None] | None = None
         self.pending: list[Item] = []
         self.source = ""
         self.reported = 0
@@ -355,6 +363,10 @@ class _Run:
         self.summary.files.append((src.name, chosen))
         if chosen == "empty":
             return
+        if self.on_format is not None:
+            note = self.on_format(chosen)
+            if note is not None and note not in self.summary.notes:
+                self.summary.notes.append(note)
         reader = reader_for(chosen)
         batch_size = self.batch_size
         pending = self.pending
