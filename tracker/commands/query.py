@@ -21,6 +21,18 @@ from tracker.params import (
     period_options,
 )
 
+predecessors_option = click.option(
+    "--predecessors/--no-predecessors",
+    default=True,
+    show_default=True,
+    help="Include the record of the states A or B continue (Russia: the USSR's).",
+)
+
+
+def _predecessor_lines(entries: list[dict[str, Any]]) -> list[str]:
+    """What a query included besides the dyad's own record, said in its output."""
+    return [f"  {e['note']} (--no-predecessors to leave it out)" for e in entries]
+
 
 def _open(db: Path, model_file: Path | None) -> Any:
     from tracker.api import Tracker
@@ -38,6 +50,7 @@ def _signed(x: float) -> str:
 @as_of_option
 @known_at_option
 @model_option
+@predecessors_option
 @json_option
 @db_option
 def state_cmd(
@@ -46,16 +59,20 @@ def state_cmd(
     as_of: date | None,
     known_at: int | datetime | None,
     model_file: Path | None,
+    predecessors: bool,
     as_json: bool,
     db: Path,
 ) -> None:
     """How A and B get along on a date, and the structural status behind it.
 
+    A state that continues another (Russia the USSR) is judged on both records unless
+    --no-predecessors is given; the output names what it included.
+
     --json keys: dyad, as_of, known_at, index, score, components, label, status, trend,
-    counts, events, last_events, mode, model_fingerprint.
+    counts, events, last_events, predecessors, mode, model_fingerprint.
     """
     with _open(db, model_file) as tracker:
-        st = tracker.state(a, b, as_of=as_of, known_at=known_at)
+        st = tracker.state(a, b, as_of=as_of, known_at=known_at, predecessors=predecessors)
         d = st.to_dict()
     if as_json:
         click.echo(dumps(d))
@@ -63,6 +80,8 @@ def state_cmd(
     x, y = d["dyad"]
     known = "now" if d["known_at"] is None else f"seq {d['known_at']}"
     echo(f"{x}–{y} as of {d['as_of']} (log as known: {known})")
+    for line in _predecessor_lines(d["predecessors"]):
+        echo(line)
     echo(
         f"  index    {d['index']:+7.1f}  {d['label']}   "
         f"(trend {d['trend']['change']:+.1f} over {d['trend']['window_days']} days)"
@@ -107,6 +126,7 @@ def _clip(text: str | None, width: int = 70) -> str:
 @known_at_option
 @model_option
 @click.option("--limit", type=click.IntRange(min=1), help="Show only the N largest (text).")
+@predecessors_option
 @json_option
 @db_option
 def explain_cmd(
@@ -116,17 +136,21 @@ def explain_cmd(
     known_at: int | datetime | None,
     model_file: Path | None,
     limit: int | None,
+    predecessors: bool,
     as_json: bool,
     db: Path,
 ) -> None:
     """The events that make up the A–B score on a date, each with its contribution.
 
     Contributions (weight × confidence × decay) add up to the score. --json keys: dyad, as_of,
-    known_at, score, index, model_fingerprint, mode, contributions (each with event_id, seq,
-    occurred_on, type, actor, target, summary, weight, confidence, decay, contribution).
+    known_at, score, index, model_fingerprint, mode, predecessors, contributions (each with
+    event_id, seq, occurred_on, type, actor, target, summary, weight, confidence, decay,
+    contribution).
     """
     with _open(db, model_file) as tracker:
-        d = tracker.explain(a, b, as_of=as_of, known_at=known_at).to_dict()
+        d = tracker.explain(
+            a, b, as_of=as_of, known_at=known_at, predecessors=predecessors
+        ).to_dict()
     if as_json:
         click.echo(dumps(d))
         return
@@ -135,6 +159,8 @@ def explain_cmd(
         f"{x}–{y} as of {d['as_of']}: score {_signed(d['score'])}, index "
         f"{d['index']:+.1f}  (model {d['model_fingerprint']})"
     )
+    for line in _predecessor_lines(d["predecessors"]):
+        echo(line)
     items = d["contributions"][:limit] if limit else d["contributions"]
     for c in items:
         echo(
@@ -157,6 +183,7 @@ def explain_cmd(
 @model_option
 @json_option
 @click.option("--csv", "as_csv", is_flag=True, help="CSV output: date,index,label,score.")
+@predecessors_option
 @db_option
 def timeline_cmd(
     a: str,
@@ -168,17 +195,28 @@ def timeline_cmd(
     model_file: Path | None,
     as_json: bool,
     as_csv: bool,
+    predecessors: bool,
     db: Path,
 ) -> None:
     """The A–B index sampled every period.
 
-    --json prints {"dyad", "every", "model_fingerprint", "points": [{"date", "index",
-    "label", "score"}]}.
+    --json prints {"dyad", "every", "model_fingerprint", "predecessors", "points": [{"date",
+    "index", "label", "score"}]}.
     """
     if as_json and as_csv:
         raise click.UsageError("--json and --csv cannot be combined")
     with _open(db, model_file) as tracker:
-        points = tracker.timeline(a, b, start=start, end=end, every=every, known_at=known_at)
+        points = tracker.timeline(
+            a,
+            b,
+            start=start,
+            end=end,
+            every=every,
+            known_at=known_at,
+            predecessors=predecessors,
+        )
+        line = tracker.lineage(a, b, known_at=known_at) if predecessors else None
+        included = line.to_dict() if line else []
         fingerprint = tracker.model.fingerprint
     rows = [
         {"date": p.day.isoformat(), "index": p.index, "label": p.label, "score": p.score}
@@ -191,15 +229,20 @@ def timeline_cmd(
                     "dyad": sorted([a, b]),
                     "every": every,
                     "model_fingerprint": fingerprint,
+                    "predecessors": included,
                     "points": rows,
                 }
             )
         )
     elif as_csv:
+        for text in _predecessor_lines(included):
+            click.echo(text.strip(), err=True)
         echo("date,index,label,score")
         for r in rows:
             echo(f"{r['date']},{r['index']:.6f},{r['label']},{r['score']:.6f}")
     else:
+        for text in _predecessor_lines(included):
+            echo(text.strip())
         for r in rows:
             bar = _bar(r["index"])
             echo(f"{r['date']}  {r['index']:+6.1f}  {r['label']:<9} {bar}")
