@@ -266,6 +266,12 @@ class Projector:
                 raise
         self.model = model or stored or DEFAULT_MODEL
 
+    def adopt(self, model: ScoringModel) -> None:
+        """Make ``model`` the store's model: only for a store with no checkpoints yet (an
+        import creating it), inside the caller's transaction."""
+        self.model = model
+        self._save_model()
+
     def _save_model(self) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO projection_meta (key, value) VALUES ('model', ?), "

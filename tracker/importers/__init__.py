@@ -91,6 +91,7 @@ class ImportSummary:
     restamped: int = 0  # export records written as new events (fresh seq and time)
     dry_run: bool = False
     head: Head | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. the aggregation mode chosen
 
     @property
     def skipped(self) -> int:
@@ -109,6 +110,7 @@ class ImportSummary:
             "restamped": self.restamped,
             "dry_run": self.dry_run,
             "head": None if self.head is None else {"seq": self.head.seq, "hash": self.head.hash},
+            "notes": list(self.notes),
         }
 
 
@@ -346,6 +348,7 @@ def _import(
     )
     run.report = report
     run.summary.dry_run = dry_run
+    run.on_format = lambda chosen: _note_mode(tracker, run.summary, chosen)
     with run.report:
         try:
             with tracker.store.transaction():
@@ -368,6 +371,14 @@ def _import(
     if not dry_run:
         run.summary.head = tracker.store.head()
     return run.summary
+
+
+def _note_mode(tracker: Tracker, summary: ImportSummary, fmt: str) -> None:
+    from tracker.aggregation import mode_for_source
+
+    note = mode_for_source(tracker, fmt)
+    if note is not None and note not in summary.notes:
+        summary.notes.append(note)
 
 
 def _discard_if_empty(tracker: Tracker) -> None:
@@ -411,6 +422,7 @@ class _Run:
         # export records: "verbatim" (original seq/time/hash) or "new"; None before the first
         self.export_mode: str | None = None
         self.chain: tuple[int, str, str] = (0, "", "")  # last replayed seq, hash, recorded_at
+        self.on_format: Callable[[str], None] | None = None  # told each source's format
 
     # -- per file / per source -------------------------------------------------------------
 
@@ -441,6 +453,8 @@ class _Run:
         self.summary.files.append((src.name, chosen))
         if chosen == "empty":
             return
+        if self.on_format is not None:
+            self.on_format(chosen)
         reader = reader_for(chosen)
         batch_size = self.batch_size
         pending = self.pending
