@@ -103,8 +103,9 @@ def _tour(db: Path) -> None:
         f"(log head seq {head.seq}, hash {head.hash[:12]}…)."
     )
     echo(
-        f"Scoring model {model.fingerprint}: index = 100·tanh(S/{model.scale:g}), each "
-        f"event fading by half every {model.half_life_days:g} days."
+        f"Scoring model {model.fingerprint}: index = 100·tanh((B + S)/{model.scale:g}), the "
+        f"stock B of the structure in force plus the flow S of events, each fading by half "
+        f"every {model.half_life_days:g} days."
     )
     echo(
         f"Labels: {bands}, else {model.bands[-1].label}; "

@@ -11,7 +11,7 @@ import click
 from tracker.outputs import echo
 from tracker.params import db_option, dumps, json_option
 
-FORMAT_CHOICES = ("auto", "jsonl", "csv", "gdelt", "icews")
+FORMAT_CHOICES = ("auto", "jsonl", "csv", "gdelt", "icews", "polecat")
 
 
 @click.command("import")
@@ -152,6 +152,8 @@ def import_cmd(
         )
     for name, detected in summary.files:
         echo(f"  file {name}: {detected}")
+    for note in summary.notes:
+        echo(f"  note: {note}")
     if summary.head is not None:
         prefix = "head would be" if dry_run else "log head"
         echo(f"  {prefix}: seq {summary.head.seq} hash {summary.head.hash}")

@@ -40,7 +40,7 @@ from tracker.store import Head, Prepared, Store, chain_hash
 if TYPE_CHECKING:
     from tracker.api import Tracker
 
-FORMATS = ("jsonl", "csv", "gdelt", "icews")
+FORMATS = ("jsonl", "csv", "gdelt", "icews", "polecat")
 DEFAULT_BATCH_SIZE = 10_000
 NOT_STATE_TO_STATE = "not a state-to-state event"
 
@@ -91,6 +91,7 @@ class ImportSummary:
     restamped: int = 0  # export records written as new events (fresh seq and time)
     dry_run: bool = False
     head: Head | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. the aggregation mode chosen
 
     @property
     def skipped(self) -> int:
@@ -109,6 +110,7 @@ class ImportSummary:
             "restamped": self.restamped,
             "dry_run": self.dry_run,
             "head": None if self.head is None else {"seq": self.head.seq, "hash": self.head.hash},
+            "notes": list(self.notes),
         }
 
 
@@ -118,17 +120,21 @@ class ImportSummary:
 def detect(first_line: bytes, name: str) -> str:
     """The format of a source, from its first line.
 
-    ``{`` -> jsonl; tab-separated with ``Event ID`` and ``CAMEO Code`` columns -> icews;
+    ``{`` -> jsonl (polecat for a PLOVER JSON record); tab-separated with ``Event ID`` and
+    ``CAMEO Code`` columns -> icews, with ``Event ID``, ``Event Type`` and ``Actor Country``
+    -> polecat;
     57, 58 or 61 tab-separated fields starting with a numeric id -> gdelt; comma-separated
     with a ``type`` column -> csv.
     """
     text = first_line.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n")
     if text.lstrip().startswith("{"):
-        return "jsonl"
+        return "polecat" if _is_plover_json(text) else "jsonl"
     if "\t" in text:
         cols = text.split("\t")
         if "Event ID" in cols and "CAMEO Code" in cols:
             return "icews"
+        if "Event ID" in cols and "Event Type" in cols and "Actor Country" in cols:
+            return "polecat"
         if len(cols) in (57, 58, 61) and cols[0].isdigit():
             return "gdelt"
     if "," in text or text.strip() == "type":
@@ -137,10 +143,19 @@ def detect(first_line: bytes, name: str) -> str:
             return "csv"
     raise ImportFormatError(
         f"{name}: cannot tell the format from its first line ({text[:60]!r}); "
-        "pass --format jsonl, csv, gdelt or icews",
+        "pass --format jsonl, csv, gdelt, icews or polecat",
         field="format",
         value=name,
     )
+
+
+def _is_plover_json(text: str) -> bool:
+    """A PLOVER JSON record (``event`` and ``actor`` lists), not the tracker's own JSON."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and isinstance(obj.get("event"), list) and "actor" in obj
 
 
 def reader_for(fmt: str) -> Reader:
@@ -160,6 +175,10 @@ def reader_for(fmt: str) -> Reader:
         from tracker.importers.icews import read as read_icews
 
         return read_icews
+    if fmt == "polecat":
+        from tracker.importers.polecat import read as read_polecat
+
+        return read_polecat
     raise ImportFormatError(
         f"format {fmt!r}: not one of auto, {', '.join(FORMATS)}", field="format", value=fmt
     )
@@ -329,6 +348,7 @@ def _import(
     )
     run.report = report
     run.summary.dry_run = dry_run
+    run.on_format = lambda chosen: _note_mode(tracker, run.summary, chosen)
     with run.report:
         try:
             with tracker.store.transaction():
@@ -351,6 +371,14 @@ def _import(
     if not dry_run:
         run.summary.head = tracker.store.head()
     return run.summary
+
+
+def _note_mode(tracker: Tracker, summary: ImportSummary, fmt: str) -> None:
+    from tracker.aggregation import mode_for_source
+
+    note = mode_for_source(tracker, fmt)
+    if note is not None and note not in summary.notes:
+        summary.notes.append(note)
 
 
 def _discard_if_empty(tracker: Tracker) -> None:
@@ -394,6 +422,7 @@ class _Run:
         # export records: "verbatim" (original seq/time/hash) or "new"; None before the first
         self.export_mode: str | None = None
         self.chain: tuple[int, str, str] = (0, "", "")  # last replayed seq, hash, recorded_at
+        self.on_format: Callable[[str], None] | None = None  # told each source's format
 
     # -- per file / per source -------------------------------------------------------------
 
@@ -424,6 +453,8 @@ class _Run:
         self.summary.files.append((src.name, chosen))
         if chosen == "empty":
             return
+        if self.on_format is not None:
+            self.on_format(chosen)
         reader = reader_for(chosen)
         batch_size = self.batch_size
         pending = self.pending
