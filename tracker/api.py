@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from projections.score import Score
     from tracker.checkpoints import Projector
     from tracker.importers import ImportSummary
+    from tracker.lineage import Lineage
     from tracker.queries import DyadState, Explanation, Queries
 
 KnownAt = int | datetime | None
@@ -304,30 +305,53 @@ class Tracker:
         return day
 
     def state(
-        self, a: str, b: str, *, as_of: date | None = None, known_at: KnownAt = None
+        self,
+        a: str,
+        b: str,
+        *,
+        as_of: date | None = None,
+        known_at: KnownAt = None,
+        predecessors: bool = True,
     ) -> DyadState:
         """How A and B get along on ``as_of`` (default today), as the log stood at
-        ``known_at`` (default now)."""
+        ``known_at`` (default now). With ``predecessors`` (the default) the record of the
+        states A and B continue counts too (Russia: the USSR's; see :mod:`tracker.lineage`)."""
         return self._queries().state(
-            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at)
+            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at), predecessors
         )
 
     def score(
-        self, a: str, b: str, *, as_of: date | None = None, known_at: KnownAt = None
+        self,
+        a: str,
+        b: str,
+        *,
+        as_of: date | None = None,
+        known_at: KnownAt = None,
+        predecessors: bool = True,
     ) -> Score:
         """Only the numbers (index, label, directed components) on ``as_of``: the cheapest
         as-of query, one indexed lookup plus a decay."""
         return self._queries().score(
-            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at)
+            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at), predecessors
         )
 
     def explain(
-        self, a: str, b: str, *, as_of: date | None = None, known_at: KnownAt = None
+        self,
+        a: str,
+        b: str,
+        *,
+        as_of: date | None = None,
+        known_at: KnownAt = None,
+        predecessors: bool = True,
     ) -> Explanation:
         """The events that make up the score on ``as_of``, each with its contribution."""
         return self._queries().explain(
-            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at)
+            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at), predecessors
         )
+
+    def lineage(self, a: str, b: str, *, known_at: KnownAt = None) -> Lineage | None:
+        """The predecessor dyads whose record a query about A–B includes (None: none)."""
+        return self._queries().lineage(_code(a), _code(b), self.known_seq(known_at))
 
     def timeline(
         self,
@@ -338,18 +362,25 @@ class Tracker:
         end: date | None = None,
         every: str = "month",
         known_at: KnownAt = None,
+        predecessors: bool = True,
     ) -> list[Score]:
-        """The index sampled every period from ``start`` (default: the first event) to
-        ``end`` (default today)."""
+        """The index sampled every period from ``start`` (default: the dyad's first event, or
+        its predecessors' if it has none) to ``end`` (default today)."""
         from tracker.queries import QueryError, dyad_key
 
         a, b = _code(a), _code(b)
         end = self._as_of(end)
         if start is None:
-            pa, pb = dyad_key(a, b)
-            first = self.store.conn.execute(
-                "SELECT min(occurred_on) FROM events WHERE party_a = ? AND party_b = ?", (pa, pb)
-            ).fetchone()[0]
+            # the dyad's own first event; a predecessor's only when the dyad has none (the
+            # predecessors' record is folded in either way)
+            line = self.lineage(a, b, known_at=known_at) if predecessors else None
+            first = None
+            for d in (dyad_key(a, b), *(line.included if line else ())):
+                first = self.store.conn.execute(
+                    "SELECT min(occurred_on) FROM events WHERE party_a = ? AND party_b = ?", d
+                ).fetchone()[0]
+                if first:
+                    break
             start = date.fromisoformat(first) if first else end
             start = max(start, date(1900, 1, 1))
         else:
@@ -360,7 +391,9 @@ class Tracker:
                 field="from",
                 value=start.isoformat(),
             )
-        return self._queries().timeline(a, b, start, end, every, self.known_seq(known_at))
+        return self._queries().timeline(
+            a, b, start, end, every, self.known_seq(known_at), predecessors
+        )
 
     def conflict_periods(
         self, a: str, b: str, *, known_at: KnownAt = None

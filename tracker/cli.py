@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "explain": "tracker.commands.query:explain_cmd",
     "timeline": "tracker.commands.query:timeline_cmd",
     "chart": "tracker.commands.charts:chart_cmd",
+    "report": "tracker.commands.charts:report_cmd",
     "dyads": "tracker.commands.query:dyads_cmd",
     "model": "tracker.commands.query:model_group",
     "rebuild": "tracker.commands.query:rebuild_cmd",

@@ -14,10 +14,11 @@ from typing import Any, NamedTuple
 
 from projections.facts import Fact, effective, fact_from_body
 from projections.model import ScoringModel
-from projections.score import Checkpoint, Score, latest, score_at
+from projections.score import Checkpoint, Score, fold, latest, score_at
 from projections.stock import Term
 from tracker import checkpoints as cp
 from tracker.errors import TrackerError
+from tracker.lineage import Lineage, lineage, merged
 
 QUAD_KEYS = ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")
 EARLIEST = date(1900, 1, 1)
@@ -80,6 +81,8 @@ class DyadState(NamedTuple):
     counts: tuple[int, int, int, int] = (0, 0, 0, 0)
     events: int = 0
     last_events: tuple[EventRef, ...] = ()
+    lineage: Lineage | None = None
+    """The predecessor dyads whose record is included (continuity), if any."""
 
     @property
     def trend(self) -> float:
@@ -126,6 +129,7 @@ class DyadState(NamedTuple):
             "counts": dict(zip(QUAD_KEYS, self.counts, strict=True)),
             "events": self.events,
             "last_events": [e.to_dict() for e in self.last_events],
+            "predecessors": self.lineage.to_dict() if self.lineage else [],
             "mode": self.model.mode,
             "model_fingerprint": self.model.fingerprint,
         }
@@ -157,6 +161,7 @@ class Explanation:
     stock: float = 0.0
     flow: float = 0.0
     last_event_on: date | None = None
+    lineage: Lineage | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -174,6 +179,7 @@ class Explanation:
             "model_fingerprint": self.model.fingerprint,
             "mode": self.model.mode,
             "structure": [t.to_dict() for t in self.structure],
+            "predecessors": self.lineage.to_dict() if self.lineage else [],
             "contributions": [
                 {**ref.to_dict(), "weight": w, "confidence": c, "decay": k, "contribution": x}
                 for ref, w, c, k, x in self.items
@@ -221,15 +227,69 @@ class Queries:
             return latest(folded, day)
         return cp.checkpoint_on_or_before(self.conn, a, b, day)
 
-    def score(self, a: str, b: str, as_of: date, known_at: int | None) -> Score:
+    # -- continuity: a continuing state's predecessors' record --------------------------------
+
+    def lineage(self, a: str, b: str, known_at: int | None) -> Lineage | None:
+        """The predecessor dyads of A–B with events known at ``known_at`` (see
+        :mod:`tracker.lineage`); None when there are none."""
+        limit = known_at if known_at is not None else self.head_seq
+        return lineage(
+            a,
+            b,
+            lambda d: (
+                self.conn.execute(
+                    "SELECT 1 FROM events WHERE party_a = ? AND party_b = ? AND seq <= ? LIMIT 1",
+                    (d[0], d[1], limit),
+                ).fetchone()
+                is not None
+            ),
+        )
+
+    def _lineage_checkpoints(self, line: Lineage, known_at: int | None) -> list[Checkpoint]:
+        """The checkpoints of the dyad and its predecessors folded as one record."""
+        facts = [
+            f
+            for d in (line.dyad, *line.included)
+            for f in cp.dyad_facts(self.conn, *d, max_seq=known_at)
+        ]
+        return fold(effective(merged(line, facts)), self.model, line.dyad[0])
+
+    def _lineage_facts(self, line: Lineage, known_at: int | None) -> list[Fact]:
+        """The events of the dyad and its predecessors as the record stands, each under the
+        parties it was recorded with."""
+        facts: list[Fact] = []
+        for d in (line.dyad, *line.included):
+            facts.extend(self._full_facts(*d, known_at))
+        return sorted(facts, key=lambda f: (f.day, f.seq))
+
+    def _folded(
+        self, key: tuple[str, str], known_at: int | None, line: Lineage | None
+    ) -> list[Checkpoint] | None:
+        if line is not None:
+            return self._lineage_checkpoints(line, known_at)
+        return None if self._use_checkpoints(known_at) else self.checkpoints(*key, known_at)
+
+    def _line(
+        self, key: tuple[str, str], known_at: int | None, predecessors: bool
+    ) -> Lineage | None:
+        return self.lineage(*key, known_at) if predecessors else None
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def score(
+        self, a: str, b: str, as_of: date, known_at: int | None, predecessors: bool = True
+    ) -> Score:
         """Just the numbers on ``as_of``: one indexed lookup and a decay on the fast path."""
         key = dyad_key(a, b)
-        folded = None if self._use_checkpoints(known_at) else self.checkpoints(*key, known_at)
+        folded = self._folded(key, known_at, self._line(key, known_at, predecessors))
         return score_at(self._checkpoint(*key, as_of, folded), as_of, self.model, key[0])
 
-    def state(self, a: str, b: str, as_of: date, known_at: int | None) -> DyadState:
+    def state(
+        self, a: str, b: str, as_of: date, known_at: int | None, predecessors: bool = True
+    ) -> DyadState:
         key = dyad_key(a, b)
-        folded = None if self._use_checkpoints(known_at) else self.checkpoints(*key, known_at)
+        line = self._line(key, known_at, predecessors)
+        folded = self._folded(key, known_at, line)
         c = self._checkpoint(*key, as_of, folded)
         then = date.fromordinal(max(as_of.toordinal() - self.model.trend_window_days, 1))
         before = self._checkpoint(*key, then, folded)
@@ -242,7 +302,18 @@ class Queries:
             model=self.model,
             counts=c.counts if c else (0, 0, 0, 0),
             events=c.events if c else 0,
-            last_events=self._last_events(*key, as_of, known_at) if c else (),
+            last_events=(
+                ()
+                if not c
+                else self._last_events(*key, as_of, known_at)
+                if line is None
+                else tuple(
+                    EventRef.of(f)
+                    for f in reversed(self._lineage_facts(line, known_at))
+                    if f.day <= as_of
+                )[:LAST_EVENTS]
+            ),
+            lineage=line,
         )
 
     def _last_events(
@@ -292,14 +363,24 @@ class Queries:
             for r in cp.dyad_rows(self.conn, a, b, max_seq=max_seq)
         )
 
-    def explain(self, a: str, b: str, as_of: date, known_at: int | None) -> Explanation:
+    def explain(
+        self, a: str, b: str, as_of: date, known_at: int | None, predecessors: bool = True
+    ) -> Explanation:
         from projections.explain import contributions
         from projections.stock import terms
 
         key = dyad_key(a, b)
-        items = contributions(self._full_facts(*key, known_at), as_of, self.model)
+        line = self._line(key, known_at, predecessors)
+        facts = (
+            self._full_facts(*key, known_at)
+            if line is None
+            else self._lineage_facts(line, known_at)
+        )
+        items = contributions(facts, as_of, self.model)
         folded = (
-            None
+            self._lineage_checkpoints(line, known_at)
+            if line is not None
+            else None
             if self._use_checkpoints(known_at)
             else cp.fold_dyad(self.conn, *key, self.model, max_seq=known_at)
         )
@@ -319,17 +400,29 @@ class Queries:
             s.stock.total,
             s.flow,
             s.last_event_on,
+            line,
         )
 
     def timeline(
-        self, a: str, b: str, start: date, end: date, every: str, known_at: int | None
+        self,
+        a: str,
+        b: str,
+        start: date,
+        end: date,
+        every: str,
+        known_at: int | None,
+        predecessors: bool = True,
     ) -> list[Score]:
         from projections.timeline import dates, sample
 
         key = dyad_key(a, b)
-        return sample(
-            self.checkpoints(*key, known_at), list(dates(start, end, every)), self.model, key[0]
+        line = self._line(key, known_at, predecessors)
+        folded = (
+            self._lineage_checkpoints(line, known_at)
+            if line is not None
+            else self.checkpoints(*key, known_at)
         )
+        return sample(folded, list(dates(start, end, every)), self.model, key[0])
 
     def conflict_periods(
         self, a: str, b: str, known_at: int | None

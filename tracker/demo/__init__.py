@@ -108,7 +108,6 @@ PAIRS: tuple[Pair, ...] = (
             ),
         ),
         not_in_record=(
-            "diplomatic relations (the pair's record holds no establishment of relations)",
             "the 2000 treaty's entry into force (no date found; recorded as signed until 2024)",
             "Kim's public appearance in the Aurus limousine (only its delivery is recorded)",
             "who conveyed the March 2024 congratulations (the ambassador detail is unsourced)",
