@@ -7,18 +7,20 @@ dyad's events from the log with the same pure functions, so both paths agree by 
 
 from __future__ import annotations
 
-import sqlite3
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from projections.facts import Fact, effective, fact_from_body
+from events.dyad import dyad_of
+from projections.facts import RECORD_TYPES, Fact, effective, fact_from_body
 from projections.model import ScoringModel
 from projections.score import Checkpoint, Score, fold, latest, score_at
 from projections.stock import Term
 from tracker import checkpoints as cp
 from tracker.errors import TrackerError
 from tracker.lineage import Lineage, lineage, merged
+from tracker.store import Store
 
 QUAD_KEYS = ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")
 EARLIEST = date(1900, 1, 1)
@@ -39,9 +41,10 @@ def check_date(name: str, day: date, today: date) -> None:
 
 
 def dyad_key(a: str, b: str) -> tuple[str, str]:
+    """The dyad of two different parties, in party order."""
     if a == b:
         raise QueryError(f"dyad {a!r} {b!r}: the two parties must differ", field="dyad", value=a)
-    return (a, b) if a < b else (b, a)
+    return dyad_of(a, b)
 
 
 class EventRef(NamedTuple):
@@ -194,8 +197,8 @@ LAST_EVENTS = 5
 class Queries:
     """Query methods over one open connection; ``model`` is the model asked for."""
 
-    def __init__(self, conn: sqlite3.Connection, model: ScoringModel, stored: ScoringModel) -> None:
-        self.conn = conn
+    def __init__(self, store: Store, model: ScoringModel, stored: ScoringModel) -> None:
+        self.store = store
         self.model = model
         self.fast = model.fingerprint == stored.fingerprint
         self._head: int | None = None
@@ -207,9 +210,7 @@ class Queries:
     @property
     def head_seq(self) -> int:
         if self._head is None:
-            self._head = int(
-                self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-            )
+            self._head = self.store.head().seq
         return self._head
 
     def _use_checkpoints(self, known_at: int | None) -> bool:
@@ -217,15 +218,15 @@ class Queries:
 
     def checkpoints(self, a: str, b: str, known_at: int | None) -> list[Checkpoint]:
         if self._use_checkpoints(known_at):
-            return cp.all_checkpoints(self.conn, a, b)
-        return cp.fold_dyad(self.conn, a, b, self.model, max_seq=known_at)
+            return cp.all_checkpoints(self.store, a, b)
+        return cp.fold_dyad(self.store, a, b, self.model, max_seq=known_at)
 
     def _checkpoint(
         self, a: str, b: str, day: date, folded: list[Checkpoint] | None
     ) -> Checkpoint | None:
         if folded is not None:
             return latest(folded, day)
-        return cp.checkpoint_on_or_before(self.conn, a, b, day)
+        return cp.checkpoint_on_or_before(self.store, a, b, day)
 
     # -- continuity: a continuing state's predecessors' record --------------------------------
 
@@ -236,21 +237,13 @@ class Queries:
         return lineage(
             a,
             b,
-            lambda d: (
-                self.conn.execute(
-                    "SELECT 1 FROM events WHERE party_a = ? AND party_b = ? AND seq <= ? LIMIT 1",
-                    (d[0], d[1], limit),
-                ).fetchone()
-                is not None
-            ),
+            lambda d: next(self.store.rows(dyad=d, max_seq=limit, limit=1), None) is not None,
         )
 
     def _lineage_checkpoints(self, line: Lineage, known_at: int | None) -> list[Checkpoint]:
         """The checkpoints of the dyad and its predecessors folded as one record."""
         facts = [
-            f
-            for d in (line.dyad, *line.included)
-            for f in cp.dyad_facts(self.conn, *d, max_seq=known_at)
+            f for d in (line.dyad, *line.included) for f in self.store.facts(*d, max_seq=known_at)
         ]
         return fold(effective(merged(line, facts)), self.model, line.dyad[0])
 
@@ -321,16 +314,10 @@ class Queries:
     ) -> tuple[EventRef, ...]:
         """The latest events on or before ``as_of`` as the record stands (retracted ones left
         out, corrections applied), newest first."""
-        import json
-
         limit = known_at if known_at is not None else self.head_seq
         records = [
-            fact_from_body(seq, json.loads(body))
-            for seq, body in self.conn.execute(
-                "SELECT seq, body FROM events WHERE party_a = ? AND party_b = ? AND seq <= ? "
-                "AND type IN ('retract', 'correct')",
-                (a, b, limit),
-            )
+            fact_from_body(r.seq, json.loads(r.body))
+            for r in self.store.rows(dyad=(a, b), types=sorted(RECORD_TYPES), max_seq=limit)
         ]
         if any("occurred_on" in f.fields.get("changes", {}) for f in records):
             # an event moved in time: only the whole dyad tells which are the latest
@@ -339,14 +326,15 @@ class Queries:
                 :LAST_EVENTS
             ]
         out: list[EventRef] = []
-        for seq, body in self.conn.execute(
-            "SELECT seq, body FROM events WHERE party_a = ? AND party_b = ? AND "
-            "occurred_on <= ? AND seq <= ? AND type NOT IN ('retract', 'correct') "
-            "ORDER BY occurred_on DESC, seq DESC",
-            (a, b, as_of.isoformat(), limit),
+        for r in self.store.rows(
+            dyad=(a, b),
+            until=as_of,
+            max_seq=limit,
+            exclude_types=sorted(RECORD_TYPES),
+            order="latest",
         ):
-            fact = fact_from_body(seq, json.loads(body))
-            mine = [r for r in records if r.fields.get("refers_to") == fact.event_id]
+            fact = fact_from_body(r.seq, json.loads(r.body))
+            mine = [rec for rec in records if rec.fields.get("refers_to") == fact.event_id]
             for current in effective([fact, *mine]):
                 out.append(EventRef.of(current))
             if len(out) >= LAST_EVENTS:
@@ -356,11 +344,9 @@ class Queries:
     def _full_facts(self, a: str, b: str, max_seq: int | None) -> list[Fact]:
         """The dyad's events as the record stands, from their full bodies (not the cheap
         column facts), so that each carries its summary."""
-        import json
-
         return effective(
             fact_from_body(r.seq, json.loads(r.body))
-            for r in cp.dyad_rows(self.conn, a, b, max_seq=max_seq)
+            for r in self.store.rows(dyad=(a, b), max_seq=max_seq)
         )
 
     def explain(
@@ -382,7 +368,7 @@ class Queries:
             if line is not None
             else None
             if self._use_checkpoints(known_at)
-            else cp.fold_dyad(self.conn, *key, self.model, max_seq=known_at)
+            else cp.fold_dyad(self.store, *key, self.model, max_seq=known_at)
         )
         s = score_at(self._checkpoint(*key, as_of, folded), as_of, self.model, key[0])
         return Explanation(
@@ -438,21 +424,12 @@ class Queries:
         """Every dyad with events on or before ``as_of``, with its score, warmest first."""
         out: list[tuple[tuple[str, str], Score]] = []
         if self._use_checkpoints(known_at):
-            sql = "SELECT DISTINCT party_a, party_b FROM checkpoints WHERE day <= ?"
-            params: list[Any] = [as_of.isoformat()]
-            if party:
-                sql += " AND (party_a = ? OR party_b = ?)"
-                params += [party, party]
-            for a, b in self.conn.execute(sql, params).fetchall():
-                c = cp.checkpoint_on_or_before(self.conn, a, b, as_of)
+            for a, b in self.store.checkpoint_dyads(as_of.isoformat(), party):
+                c = cp.checkpoint_on_or_before(self.store, a, b, as_of)
                 out.append(((a, b), score_at(c, as_of, self.model, a)))
         else:
-            sql = "SELECT DISTINCT party_a, party_b FROM events WHERE seq <= ?"
-            params = [known_at if known_at is not None else self.head_seq]
-            if party:
-                sql += " AND (party_a = ? OR party_b = ?)"
-                params += [party, party]
-            for a, b in self.conn.execute(sql, params).fetchall():
+            limit = known_at if known_at is not None else self.head_seq
+            for a, b in self.store.dyads(party=party, max_seq=limit):
                 c = latest(self.checkpoints(a, b, known_at), as_of)
                 if c is not None:
                     out.append(((a, b), score_at(c, as_of, self.model, a)))
