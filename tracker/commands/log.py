@@ -242,7 +242,7 @@ def log_cmd(
         stored = list(tracker.events(types=types, limit=limit, **filters))
         if as_json:
             for item in stored:
-                echo(dumps(item.to_record()))
+                click.echo(dumps(item.to_record()))  # JSON is data, not text to escape
             return
         # a record carries its original's parties and date, so the same filters find it
         later = list(tracker.events(types=sorted(RECORD_TYPES), **filters))
