@@ -407,14 +407,17 @@ class Tracker:
             self._as_of(as_of), _code(party) if party else None, self.known_seq(known_at)
         )
 
-    def rebuild(self, model: ScoringModel | None = None) -> int:
+    def rebuild(self, model: ScoringModel | None = None, *, progress: Any = None) -> int:
         """Drop and recompute every checkpoint from the log alone (optionally with a new
-        model, which becomes the store's model); returns the number of dyads."""
+        model, which becomes the store's model); returns the number of dyads. ``progress``
+        (a :class:`tracker.progress.Reporter`) is told of each dyad."""
         from tracker.checkpoints import Projector
 
         store = self.store
         with store.transaction():
-            count = Projector(store, model or self.projector.model).rebuild()
+            projector = Projector(store, model or self.projector.model)
+            projector.reporter = progress
+            count = projector.rebuild()
         self.close()
         return count
 
