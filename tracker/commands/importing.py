@@ -81,9 +81,9 @@ def import_cmd(
     from tracker.progress import Stages
 
     with Tracker(db) as tracker, Stages(enabled=False if as_json else None) as stages:
-        # reading the files is one stage (bytes), updating checkpoints the next (dyads)
+        # reading the files is one stage (bytes), updating checkpoints the next (dyads):
+        # import_files hands the stages to the checkpoint update
         stages.stage("importing", total_bytes(files), "bytes")
-        tracker.projector.reporter = stages
         summary = tracker.import_files(
             files,
             fmt=fmt,

@@ -18,6 +18,9 @@ One streaming pipeline serves every format::
   back: the summary is exact and nothing is written.
 
 Formats are told apart by content (:func:`detect`), per file and per zip member.
+
+This module is over 400 lines because one import run (batching, replaying an export, skipping,
+aborting, the report) is one state machine.
 """
 
 from __future__ import annotations
