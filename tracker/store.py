@@ -156,13 +156,36 @@ def known_seq(conn: sqlite3.Connection, known_at: int | datetime | None) -> int 
     then) stands for; None = the whole log."""
     if known_at is None:
         return None
+    head_seq, head_at = conn.execute(
+        "SELECT coalesce(max(seq), 0), max(recorded_at) FROM events"
+    ).fetchone()
+    head = f"the log head is seq {head_seq}" + (f", recorded at {head_at}" if head_at else "")
     if isinstance(known_at, int):
         if known_at < 0:
             raise StoreError(
                 f"known_at {known_at}: a log position is >= 0", field="known_at", value=known_at
             )
+        if known_at > head_seq:
+            raise StoreError(
+                f"known_at {known_at}: beyond the end of the log ({head})",
+                field="known_at",
+                value=known_at,
+            )
         return known_at
-    stamp = format_timestamp(known_at)
+    try:
+        stamp = format_timestamp(known_at)
+    except (OverflowError, ValueError):
+        raise StoreError(
+            f"known_at {known_at.isoformat()!r}: outside the range of UTC timestamps",
+            field="known_at",
+            value=known_at.isoformat(),
+        ) from None
+    if stamp[:10] > format_timestamp(_utcnow())[:10]:  # a date means the end of that day
+        raise StoreError(
+            f"known_at {stamp!r}: in the future (the log cannot know it yet; {head})",
+            field="known_at",
+            value=stamp,
+        )
     row = conn.execute(
         "SELECT coalesce(max(seq), 0) FROM events WHERE recorded_at <= ?", (stamp,)
     ).fetchone()
@@ -266,7 +289,7 @@ class Store:
         sql += " ORDER BY occurred_on, seq" if order == "occurred" else " ORDER BY seq"
         if limit is not None:
             sql += " LIMIT ?"
-            params.append(limit)
+            params.append(min(limit, 2**62))  # more than the log holds: all of it
         for r in _guard(lambda: self.conn.execute(sql, params)):
             yield Row(*r)
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from events.errors import TrackerError
+from tracker import limits
 from tracker.errors import ConflictError, StoreError
 from tracker.importers.inputs import DAMAGE, InputError, Source, file_size, open_sources
 from tracker.store import Head, Prepared, Store, chain_hash
@@ -150,7 +151,7 @@ def detect(first_line: bytes, name: str) -> str:
 def _is_plover_json(text: str) -> bool:
     """A PLOVER JSON record (``event`` and ``actor`` lists), not the tracker's own JSON."""
     try:
-        obj = json.loads(text)
+        obj = limits.loads(text)
     except ValueError:
         return False
     return isinstance(obj, dict) and isinstance(obj.get("event"), list) and "actor" in obj
@@ -286,7 +287,8 @@ def import_files(
     files = [Path(p) for p in paths]
     for path in files:
         if not path.is_file():
-            raise InputError(f"{path}: no such file", field="file", value=str(path))
+            what = "not a regular file" if path.exists() else "no such file"
+            raise InputError(f"{path}: {what}", field="file", value=str(path))
     # the report is checked before anything is opened: never the store or an input
     checked = Report(Path(report) if report is not None else None, store=tracker.path, inputs=files)
     if dry_run and not tracker.path.exists():

@@ -27,13 +27,13 @@ Hand-written form
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from events.errors import TrackerError
+from tracker import limits
 from tracker.importers import Item, Skip
 from tracker.importers.inputs import Source
 from tracker.store import Prepared
@@ -76,7 +76,7 @@ def read(src: Source) -> Iterator[Item | Skip]:
         if not text.strip():
             continue
         try:
-            obj = json.loads(text)
+            obj = limits.loads(text)
         except ValueError as exc:
             yield Skip(
                 line,
