@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from events.errors import TrackerError
+from tracker import limits
 from tracker.errors import ConflictError, StoreError
 from tracker.importers.inputs import DAMAGE, InputError, Source, file_size, open_sources
 from tracker.importers.reader import ImportFormatError, Item, Reader, Skip
@@ -130,7 +131,7 @@ def detect(first_line: bytes, name: str) -> str:
 def _is_plover_json(text: str) -> bool:
     """A PLOVER JSON record (``event`` and ``actor`` lists), not the tracker's own JSON."""
     try:
-        obj = json.loads(text)
+        obj = limits.loads(text)
     except ValueError:
         return False
     return isinstance(obj, dict) and isinstance(obj.get("event"), list) and "actor" in obj
@@ -252,7 +253,8 @@ def check_inputs(paths: Sequence[str | Path], fmt: str = "auto") -> list[Path]:
     files = [Path(p) for p in paths]
     for path in files:
         if not path.is_file():
-            raise InputError(f"{path}: no such file", field="file", value=str(path))
+            what = "not a regular file" if path.exists() else "no such file"
+            raise InputError(f"{path}: {what}", field="file", value=str(path))
     return files
 
 
