@@ -18,6 +18,9 @@ One streaming pipeline serves every format::
   back: the summary is exact and nothing is written.
 
 Formats are told apart by content (:func:`detect`), per file and per zip member.
+
+This module is over 400 lines because one import run (batching, replaying an export, skipping,
+aborting, the report) is one state machine.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from events.errors import TrackerError
+from tracker import limits
 from tracker.errors import ConflictError, StoreError
 from tracker.importers.inputs import DAMAGE, InputError, Source, file_size, open_sources
 from tracker.importers.reader import ImportFormatError, Item, Reader, Skip
@@ -128,7 +132,7 @@ def detect(first_line: bytes, name: str) -> str:
 def _is_plover_json(text: str) -> bool:
     """A PLOVER JSON record (``event`` and ``actor`` lists), not the tracker's own JSON."""
     try:
-        obj = json.loads(text)
+        obj = limits.loads(text)
     except ValueError:
         return False
     return isinstance(obj, dict) and isinstance(obj.get("event"), list) and "actor" in obj
@@ -250,7 +254,8 @@ def check_inputs(paths: Sequence[str | Path], fmt: str = "auto") -> list[Path]:
     files = [Path(p) for p in paths]
     for path in files:
         if not path.is_file():
-            raise InputError(f"{path}: no such file", field="file", value=str(path))
+            what = "not a regular file" if path.exists() else "no such file"
+            raise InputError(f"{path}: {what}", field="file", value=str(path))
     return files
 
 
