@@ -1,4 +1,5 @@
-"""Commands that write to and read the log itself: append, log, types."""
+"""Commands that write to and read the log itself: append, log, types (``parties`` is in
+:mod:`tracker.commands.parties`)."""
 
 from __future__ import annotations
 
@@ -242,7 +243,7 @@ def log_cmd(
         stored = list(tracker.events(types=types, limit=limit, **filters))
         if as_json:
             for item in stored:
-                click.echo(dumps(item.to_record()))
+                click.echo(dumps(item.to_record()))  # JSON is data, not text to escape
             return
         # a record carries its original's parties and date, so the same filters find it
         later = list(tracker.events(types=sorted(RECORD_TYPES), **filters))
