@@ -23,7 +23,7 @@ COMMANDS: dict[str, str] = {
     "append": "tracker.commands.log:append_cmd",
     "log": "tracker.commands.log:log_cmd",
     "types": "tracker.commands.log:types_cmd",
-    "parties": "tracker.commands.log:parties_cmd",
+    "parties": "tracker.commands.parties:parties_cmd",
     "import": "tracker.commands.importing:import_cmd",
     "state": "tracker.commands.query:state_cmd",
     "explain": "tracker.commands.query:explain_cmd",
