@@ -35,6 +35,9 @@ Every number must be finite and inside its documented range (see ``RANGES``): ha
 1 … 36500, scale 0.001 … 1e6, hysteresis 0 … <50, trend_window_days a whole number 1 … 36500,
 band lowers -100 … 100 (the last exactly -100), weights -10 … 10, structural weights
 -100 … 100, returns and signed_fraction 0 … 1, faded_half_lives 0.1 … 100.
+
+This module is over 400 lines because the model's fields, their validation, the TOML parser and
+the JSON round trip share one set of definitions.
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ more entry in a list:
 The first broken position is reported (later positions cannot be trusted once the chain is
 broken). The chain pass stays on raw ``sqlite3`` rows and plain ``json``/``hashlib``, without
 a pydantic model per row: it is the hot path of an audit of millions of events.
+
+This module is over 400 lines because the detailed row checks that name a fault belong beside
+the fast chain pass they back up.
 """
 
 from __future__ import annotations
@@ -163,7 +166,9 @@ def check_schema(store: SQLiteStore) -> list[Fault]:
     for name, (kind, _table, sql) in present.items():
         if name not in EXPECTED_SCHEMA and not name.startswith("sqlite_autoindex"):
             fault_kind = "trigger" if kind == "trigger" else "schema"
-            faults.append(Fault(fault_kind, f"unexpected {kind} {name} on events: {sql!r}"))
+            faults.append(
+                Fault(fault_kind, f"unexpected {kind} {name} on the events table: {sql!r}")
+            )
     return faults
 
 
@@ -318,6 +323,12 @@ class ChainPass:
         prev_hash, prev_stamp = GENESIS_HASH, ""
         prev_bytes = GENESIS_HASH.encode("ascii")
         sha256, loads = hashlib.sha256, json.loads
+        # orjson parses a body about three times faster; the fast path accepts a row only if
+        # the canonical text of what was parsed is the stored text byte for byte, so a parse
+        # that differs from json.loads's (numbers beyond 64 bits, say) can only send the row
+        # to the detailed check, which parses with json
+        from orjson import loads as fast_loads
+
         expected = 1
         rows = self.store.scan()
         for row in rows:
@@ -331,7 +342,7 @@ class ChainPass:
                         seq == expected
                         and sha256(prev_bytes + record_bytes(body, seq, recorded_at)).hexdigest()
                         == stored_hash
-                        and dumps(obj := loads(body)) == body
+                        and dumps(obj := fast_loads(body)) == body
                         and row[1:12] == _body_columns(obj)
                         and (
                             recorded_at == prev_stamp

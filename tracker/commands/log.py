@@ -15,10 +15,12 @@ from tracker.params import (
     EVENT_TYPE,
     KEY_VALUE,
     PARTY,
+    allow_future_option,
     db_option,
     dumps,
     json_option,
     known_at_option,
+    refuse_future,
 )
 
 
@@ -71,12 +73,7 @@ def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict
     help="Explicit Goldstein value instead of the type's default.",
 )
 @click.option("--id", "event_id", help="Event id (idempotency key); generated if omitted.")
-@click.option(
-    "--allow-future",
-    is_flag=True,
-    help="Accept an --on date after today (a scheduled event); queries ask about dates up to "
-    "today only.",
-)
+@allow_future_option
 @click.option(
     "--field",
     "fields",
@@ -113,12 +110,7 @@ def append_cmd(
     from events.models import parse_event
     from tracker.api import Tracker
 
-    if occurred_on > date.today() and not allow_future:
-        raise click.BadParameter(
-            f"{occurred_on.isoformat()!r}: is after today (queries ask about dates up to "
-            "today); pass --allow-future for a scheduled event",
-            param_hint="'--on'",
-        )
+    refuse_future(occurred_on, allowed=allow_future, option="--on")
     data: dict[str, Any] = {
         "type": type_name,
         "actor": actor,
@@ -363,9 +355,10 @@ def parties_cmd(query: str | None, as_json: bool) -> None:
     Example:  tracker parties "north korea"   ->   PRK  Korea, Democratic People's Republic of
     """
     from events.errors import UnknownPartyError
-    from events.parties import parties, search, suggest
+    from events.parties import lifespans, parties, search, suggest
 
     found = search(query) if query else list(parties().values())
+    spans = lifespans()
     if query and not found:
         hint = suggest(query)
         raise UnknownPartyError(
@@ -376,7 +369,31 @@ def parties_cmd(query: str | None, as_json: bool) -> None:
             suggestions=hint,
         )
     if as_json:
-        click.echo(dumps([{"code": p.code, "name": p.name, "kind": p.kind} for p in found]))
+        click.echo(
+            dumps(
+                [
+                    {
+                        "code": p.code,
+                        "name": p.name,
+                        "kind": p.kind,
+                        "since": _iso(spans[p.code].since) if p.code in spans else None,
+                        "until": _iso(spans[p.code].until) if p.code in spans else None,
+                        "continues": spans[p.code].continues if p.code in spans else None,
+                    }
+                    for p in found
+                ]
+            )
+        )
         return
     for p in found:
-        echo(f"{p.code:<6} {p.name}" + ("" if p.kind == "country" else f"  ({p.kind})"))
+        kind = "" if p.kind == "country" else f"  ({p.kind})"
+        span = spans.get(p.code)
+        life = ""
+        if span is not None:
+            life = f"  [{span.span()}" + (f", continues {span.continues}" if span.continues else "")
+            life += "]"
+        echo(f"{p.code:<6} {p.name}{kind}{life}")
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -66,6 +66,11 @@ wait_notice: Callable[[str], None] | None = None
 nothing by itself)."""
 OPTIMISTIC_BATCH = 256
 """From this many events on, a batch is inserted before its ids are looked up (see append)."""
+BULK_CACHE_KIB = 16 * 1024
+"""SQLite's page cache during a bulk transaction (its default is 2 MiB). Random event ids and
+dyads spread a bulk import's index inserts over whole B-trees; 16 MiB keeps far more of them in
+memory (measured at 100k events: about 40 % less CPU for the inserts) while a million-event
+import stays under 100 MB of peak memory."""
 
 
 class SQLiteStore:
@@ -92,6 +97,7 @@ class SQLiteStore:
         # queries and audits work, and a write says why it cannot happen
         self.unwritable = None if readonly else _unwritable(self.path)
         self.readonly = readonly or self.unwritable is not None
+        self._bulk = self._torn = False
         self.conn = (
             _connect_readonly(self.path, checked=checked)
             if self.readonly
@@ -142,10 +148,18 @@ class SQLiteStore:
                 value=self.name,
             )
         self._begin()
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0] if bulk else None
+        self._bulk, self._torn = bulk, False
         try:
+            if bulk:
+                conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
             for hook in hooks:
                 hook.begin_bulk()
             yield
+            if self._torn:
+                raise StoreError(
+                    f"{self.name}: a bulk append failed after writing; nothing was committed"
+                )
             for hook in hooks:
                 hook.end_bulk(self)
             self._guard(lambda: conn.execute("COMMIT"))
@@ -157,9 +171,13 @@ class SQLiteStore:
             if isinstance(exc, sqlite3.OperationalError) and _environmental(exc):
                 raise self._damaged(exc) from None
             raise
-        if bulk or self._wrote:
-            record_commit()  # (for the crash message: "the log is unchanged" stays true)
-        self._wrote = False
+        else:
+            if bulk or self._wrote:
+                record_commit()  # (for the crash message: "the log is unchanged" stays true)
+        finally:
+            self._bulk = self._torn = self._wrote = False
+            if cache is not None:
+                conn.execute(f"PRAGMA cache_size = {cache}")
 
     def _begin(self) -> None:
         """Take the write lock; after :data:`WAIT_NOTICE_S` of waiting, say so (through
@@ -383,7 +401,46 @@ class SQLiteStore:
                     value=p.event_id,
                 )
         conn = self.conn
-        # inside `transaction()` a batch is a savepoint of the enclosing transaction
+        if self._torn:
+            raise StoreError(
+                f"{self.name}: a bulk append failed after writing; nothing was committed"
+            )
+        if self._bulk and all(p.refers_to is None for p in firsts.values()):
+            # The bulk path (inside `transaction()`): no savepoint. A savepoint journals every
+            # page the batch touches (a third more CPU for the inserts at a bulk cache size);
+            # it is needed only to undo a batch a listener refuses, and listeners refuse only
+            # record-keeping rows (bad references). The ids are looked up first, so the
+            # insert cannot fail on a stored one. Should anything still fail after writing,
+            # the transaction is marked torn and rolled back whole at its end.
+            existing = self._existing(list(firsts))
+            rows, placed = self._place(firsts, existing, self.head(), recorded_at, clock)
+            try:
+                if rows:
+                    conn.executemany(sql.INSERT, (_insert_params(r) for r in rows))
+                    self._wrote = True
+                    for listener in self.listeners:
+                        listener(self, rows)
+            except BaseException:
+                self._torn = True
+                raise
+        else:
+            placed = self._append_savepoint(firsts, recorded_at, clock)
+        return [
+            placed[p.event_id]
+            if firsts[p.event_id] is p
+            else AppendResult(placed[p.event_id].seq, p.event_id, placed[p.event_id].hash, False)
+            for p in batch
+        ]
+
+    def _append_savepoint(
+        self,
+        firsts: dict[str, Prepared],
+        recorded_at: datetime | None,
+        clock: Callable[[], datetime] | None,
+    ) -> dict[str, AppendResult]:
+        """An append as one transaction, or (inside ``transaction()``) one savepoint of it,
+        so that a listener that refuses the batch undoes exactly the batch."""
+        conn = self.conn
         with self._write(bulk=False), self._savepoint("append"):
             # A large batch (a bulk import) is first tried as if none of its ids were stored:
             # the UNIQUE index and the no-replace trigger check every row anyway, so looking
@@ -407,12 +464,7 @@ class SQLiteStore:
                 self._wrote = True
                 for listener in self.listeners:
                     listener(self, rows)
-        return [
-            placed[p.event_id]
-            if firsts[p.event_id] is p
-            else AppendResult(placed[p.event_id].seq, p.event_id, placed[p.event_id].hash, False)
-            for p in batch
-        ]
+        return placed
 
     def _place(
         self,
