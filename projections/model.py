@@ -340,12 +340,26 @@ class ScoringModel:
         )
 
     @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """A per-model memo for pure functions of the model (the stock of a status): the
+        model is immutable, so what is computed from it stays valid."""
+        return {}
+
+    @cached_property
     def fingerprint(self) -> str:
         import hashlib  # on use: most commands never need a fingerprint
         import json
 
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def recorded_as(self, fingerprint: str) -> ScoringModel:
+        """This model, taking the fingerprint recorded beside it (in a store) as its own, so
+        that opening a store for a query never hashes: hashing would cost a query's start-up
+        the hashlib import. ``replay`` recomputes the fingerprint and reports a mismatch; a
+        query given another model compares fingerprints and, if they differ, folds."""
+        self.__dict__["fingerprint"] = fingerprint
+        return self
 
 
 RANGES: tuple[tuple[str, float, float], ...] = (

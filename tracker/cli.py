@@ -37,6 +37,9 @@ COMMANDS: dict[str, str] = {
     "verify": "tracker.commands.audit:verify_cmd",
     "replay": "tracker.commands.audit:replay_cmd",
     "export": "tracker.commands.audit:export_cmd",
+    "keygen": "tracker.commands.proof:keygen_cmd",
+    "checkpoint": "tracker.commands.proof:checkpoint_cmd",
+    "prove": "tracker.commands.proof:prove_cmd",
 }
 
 

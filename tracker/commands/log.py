@@ -1,4 +1,9 @@
-"""Commands that write to and read the log itself: append, log, types, parties."""
+"""Commands that write to and read the log itself: append, log, types, parties.
+
+It is over 400 lines because these four commands share their parameter handling and table
+rendering, and ``log`` shows record-keeping events (what a retraction or correction refers to,
+what it changes, and the mark on the event it touched) next to the events themselves.
+"""
 
 from __future__ import annotations
 
@@ -234,7 +239,7 @@ def log_cmd(
         stored = list(tracker.events(types=types, limit=limit, **filters))
         if as_json:
             for item in stored:
-                click.echo(dumps(item.to_record()))
+                click.echo(dumps(item.to_record()))  # JSON is data, not text to escape
             return
         # a record carries its original's parties and date, so the same filters find it
         later = list(tracker.events(types=sorted(RECORD_TYPES), **filters))
