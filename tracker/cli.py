@@ -80,6 +80,9 @@ class LazyGroup(click.Group):
 
         crashes.install_signal_handlers()
         before = crashes.commits()
+        from tracker.store import sqlite as sqlite_store
+
+        sqlite_store.wait_notice = _notice
         try:
             result = super().invoke(ctx)
             sys.stdout.flush()  # a reader that went away is seen here, not at interpreter exit
@@ -109,6 +112,10 @@ class LazyGroup(click.Group):
             ) from None
         except Exception as exc:
             raise _crash(ctx, exc, ctx.invoked_subcommand or "", before) from None
+
+
+def _notice(message: str) -> None:
+    click.echo(message, err=True)
 
 
 def _crash(ctx: click.Context, exc: Exception, command: str, before: int) -> click.exceptions.Exit:

@@ -52,6 +52,25 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
         return day
 
 
+def allow_future_option(func: F) -> F:
+    return click.option(
+        "--allow-future",
+        is_flag=True,
+        help="Accept an --on date after today (a scheduled event; queries stop at today).",
+    )(func)
+
+
+def refuse_future(day: date, *, allowed: bool, option: str) -> None:
+    """Valid time after today is refused unless asked for: queries stop at today, so such an
+    event would be invisible (and is most often a typo for a past year)."""
+    if day > date.today() and not allowed:
+        raise click.BadParameter(
+            f"{day.isoformat()!r}: is after today (queries ask about dates up to today); "
+            "pass --allow-future for a scheduled event",
+            param_hint=f"'{option}'",
+        )
+
+
 class EventTypeName(click.ParamType):  # type: ignore[type-arg]
     """A type of the vocabulary; an unknown name fails with suggestions."""
 

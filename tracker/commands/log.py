@@ -16,10 +16,12 @@ from tracker.params import (
     EVENT_TYPE,
     KEY_VALUE,
     PARTY,
+    allow_future_option,
     db_option,
     dumps,
     json_option,
     known_at_option,
+    refuse_future,
 )
 
 
@@ -72,12 +74,7 @@ def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict
     help="Explicit Goldstein value instead of the type's default.",
 )
 @click.option("--id", "event_id", help="Event id (idempotency key); generated if omitted.")
-@click.option(
-    "--allow-future",
-    is_flag=True,
-    help="Accept an --on date after today (a scheduled event); queries ask about dates up to "
-    "today only.",
-)
+@allow_future_option
 @click.option(
     "--field",
     "fields",
@@ -114,12 +111,7 @@ def append_cmd(
     from events.models import parse_event
     from tracker.api import Tracker
 
-    if occurred_on > date.today() and not allow_future:
-        raise click.BadParameter(
-            f"{occurred_on.isoformat()!r}: is after today (queries ask about dates up to "
-            "today); pass --allow-future for a scheduled event",
-            param_hint="'--on'",
-        )
+    refuse_future(occurred_on, allowed=allow_future, option="--on")
     data: dict[str, Any] = {
         "type": type_name,
         "actor": actor,
