@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from tracker.outputs import echo
+from tracker.outputs import echo, shorten
 from tracker.params import (
     DATE,
     EVENT_TYPE,
@@ -24,9 +24,11 @@ from tracker.params import (
 
 def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     """Turn ``--field key=value`` pairs into body fields; list fields may repeat."""
+    from events.fields import list_fields
     from events.models import event_class
 
     fields = event_class(type_name).specific_fields()
+    lists = list_fields(type_name)
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key not in fields:
@@ -35,8 +37,7 @@ def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict
                 f"{key!r} is not a field of {type_name!r} events (its fields: {allowed})",
                 param_hint="'--field'",
             )
-        annotation = str(fields[key].annotation)
-        if "tuple" in annotation:
+        if key in lists:
             out.setdefault(key, []).append(value)
         elif key in out:
             raise click.BadParameter(f"{key!r} given twice", param_hint="'--field'")
@@ -231,7 +232,7 @@ def log_cmd(
                 s.event.occurred_on.isoformat(),
                 s.event.type,
                 f"{s.event.actor}→{s.event.target}",
-                _short(s.event.summary or s.event.source),
+                shorten(s.event.summary or s.event.source, 60),
             )
             for s in stored
         ]
@@ -239,11 +240,6 @@ def log_cmd(
         echo("no events match")
         return
     echo(_table(("seq", "occurred", "type", "actor→target", "summary"), rows))
-
-
-def _short(text: str | None, width: int = 60) -> str:
-    text = (text or "").replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
