@@ -347,6 +347,14 @@ class ScoringModel:
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
+    def recorded_as(self, fingerprint: str) -> ScoringModel:
+        """This model, taking the fingerprint recorded beside it (in a store) as its own, so
+        that opening a store for a query never hashes: hashing would cost a query's start-up
+        the hashlib import. ``replay`` recomputes the fingerprint and reports a mismatch; a
+        query given another model compares fingerprints and, if they differ, folds."""
+        self.__dict__["fingerprint"] = fingerprint
+        return self
+
 
 RANGES: tuple[tuple[str, float, float], ...] = (
     ("half_life_days", 1.0, 36_500.0),  # a day to a century

@@ -240,7 +240,11 @@ class Queries:
         return lineage(
             a,
             b,
-            lambda d: next(self.store.rows(dyad=d, max_seq=limit, limit=1), None) is not None,
+            # any one row will do: in valid-time order the index serves it without a sort
+            lambda d: (
+                next(self.store.rows(dyad=d, max_seq=limit, limit=1, order="occurred"), None)
+                is not None
+            ),
         )
 
     def _lineage_checkpoints(self, line: Lineage, known_at: int | None) -> list[Checkpoint]:

@@ -96,11 +96,11 @@ def readme() -> str:
 def workdir(readme: str, tmp_path_factory: pytest.TempPathFactory) -> Workdir:
     assert TRACKER.exists(), f"the console script is not installed next to {sys.executable}"
     wd = Workdir(tmp_path_factory.mktemp("readme"))
-    # the model file the examples name: the README's toml block, whose first line names it
-    toml = next(b for b in blocks(readme) if b.lang == "toml")
-    name = re.match(r"#\s*(\S+\.toml):", toml.text)
-    assert name, "the README's toml block must start with '# FILE.toml: ...'"
-    (wd.path / name.group(1)).write_text(toml.text, encoding="utf-8")
+    # the model files the examples name: the README's toml blocks, whose first lines name them
+    for toml in (b for b in blocks(readme) if b.lang == "toml"):
+        name = re.match(r"#\s*(\S+\.toml):", toml.text)
+        assert name, "each toml block of the README must start with '# FILE.toml: ...'"
+        (wd.path / name.group(1)).write_text(toml.text, encoding="utf-8")
 
     env = {k: v for k, v in os.environ.items() if k != "TRACKER_DB"}
     env.update({"NO_COLOR": "1", "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"})
