@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,9 @@ COMMANDS: dict[str, str] = {
     "verify": "tracker.commands.audit:verify_cmd",
     "replay": "tracker.commands.audit:replay_cmd",
     "export": "tracker.commands.audit:export_cmd",
+    "keygen": "tracker.commands.proof:keygen_cmd",
+    "checkpoint": "tracker.commands.proof:checkpoint_cmd",
+    "prove": "tracker.commands.proof:prove_cmd",
 }
 
 
@@ -86,13 +90,19 @@ class LazyGroup(click.Group):
         crashes.install_signal_handlers()
         before = crashes.commits()
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a reader that went away is seen here, not at interpreter exit
+            return result
         except TrackerError as exc:
             raise click.ClickException(render_error(exc)) from None
         except sqlite3.DatabaseError as exc:
             raise click.ClickException(f"database error: {exc}") from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader of our output stopped early: not an error of ours, and nothing to say.
+            crashes.silence_stdout()
+            raise click.exceptions.Exit(crashes.EXIT_BROKEN_PIPE) from None
         except KeyboardInterrupt:
             click.echo(f"interrupted; {crashes.log_state(before)}", err=True)
             raise click.exceptions.Exit(crashes.EXIT_INTERRUPTED) from None

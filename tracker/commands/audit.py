@@ -21,18 +21,19 @@ import click
 from tracker.outputs import echo
 from tracker.params import KEY_VALUE, db_option, dumps, json_option, known_at_option
 
-PROGRESS_ABOVE = 50_000
-"""Logs with more events than this get a progress bar (on a terminal)."""
-
 
 @contextmanager
 def _progress(count: int, label: str, quiet: bool) -> Iterator[Callable[[int], None] | None]:
-    """A click progress bar on stderr for large logs when stderr is a terminal."""
-    if quiet or count <= PROGRESS_ABOVE or not sys.stderr.isatty():
+    """Progress on stderr (a terminal only, and only for work that takes a while): the count
+    of events done, the rate and the time left."""
+    if quiet:
         yield None
         return
-    with click.progressbar(length=count, label=label, file=sys.stderr, show_eta=True) as bar:
-        yield bar.update
+    from tracker.progress import Stages
+
+    with Stages() as stages:
+        stages.stage(label, count, "events")
+        yield stages
 
 
 def _print_append(result: Any, as_json: bool, what: str, event_id: str) -> None:
@@ -174,32 +175,71 @@ def parse_changes(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict[st
     "--deep",
     is_flag=True,
     help="Also validate every body as its typed event and every retraction and "
-    "correction reference (slower).",
+    "correction reference, and run SQLite's full integrity_check (slower).",
+)
+@click.option(
+    "--checkpoint",
+    "checkpoint_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A checkpoint taken earlier (tracker checkpoint): the log must extend it. Repeatable.",
+)
+@click.option(
+    "--key",
+    "key_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The public key (NAME.pub) that must have signed each --checkpoint. Repeatable.",
 )
 @json_option
 @db_option
 @click.pass_context
 def verify_cmd(
-    ctx: click.Context, against: Path | None, prefix: bool, deep: bool, as_json: bool, db: Path
+    ctx: click.Context,
+    against: Path | None,
+    prefix: bool,
+    deep: bool,
+    checkpoint_files: tuple[Path, ...],
+    key_files: tuple[Path, ...],
+    as_json: bool,
+    db: Path,
 ) -> None:
-    """Check that the log is intact: recompute the hash chain from the first event.
+    """Check that the log is intact: recompute the hash chain and the Merkle tree from the
+    first event, and check the file itself.
 
     Reports the first broken position and why (hash mismatch, gap or duplicate in seq, a body
-    that is not canonical or does not match its columns, transaction time going backwards),
-    and any missing or altered append-only trigger, schema object or store marker. Prints the
-    head seq and hash when intact. Exit status 0 when intact, 1 on any fault. Reads the store
-    read-only.
+    that is not canonical or does not match its columns, transaction time going backwards, a
+    stored tree hash that the records do not make), and any missing or altered append-only
+    trigger, unexpected table, view, index or trigger, damaged page (PRAGMA quick_check;
+    integrity_check with --deep), or wrong meta / projection_meta row. With --checkpoint, the
+    log must extend each checkpoint (a consistency proof from its tree size to the head); a
+    truncated, rewritten or forked log fails and names the tree size where it diverges. Prints
+    the head seq and hash when intact. Exit status 0 when intact, 1 on any fault. Reads the
+    store read-only (a store on read-only media can be verified).
 
     --json keys: store, ok, events, verified, head {seq, hash}, faults [{kind, message, seq,
     line}], first_bad_seq, against, against_lines, notes.
     """
     from tracker.audit import count_events
+    from tracker.signed_note import VerifierKey, read_key_text
     from tracker.verify import verify
 
     if prefix and against is None:
         raise click.UsageError("--prefix only makes sense with --against FILE")
+    if key_files and not checkpoint_files:
+        raise click.UsageError("--key only makes sense with --checkpoint FILE")
+    keys = [VerifierKey.parse(read_key_text(k, "key")) for k in key_files]
+    notes = [(str(f), read_key_text(f, "checkpoint")) for f in checkpoint_files]
     with _progress(count_events(db), "verifying", as_json) as progress:
-        report = verify(db, against=against, deep=deep, prefix=prefix, progress=progress)
+        report = verify(
+            db,
+            against=against,
+            deep=deep,
+            prefix=prefix,
+            progress=progress,
+            checkpoints=notes,
+            keys=keys,
+        )
     if as_json:
         click.echo(dumps(report.to_dict()))
     elif report.ok:
@@ -266,7 +306,10 @@ def replay_cmd(
     output = (
         AtomicOutput(report_file, field="report", store=db) if report_file is not None else None
     )
-    report = replay(db, known_at=known_at)
+    from tracker.progress import Stages
+
+    with Stages(enabled=None if not as_json else False) as stages:
+        report = replay(db, known_at=known_at, progress=stages)
     d = report.to_dict()
     if output is not None:
         with output:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -79,37 +78,21 @@ def import_cmd(
     """
     from tracker.api import Tracker
     from tracker.importers import total_bytes
+    from tracker.progress import Stages
 
-    with Tracker(db) as tracker:
-        if sys.stderr.isatty() and not as_json:
-            total = total_bytes(files)
-            with click.progressbar(
-                length=total, label="importing", file=sys.stderr, show_eta=True
-            ) as bar:
-
-                def advance(n: int) -> None:
-                    if bar.pos + n >= total:  # what remains is the commit and checkpoints
-                        bar.label = "importing (updating checkpoints)"
-                    bar.update(n)
-
-                summary = tracker.import_files(
-                    files,
-                    fmt=fmt,
-                    skip_invalid=skip_invalid,
-                    report=report,
-                    dry_run=dry_run,
-                    progress=advance,
-                    batch_size=batch_size,
-                )
-        else:
-            summary = tracker.import_files(
-                files,
-                fmt=fmt,
-                skip_invalid=skip_invalid,
-                report=report,
-                dry_run=dry_run,
-                batch_size=batch_size,
-            )
+    with Tracker(db) as tracker, Stages(enabled=False if as_json else None) as stages:
+        # reading the files is one stage (bytes), updating checkpoints the next (dyads):
+        # import_files hands the stages to the checkpoint update
+        stages.stage("importing", total_bytes(files), "bytes")
+        summary = tracker.import_files(
+            files,
+            fmt=fmt,
+            skip_invalid=skip_invalid,
+            report=report,
+            dry_run=dry_run,
+            progress=stages,
+            batch_size=batch_size,
+        )
     if as_json:
         click.echo(dumps(summary.to_dict()))
         return

@@ -242,7 +242,12 @@ def explain_cmd(
 @known_at_option
 @model_option
 @json_option
-@click.option("--csv", "as_csv", is_flag=True, help="CSV output: date,index,label,score.")
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help="CSV output: date,index,label,score,stock,flow,last_event_on.",
+)
 @predecessors_option
 @db_option
 def timeline_cmd(
@@ -304,9 +309,12 @@ def timeline_cmd(
     elif as_csv:
         for text in _predecessor_lines(included):
             click.echo(text.strip(), err=True)
-        echo("date,index,label,score")
+        echo("date,index,label,score,stock,flow,last_event_on")
         for r in rows:
-            echo(f"{r['date']},{r['index']:.6f},{r['label']},{r['score']:.6f}")
+            echo(
+                f"{r['date']},{r['index']:.6f},{r['label']},{r['score']:.6f},"
+                f"{r['stock']:.6f},{r['flow']:.6f},{r['last_event_on'] or ''}"
+            )
     else:
         for text in _predecessor_lines(included):
             echo(text.strip())
@@ -443,6 +451,16 @@ def model_show_cmd(model_file: Path | None, as_json: bool, db: Path) -> None:
         "  weights           "
         + (", ".join(f"{k}={v:g}" for k, v in d["weights"].items()) or "CAMEO/Goldstein defaults")
     )
+    st = d["structure"]
+    scalars = ", ".join(
+        f"{k}={v:g}" for k, v in st.items() if k not in ("agreements", "returns", "signed_fraction")
+    )
+    echo(f"  structure         {scalars}")
+    echo("  agreements        " + ", ".join(f"{k}={v:g}" for k, v in st["agreements"].items()))
+    echo(
+        f"  returns           {st['returns']:g} (diminishing, per group); signed_fraction "
+        f"{st['signed_fraction']:g}; faded_half_lives {d['faded_half_lives']:g}"
+    )
 
 
 @click.command("rebuild")
@@ -467,7 +485,10 @@ def rebuild_cmd(model_file: Path | None, mode: str | None, db: Path) -> None:
     with Tracker(db, create=False) as tracker:
         if mode is not None:
             model = replace(model or tracker.model, mode=mode)
-        n = tracker.rebuild(model)
+        from tracker.progress import Stages
+
+        with Stages() as stages:
+            n = tracker.rebuild(model, progress=stages)
     with Tracker(db, create=False) as tracker:
         fingerprint = tracker.model.fingerprint
     echo(f"rebuilt checkpoints of {n} dyads from the log (model {fingerprint})")
