@@ -22,7 +22,7 @@ class Against:
             self.file: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by close()
         except OSError as exc:
             raise AuditError(
-                f"--against {str(path)!r}: cannot read ({exc})", field="against", value=str(path)
+                f"against {str(path)!r}: cannot read ({exc})", field="against", value=str(path)
             ) from None
         self.line = 0
         self.records = 0

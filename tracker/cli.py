@@ -47,10 +47,19 @@ COMMANDS: dict[str, str] = {
 FLAGS = {"store": "--db", "against": "--against", "report": "--report"}
 """The option that supplies what a library error names (``field``): the CLI says the flag."""
 
-HINTS = {
-    "StoreNotFoundError": " (append or import events first, or run `tracker demo`)",
-}
-"""What to do next, by error class: advice in the CLI's terms, added when rendering."""
+
+def _hint(exc: TrackerError) -> str:
+    """What to do next, in the CLI's terms (the library does not know the flags)."""
+    name = type(exc).__name__
+    if name == "StoreNotFoundError":
+        return " (append or import events first, or run `tracker demo`)"
+    if name == "ImportAbortedError" and getattr(exc, "skippable", False):
+        return "; --skip-invalid imports the other rows and reports the bad ones"
+    if name == "ImportFormatError" and exc.field == "format":
+        return " (--format)"
+    if name == "AuditError" and "broken log" in exc.message:
+        return ": run `tracker verify`"
+    return ""
 
 
 def render_error(exc: TrackerError) -> str:
@@ -60,7 +69,7 @@ def render_error(exc: TrackerError) -> str:
     flag = FLAGS.get(exc.field or "")
     if flag is not None and exc.message.startswith(f"{exc.field} "):
         text = text.replace(exc.message, flag + exc.message[len(exc.field or "") :], 1)
-    return text + HINTS.get(type(exc).__name__, "")
+    return text + _hint(exc)
 
 
 class LazyGroup(click.Group):

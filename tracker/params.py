@@ -11,6 +11,7 @@ import click
 
 from events.dates import parse_iso_date
 from events.errors import TrackerError
+from projections.periods import PERIODS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,8 +48,10 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
             day = parse_iso_date(text)
         except ValueError as exc:
             self.fail(f"{text!r}: {exc}", param, ctx)
-        if self.bounded and not date(1900, 1, 1) <= day <= date.today():
-            self.fail(f"{text!r}: must be between 1900-01-01 and today", param, ctx)
+        from events.dates import EARLIEST
+
+        if self.bounded and not EARLIEST <= day <= date.today():
+            self.fail(f"{text!r}: must be between {EARLIEST.isoformat()} and today", param, ctx)
         return day
 
 
@@ -240,9 +243,6 @@ def load_model(path: Path | None) -> Any:
             f"{str(path)!r}: cannot read ({exc})", param_hint="'--model'"
         ) from None
     return parse_model(text, source=str(path))
-
-
-PERIODS = ("day", "week", "month", "quarter", "year")  # as projections.timeline.PERIODS
 
 
 def period_options(func: F) -> F:

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from tracker.outputs import echo
+from tracker.outputs import echo, shorten
 from tracker.params import (
     DATE,
     EVENT_TYPE,
@@ -27,9 +27,11 @@ from tracker.params import (
 
 def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     """Turn ``--field key=value`` pairs into body fields; list fields may repeat."""
+    from events.fields import list_fields
     from events.models import event_class
 
     fields = event_class(type_name).specific_fields()
+    lists = list_fields(type_name)
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key not in fields:
@@ -38,8 +40,7 @@ def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict
                 f"{key!r} is not a field of {type_name!r} events (its fields: {allowed})",
                 param_hint="'--field'",
             )
-        annotation = str(fields[key].annotation)
-        if "tuple" in annotation:
+        if key in lists:
             out.setdefault(key, []).append(value)
         elif key in out:
             raise click.BadParameter(f"{key!r} given twice", param_hint="'--field'")
@@ -282,17 +283,12 @@ def _what(event: Any, seqs: dict[str, int]) -> str:
     """The summary column: for a record, what it refers to, what it changes and why."""
     ref = getattr(event, "refers_to", None)
     if ref is None:
-        return _short(event.summary or event.source)
+        return shorten(event.summary or event.source, 60)
     where = f"seq {seqs[ref]} ({ref})" if seqs.get(ref) else str(ref)
     if event.type == "retract":
-        return _short(f"retracts {where}: {event.reason}", 90)
+        return shorten(f"retracts {where}: {event.reason}", 90)
     changes = ", ".join(f"{k}={v}" for k, v in sorted(event.changes.items()))
-    return _short(f"corrects {where}: {changes}; {event.reason}", 90)
-
-
-def _short(text: str | None, width: int = 60) -> str:
-    text = (text or "").replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return shorten(f"corrects {where}: {changes}; {event.reason}", 90)
 
 
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
