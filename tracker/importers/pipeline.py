@@ -100,8 +100,8 @@ def detect(first_line: bytes, name: str) -> str:
     """The format of a source, from its first line.
 
     ``{`` -> jsonl (polecat for a PLOVER JSON record); tab-separated with ``Event ID`` and
-    ``CAMEO Code`` columns -> icews, with ``Event ID``, ``Event Type`` and ``Actor Country``
-    -> polecat;
+    ``CAMEO Code`` columns (in any case, ``_`` for spaces) -> icews, with ``Event ID``,
+    ``Event Type`` and ``Actor Country`` -> polecat;
     57, 58 or 61 tab-separated fields starting with a numeric id -> gdelt; comma-separated
     with a ``type`` column -> csv.
     """
@@ -110,7 +110,8 @@ def detect(first_line: bytes, name: str) -> str:
         return "polecat" if _is_plover_json(text) else "jsonl"
     if "\t" in text:
         cols = text.split("\t")
-        if "Event ID" in cols and "CAMEO Code" in cols:
+        names = {c.strip().strip('"').casefold().replace("_", " ") for c in cols}
+        if {"event id", "cameo code"} <= names:  # also readr-style event_id, cameo_code
             return "icews"
         if "Event ID" in cols and "Event Type" in cols and "Actor Country" in cols:
             return "polecat"
