@@ -116,3 +116,8 @@ def _sample_event(n: int, **changes: object) -> dict[str, object]:
 @pytest.fixture
 def sample_event() -> Callable[..., dict[str, object]]:
     return _sample_event
+
+
+# --- PostgreSQL (issue 15): the run's own database, skipped when no server is reachable -----
+
+from postgres_support import pg_url, postgres  # noqa: E402, F401
