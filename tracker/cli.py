@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import click
@@ -61,9 +62,18 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="relations-tracker", prog_name="tracker")
-def main() -> None:
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The SQLite store for the command that follows (a --db after the command wins). "
+    "Default: $TRACKER_DB, else ./tracker.db (./tracker-demo.db for `demo`).",
+)
+def main(db: Path | None) -> None:
     """Keep an append-only, tamper-evident log of diplomatic events and ask how any two
     countries get along on any date, and why.
 
-    The store is an SQLite file: --db PATH on each command, or TRACKER_DB, else ./tracker.db.
+    The store is an SQLite file: --db PATH before or after the command (the later one wins),
+    else TRACKER_DB, else ./tracker.db.
     """

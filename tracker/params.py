@@ -90,17 +90,45 @@ EVENT_TYPE = EventTypeName()
 KEY_VALUE = KeyValue()
 
 
-def db_option(func: F) -> F:
-    return click.option(
-        "--db",
-        "db",
-        type=click.Path(dir_okay=False, path_type=Path),
-        envvar="TRACKER_DB",
-        default="tracker.db",
-        show_default=True,
-        show_envvar=True,
-        help="The SQLite store file.",
-    )(func)
+DEFAULT_DB = "tracker.db"
+DEMO_DB = "tracker-demo.db"
+
+
+def resolve_db(ctx: click.Context, given: Path | None, default: str = DEFAULT_DB) -> Path:
+    """The store a command uses: its own ``--db``, else the one given before the subcommand
+    (``tracker --db X state …``), else ``TRACKER_DB``, else ``default``. The later ``--db`` on
+    the command line wins because the subcommand's is looked at first."""
+    import os
+
+    if given is not None:
+        return given
+    root = ctx.find_root()
+    if root is not ctx and root.params.get("db") is not None:
+        return Path(root.params["db"])
+    env = os.environ.get("TRACKER_DB", "").strip()
+    return Path(env) if env else Path(default)
+
+
+def store_option(
+    *, default: str = DEFAULT_DB, help: str = "The SQLite store file."
+) -> Callable[[F], F]:
+    """``--db PATH`` on a subcommand, resolved by :func:`resolve_db` (``default`` last)."""
+
+    def decorate(f: F) -> F:
+        return click.option(
+            "--db",
+            "db",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            callback=lambda ctx, _param, value: resolve_db(ctx, value, default),
+            help=f"{help} [default: --db before the command, else $TRACKER_DB, else {default}]",
+        )(f)
+
+    return decorate
+
+
+db_option = store_option()
+"""The ``--db`` of every command that reads or writes the user's store."""
 
 
 def json_option(func: F) -> F:

@@ -13,12 +13,14 @@ from typing import Any
 import click
 
 from tracker.params import (
+    DEMO_DB,
     PARTY,
     db_option,
     known_at_option,
     load_model,
     model_option,
     period_options,
+    store_option,
 )
 
 TOUR_CHART_HEIGHT = 18
@@ -37,14 +39,9 @@ def _columns(default: int = 100) -> int:
 
 
 @click.command("demo")
-@click.option(
-    "--db",
-    "db",
-    type=click.Path(path_type=Path),
-    default="tracker-demo.db",
-    show_default=True,
-    help="Where to build the demo store (TRACKER_DB is not used here, so that a "
-    "real store is never in the way).",
+@store_option(
+    default=DEMO_DB,
+    help="Where to build the demo store (it never replaces a store that is not a demo store).",
 )
 @click.option(
     "--force", is_flag=True, help="Replace the file at --db even if it is not a demo store."
@@ -57,9 +54,10 @@ def demo_cmd(db: Path, force: bool) -> None:
     Cuba–United States, Qatar–Saudi Arabia). The tour shows each pair's state at telling
     dates, the events behind the North Korea–Russia score, a chart, and commands to try next.
 
-    An existing demo store at --db (one holding only demo events) is replaced, and the command
-    says so. Any other file (your own store, or a demo store you have appended to) is left
-    alone unless you pass --force.
+    The store is --db (before or after `demo`), else TRACKER_DB, else ./tracker-demo.db. An
+    existing demo store there (one holding only demo events) is replaced, and the command says
+    so. Any other file (your own store, or a demo store you have appended to) is left alone
+    unless you pass --force.
     """
     from tracker import demo
 
@@ -238,7 +236,7 @@ def _chart_text(tracker: Any, a: str, b: str, width: int) -> str:
 
 
 def _next_steps(db: Path) -> None:
-    opt = "" if str(db) == "tracker-demo.db" else f" --db {shlex.quote(str(db))}"
+    opt = "" if str(db) == DEMO_DB else f" --db {shlex.quote(str(db))}"
     env = shlex.quote(str(db))
     click.echo("")
     click.echo(
