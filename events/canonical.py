@@ -61,6 +61,6 @@ def decode(data: bytes | str) -> EventBase:
         raise InvalidEventError(
             f"event body is not valid JSON ({exc})", field="body", value=data[:80]
         ) from None
-    from events.models import parse_event
+    from events.models import AS_RECORDED, parse_event
 
-    return parse_event(obj)
+    return parse_event(obj, parties_mode=AS_RECORDED)

@@ -79,6 +79,14 @@ class UnknownPartyError(InvalidEventError):
         self.suggestions = suggestions
 
 
+class AmbiguousPartyError(UnknownPartyError):
+    """A name that stands for more than one party ("Korea"); ``suggestions`` lists them all."""
+
+
+class PartyDateError(InvalidEventError):
+    """A party named on a date when the state did not exist (the USSR in 2000)."""
+
+
 class UnknownCameoCodeError(InvalidEventError):
     """A CAMEO event code that is not in the CAMEO table."""
 

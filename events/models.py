@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 
@@ -36,6 +37,16 @@ SCHEMA_VERSION: Literal[1] = 1
 
 _EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+#=-]{0,199}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+PLACE, CHECK, AS_RECORDED = "place", "check", "as_recorded"
+"""How :func:`parse_event` treats parties named outside their lifetime: ``place`` records a new
+event under the state that existed on its date (Russia in 1985: the USSR); ``check`` refuses
+any such change (a correction must not move an event to another party); ``as_recorded`` takes
+a stored event exactly as it is (the log stays readable whatever the party tables say)."""
+
+
+_RECORD_EFFECTS = frozenset({Effect.RETRACTS, Effect.CORRECTS})
 
 
 def new_event_id() -> str:
@@ -137,10 +148,30 @@ class EventBase(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _distinct_parties(self) -> EventBase:
-        if self.actor == self.target:
-            raise ValueError(f"target: must differ from actor (both are {self.actor})")
-        return self
+    def _parties_in_time(self, info: ValidationInfo) -> EventBase:
+        """Record the event under the states that existed on its date (see
+        :func:`events.parties.place`), then require two distinct parties."""
+        mode = (info.context or {}).get("parties", PLACE)
+        event = self
+        if mode != AS_RECORDED and not _RECORD_EFFECTS & set(self.effects):
+            updates: dict[str, str] = {}
+            for name in ("actor", "target"):
+                code = getattr(self, name)
+                try:
+                    placed = parties.place(code, self.occurred_on)
+                except TrackerError as exc:
+                    raise ValueError(f"{name}: {exc.message.split(': ', 1)[-1]}") from None
+                if placed.code != code:
+                    if mode == CHECK:
+                        raise ValueError(
+                            f"{name}: {placed.note}; retract the event and append it anew"
+                        )
+                    updates[name] = placed.code
+            if updates:
+                event = self.model_copy(update=updates)
+        if event.actor == event.target:
+            raise ValueError(f"target: must differ from actor (both are {event.actor})")
+        return event
 
     @property
     def info(self) -> TypeInfo:
@@ -654,11 +685,12 @@ def event_class(type_name: Any) -> type[EventBase]:
     return cls
 
 
-def parse_event(data: dict[str, Any]) -> EventBase:
+def parse_event(data: dict[str, Any], *, parties_mode: str = PLACE) -> EventBase:
     """Validate a plain mapping into its typed event, or raise one clear error.
 
     The error names the first bad field and its value (``InvalidEventError``), so that a CLI or
-    an importer can report it with a line number.
+    an importer can report it with a line number. ``parties_mode`` is :data:`PLACE` for new
+    events, :data:`AS_RECORDED` for events read back from a log or an export.
     """
     if not isinstance(data, dict):
         raise InvalidEventError(
@@ -666,7 +698,7 @@ def parse_event(data: dict[str, Any]) -> EventBase:
         )
     cls = event_class(data.get("type"))
     try:
-        return cls.model_validate(data)
+        return cls.model_validate(data, context={"parties": parties_mode})
     except ValidationError as exc:
         raise _invalid(exc, cls, data) from None
 

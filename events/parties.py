@@ -9,6 +9,16 @@ common case on every query, does not pay for importing pycountry.
 the user-assigned code in common use); ``data/aliases.csv`` adds common names ("North Korea",
 "UK", ...). Two-letter ISO codes are deliberately *not* accepted: ``AU`` is the African Union
 here, not Australia.
+
+States that no longer exist are parties too (``data/former_states.csv``: the USSR ``SUN``,
+Yugoslavia ``YUG``, ... with their ISO 3166-3 codes), and ``data/lifespans.csv`` says when a
+state existed and which state it continues (Russia continues the USSR). An event is recorded
+under the state that existed on its date (:func:`place`): "Russia" in 1985 is the USSR, with a
+note; a state named outside its lifetime is an error naming the dates. A party without a row
+in ``lifespans.csv`` is taken to exist on every date.
+
+A name that stands for more than one party ("Korea", "Congo") is listed in
+``data/ambiguous.csv`` and is an error that names the candidates, never a silent guess.
 """
 
 from __future__ import annotations
@@ -16,17 +26,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from functools import cache
 from typing import NamedTuple
 
-from events.errors import UnknownPartyError, field_message
+from events.errors import AmbiguousPartyError, PartyDateError, UnknownPartyError, field_message
 from events.vocabulary import read_data
 
 
 class Party(NamedTuple):
     code: str
     name: str
-    kind: str  # "country", "state" (not in ISO 3166) or "organisation"
+    kind: str  # "country", "state" (not in ISO 3166-1), "former" (ISO 3166-3) or "organisation"
 
 
 _SPACES = re.compile(r"\s+")
@@ -58,6 +69,8 @@ def parties() -> dict[str, Party]:
         out[row["code"]] = Party(row["code"], row["name"], "country")
     for row in _data("extra_parties.csv"):
         out[row["code"]] = Party(row["code"], row["name"], row["kind"])
+    for row in _data("former_states.csv"):
+        out[row["code"]] = Party(row["code"], row["name"], "former")
     return out
 
 
@@ -71,9 +84,10 @@ def _index() -> dict[str, str]:
             value = getattr(country, attr, None)
             if value:
                 index.setdefault(normalise(value), country.alpha_3)
-    for row in _data("extra_parties.csv"):
-        for value in [row["code"], row["name"], *filter(None, row["aliases"].split(";"))]:
-            index[normalise(value)] = row["code"]
+    for table in ("extra_parties.csv", "former_states.csv"):
+        for row in _data(table):
+            for value in [row["code"], row["name"], *filter(None, row["aliases"].split(";"))]:
+                index[normalise(value)] = row["code"]
     for row in _data("aliases.csv"):
         index[normalise(row["alias"])] = row["code"]
     return index
@@ -85,6 +99,15 @@ def resolve(text: str) -> str:
     exact = text.strip().upper()
     if exact in parties():
         return exact
+    candidates = ambiguous().get(normalise(text))
+    if candidates:
+        labels = [f"{label} ({code})" for code, label in candidates]
+        raise AmbiguousPartyError(
+            field_message("party", text, "ambiguous: " + " or ".join(labels) + "?"),
+            field="party",
+            value=text,
+            suggestions=labels,
+        )
     code = _index().get(normalise(text))
     if code is None:
         suggestions = suggest(text)
@@ -130,3 +153,120 @@ def search(query: str) -> list[Party]:
 
 def party(code: str) -> Party:
     return parties()[resolve(code)]
+
+
+@cache
+def ambiguous() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Names that stand for several parties (normalised name -> (code, label) candidates)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for row in _data("ambiguous.csv"):
+        out.setdefault(normalise(row["name"]), []).append((row["code"], row["label"]))
+    return {name: tuple(found) for name, found in out.items()}
+
+
+# -- states in time ---------------------------------------------------------------------------
+
+
+class Lifespan(NamedTuple):
+    """When a state existed (either end open) and the state it continues, if any."""
+
+    code: str
+    since: date | None
+    until: date | None
+    continues: str | None
+    successors: tuple[str, ...]
+
+    def covers(self, day: date) -> bool:
+        return (self.since is None or self.since <= day) and (
+            self.until is None or day <= self.until
+        )
+
+    def span(self) -> str:
+        start = self.since.isoformat() if self.since else "?"
+        return f"{start} to {self.until.isoformat()}" if self.until else start
+
+
+class Placement(NamedTuple):
+    """The party an event on a given day is recorded under, and why, if not the one named."""
+
+    code: str
+    note: str | None = None
+
+
+@cache
+def lifespans() -> dict[str, Lifespan]:
+    """``data/lifespans.csv`` by code."""
+    out: dict[str, Lifespan] = {}
+    for row in _data("lifespans.csv"):
+        out[row["code"]] = Lifespan(
+            row["code"],
+            date.fromisoformat(row["since"]) if row["since"] else None,
+            date.fromisoformat(row["until"]) if row["until"] else None,
+            row["continues"] or None,
+            tuple(filter(None, row["successors"].split(";"))),
+        )
+    return out
+
+
+def label(code: str) -> str:
+    """ "Soviet Union (SUN)": how messages name a party."""
+    known = parties().get(code)
+    return f"{known.name} ({code})" if known else code
+
+
+def place(code: str, day: date) -> Placement:
+    """The party an event dated ``day`` is recorded under: ``code`` itself while it exists;
+    before that, the state it continues, if that existed on ``day`` (with a note saying so).
+    A state named outside its lifetime otherwise raises ``PartyDateError`` naming its dates."""
+    span = lifespans().get(code)
+    if span is None or span.covers(day):
+        return Placement(code)
+    if span.since is not None and day < span.since and span.continues:
+        try:
+            earlier = place(span.continues, day)
+        except PartyDateError:
+            earlier = None
+        if earlier is not None:
+            return Placement(
+                earlier.code,
+                f"{label(code)} exists from {span.since.isoformat()}: an event on "
+                f"{day.isoformat()} is recorded under {label(earlier.code)}, which it continues",
+            )
+    raise PartyDateError(
+        field_message("party", code, _lifetime_reason(span, day)), field="party", value=code
+    )
+
+
+def _lifetime_reason(span: Lifespan, day: date) -> str:
+    tense = "existed" if span.until is not None else "exists"
+    reason = f"{label(span.code)} {tense} from {span.span()}, not on {day.isoformat()}"
+    if span.since is not None and day < span.since:
+        before: list[str] = []
+        for other in lifespans().values():
+            if span.code in other.successors:
+                try:
+                    found = place(other.code, day).code
+                except PartyDateError:
+                    continue
+                if found not in before:
+                    before.append(found)
+        if before:
+            reason += f"; on that date: {', '.join(label(c) for c in before)}"
+    elif span.until is not None and day > span.until:
+        later = [s.code for s in lifespans().values() if s.continues == span.code]
+        if later:
+            reason += f"; {', '.join(label(c) for c in later)} continues it"
+        elif span.successors:
+            reason += f"; its successors: {', '.join(label(c) for c in span.successors)}"
+    return reason
+
+
+def predecessors(code: str) -> tuple[str, ...]:
+    """The states ``code`` continues, nearest first (Serbia: Serbia and Montenegro, then
+    Yugoslavia): a query about a continuing state can include their record."""
+    chain: list[str] = []
+    span = lifespans().get(code)
+    while span is not None and span.continues and span.continues not in chain:
+        chain.append(span.continues)
+        span = lifespans().get(span.continues)
+    return tuple(chain)

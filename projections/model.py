@@ -18,6 +18,10 @@ Example model file::
     [[bands]]               # highest first; an index >= lower gets this label
     label = "allied"
     lower = 60
+
+Every number must be finite and inside its documented range (see ``RANGES``): half_life_days
+1 … 36500, scale 0.001 … 1e6, hysteresis 0 … <50, trend_window_days a whole number 1 … 36500,
+band lowers -100 … 100 (the last exactly -100), weights -10 … 10.
 """
 
 from __future__ import annotations
@@ -69,13 +73,41 @@ class ScoringModel:
     weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
-        _check(self.half_life_days > 0, "half_life_days", self.half_life_days, "must be > 0")
-        _check(self.scale > 0, "scale", self.scale, "must be > 0")
+        for name, low, high in RANGES:
+            value = getattr(self, name)
+            _check(
+                _is_number(value) and math.isfinite(value) and low <= value <= high,
+                name,
+                value,
+                f"must be a finite number in [{low:g}, {high:g}]",
+            )
+        _check(self.hysteresis < 50, "hysteresis", self.hysteresis, "must be in [0, 50)")
         _check(self.mode in ("sum", "mean"), "mode", self.mode, "must be 'sum' or 'mean'")
-        _check(0 <= self.hysteresis < 50, "hysteresis", self.hysteresis, "must be in [0, 50)")
         _check(
-            self.trend_window_days >= 1, "trend_window_days", self.trend_window_days, "must be >= 1"
+            isinstance(self.trend_window_days, int),
+            "trend_window_days",
+            self.trend_window_days,
+            "must be a whole number of days",
         )
+        _check(
+            isinstance(self.bands, tuple) and all(isinstance(b, Band) for b in self.bands),
+            "bands",
+            self.bands,
+            "must be a list of {label, lower} tables",
+        )
+        for b in self.bands:
+            _check(
+                isinstance(b.label, str) and 0 < len(b.label) <= 40 and b.label.isprintable(),
+                "bands.label",
+                b.label,
+                "must be printable text of 1 to 40 characters",
+            )
+            _check(
+                _is_number(b.lower) and math.isfinite(b.lower) and -100 <= b.lower <= 100,
+                f"bands.{b.label}.lower",
+                b.lower,
+                "must be a finite number in [-100, 100]",
+            )
         lowers = [b.lower for b in self.bands]
         _check(
             bool(self.bands)
@@ -86,11 +118,17 @@ class ScoringModel:
             lowers,
             "must be listed highest first, distinct, the last at -100",
         )
+        _check(isinstance(self.weights, Mapping), "weights", self.weights, "must be a table")
         for name, w in self.weights.items():
             from events.vocabulary import type_info
 
             type_info(name)
-            _check(-10 <= w <= 10, f"weights.{name}", w, "must be in [-10, 10]")
+            _check(
+                _is_number(w) and math.isfinite(w) and -10 <= w <= 10,
+                f"weights.{name}",
+                w,
+                "must be a finite number in [-10, 10]",
+            )
 
     # -- numbers ---------------------------------------------------------------------------
 
@@ -149,12 +187,32 @@ class ScoringModel:
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+RANGES: tuple[tuple[str, float, float], ...] = (
+    ("half_life_days", 1.0, 36_500.0),  # a day to a century
+    ("scale", 0.001, 1_000_000.0),
+    ("hysteresis", 0.0, 50.0),  # (strictly below 50: checked apart)
+    ("trend_window_days", 1, 36_500),
+)
+"""The documented range of each numeric setting (inclusive; every value must be finite)."""
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _check(ok: bool, name: str, value: Any, reason: str) -> None:
     if not ok:
         raise ModelError(field_message(name, value, reason), field=name, value=value)
 
 
 DEFAULT_MODEL = ScoringModel()
+
+
+def _number(name: str, value: Any) -> float:
+    """A TOML number as a float (a string, boolean or table is refused, not coerced)."""
+    _check(_is_number(value), name, value, "must be a number")
+    return float(value)
+
 
 _FLOATS = ("half_life_days", "scale", "hysteresis")
 
@@ -182,19 +240,46 @@ def parse_model(text: str, *, source: str = "model") -> ScoringModel:
     try:
         for key in _FLOATS:
             if key in data:
-                kwargs[key] = float(data[key])
+                kwargs[key] = _number(key, data[key])
         if "trend_window_days" in data:
-            kwargs["trend_window_days"] = int(data["trend_window_days"])
+            days = _number("trend_window_days", data["trend_window_days"])
+            _check(
+                math.isfinite(days) and days == int(days),
+                "trend_window_days",
+                data["trend_window_days"],
+                "must be a whole number of days",
+            )
+            kwargs["trend_window_days"] = int(days)
         if "mode" in data:
             kwargs["mode"] = data["mode"]
         if "bands" in data:
-            kwargs["bands"] = tuple(Band(str(b["label"]), float(b["lower"])) for b in data["bands"])
-        if "weights" in data:
-            kwargs["weights"] = MappingProxyType(
-                {str(k): float(v) for k, v in data["weights"].items()}
+            bands = data["bands"]
+            _check(
+                isinstance(bands, list) and all(isinstance(b, dict) for b in bands),
+                "bands",
+                bands,
+                "must be an array of tables ([[bands]] with label and lower)",
             )
-    except (TypeError, ValueError, KeyError) as exc:
-        raise ModelError(f"malformed setting ({exc})", field="model").at(source=source) from None
+            kwargs["bands"] = tuple(
+                Band(str(b["label"]), _number("bands.lower", b["lower"])) for b in bands
+            )
+        if "weights" in data:
+            weights = data["weights"]
+            _check(
+                isinstance(weights, dict),
+                "weights",
+                weights,
+                "must be a table ([weights] with type = number lines)",
+            )
+            kwargs["weights"] = MappingProxyType(
+                {str(k): _number(f"weights.{k}", v) for k, v in weights.items()}
+            )
+    except KeyError as exc:
+        raise ModelError(f"malformed setting (missing {exc})", field="model").at(
+            source=source
+        ) from None
+    except TrackerError as exc:
+        raise exc.at(source=source) from None
     try:
         return ScoringModel(**kwargs)
     except TrackerError as exc:

@@ -37,11 +37,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 import sqlite3
 import struct
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -373,10 +371,10 @@ class _Deep:
 
     def check(self, body: str, obj: dict[str, Any]) -> str | None:
         from events.canonical import canonical_text
-        from events.models import parse_event
+        from events.models import AS_RECORDED, parse_event
 
         try:
-            event = parse_event(obj)
+            event = parse_event(obj, parties_mode=AS_RECORDED)
         except TrackerError as exc:
             return f"body is not a valid event: {exc.message}"
         if canonical_text(event) != body:
@@ -849,39 +847,11 @@ def export_file(
 ) -> ExportResult:
     """:func:`export` into a file, atomically: a temporary file beside it, renamed at the end
     (an error leaves no partial file). An existing file is replaced only with ``force``."""
-    dest = Path(target)
-    if dest.exists() and dest.resolve() == Path(path).resolve():
-        raise AuditError(f"FILE {str(dest)!r}: is the store itself", field="file", value=str(dest))
-    if dest.is_dir():
-        raise AuditError(f"FILE {str(dest)!r}: is a directory", field="file", value=str(dest))
-    if dest.exists() and not force:
-        raise AuditError(
-            f"FILE {str(dest)!r}: already exists (use --force to replace it)",
-            field="file",
-            value=str(dest),
-        )
-    directory = dest.parent if str(dest.parent) else Path(".")
-    if not directory.is_dir():
-        raise AuditError(
-            f"FILE {str(dest)!r}: no such directory {str(directory)!r}",
-            field="file",
-            value=str(dest),
-        )
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise AuditError(
-            f"FILE {str(dest)!r}: cannot write there ({exc})", field="file", value=str(dest)
-        ) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            result = export(path, out, known_at=known_at, progress=progress)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from tracker.outputs import AtomicOutput
+
+    with AtomicOutput(target, field="file", store=path, replace=force) as out:
+        result = export(path, out.stream, known_at=known_at, progress=progress)
+        out.publish()
     return result
 
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from events.errors import TrackerError
 
@@ -378,8 +378,16 @@ def require_matplotlib() -> None:
         ) from None
 
 
-def render_image(data: ChartData, out: Path, *, width: int = 1200, height: int = 600) -> None:
-    """Write the chart to ``out`` (PNG or SVG by its suffix), ``width`` × ``height`` pixels."""
+def render_image(
+    data: ChartData,
+    out: Path,
+    *,
+    width: int = 1200,
+    height: int = 600,
+    stream: IO[bytes] | None = None,
+) -> None:
+    """Write the chart to ``out`` (PNG or SVG by its suffix), ``width`` × ``height`` pixels;
+    with ``stream``, into that file instead (named ``out``: see :mod:`tracker.outputs`)."""
     suffix = out.suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise ChartError(
@@ -455,7 +463,7 @@ def render_image(data: ChartData, out: Path, *, width: int = 1200, height: int =
         fig.autofmt_xdate()
         fig.tight_layout()
         metadata: dict[str, Any] = {"Date": None} if suffix == ".svg" else {}
-        fig.savefig(out, format=suffix[1:], metadata=metadata)
+        fig.savefig(out if stream is None else stream, format=suffix[1:], metadata=metadata)
     finally:
         plt.close(fig)
 

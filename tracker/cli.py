@@ -52,12 +52,48 @@ class LazyGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
+        from tracker import crashes
+
+        crashes.install_signal_handlers()
+        before = crashes.commits()
         try:
             return super().invoke(ctx)
         except TrackerError as exc:
             raise click.ClickException(str(exc)) from None
         except sqlite3.DatabaseError as exc:
             raise click.ClickException(f"database error: {exc}") from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo(f"interrupted; {crashes.log_state(before)}", err=True)
+            raise click.exceptions.Exit(crashes.EXIT_INTERRUPTED) from None
+        except crashes.Terminated:
+            click.echo(f"terminated; {crashes.log_state(before)}", err=True)
+            raise click.exceptions.Exit(crashes.EXIT_TERMINATED) from None
+        except OSError as exc:
+            command = ctx.invoked_subcommand or ""
+            if exc.filename is None or ctx.params.get("debug"):
+                raise _crash(ctx, exc, command, before) from None
+            raise click.ClickException(
+                f"{exc.filename}: {exc.strerror or exc}; {crashes.log_state(before)}"
+            ) from None
+        except Exception as exc:
+            raise _crash(ctx, exc, ctx.invoked_subcommand or "", before) from None
+
+
+def _crash(ctx: click.Context, exc: Exception, command: str, before: int) -> click.exceptions.Exit:
+    """The last resort for an unexpected error: one line (or, with --debug, the traceback)."""
+    from tracker import crashes
+
+    if ctx.params.get("debug"):
+        import traceback
+
+        click.echo("".join(traceback.format_exception(exc)), err=True, nl=False)
+        click.echo(f"internal error; {crashes.log_state(before)}", err=True)
+    else:
+        saved = crashes.save_traceback(exc, command)
+        click.echo(crashes.crash_message(exc, command, before, saved), err=True)
+    return click.exceptions.Exit(crashes.EXIT_INTERNAL)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,7 +106,13 @@ class LazyGroup(click.Group):
     help="The SQLite store for the command that follows (a --db after the command wins). "
     "Default: $TRACKER_DB, else ./tracker.db (./tracker-demo.db for `demo`).",
 )
-def main(db: Path | None) -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="TRACKER_DEBUG",
+    help="Show the full traceback of an internal error instead of saving it to a file.",
+)
+def main(db: Path | None, debug: bool) -> None:
     """Keep an append-only, tamper-evident log of diplomatic events and ask how any two
     countries get along on any date, and why.
 

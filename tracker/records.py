@@ -61,7 +61,7 @@ def check_references(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
 
 def _check_correction(conn: sqlite3.Connection, row: Row, ref: str) -> None:
     """The corrected event must still be a valid event of its type."""
-    from events.models import parse_event
+    from events.models import CHECK, parse_event
 
     current = json.loads(
         conn.execute("SELECT body FROM events WHERE event_id = ?", (ref,)).fetchone()[0]
@@ -72,4 +72,4 @@ def _check_correction(conn: sqlite3.Connection, row: Row, ref: str) -> None:
     ):
         current.update(json.loads(body)["changes"])
     current.update(json.loads(row.body)["changes"])
-    parse_event(current)
+    parse_event(current, parties_mode=CHECK)

@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
+from tracker.crashes import record_commit
 from tracker.errors import (
     ConflictError,
     DamagedStoreError,
@@ -331,6 +332,8 @@ class Store:
                 for listener in self.listeners:
                     listener(conn, rows)
             conn.execute("RELEASE append" if nested else "COMMIT")
+            if rows and not nested:
+                record_commit()
         except BaseException:
             if nested:
                 conn.execute("ROLLBACK TO append")
@@ -427,6 +430,7 @@ class Store:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        record_commit()
 
     def _existing(self, ids: list[str]) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}

@@ -18,6 +18,10 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_report(tmp_path: Path) -> 
             str(ROOT / "benchmarks" / "run.py"),
             "--sizes",
             "10000",
+            "--repeat",
+            "1",
+            "--cli-repeat",
+            "2",
             "--out",
             str(out),
             "--work",
@@ -31,12 +35,17 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_report(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr[-3000:]
     report = out.read_text(encoding="utf-8")
     for figure in (
-        "bulk append",
+        "JSONL import",
+        "fair raw insert",
+        "limit: same rows",
+        "GDELT import",
         "full replay",
         "`tracker verify`",
-        "as-of query",
+        "as-of score",
+        "full `Tracker.state` report",
         "peak memory",
-        "`tracker state A B` wall time",
+        "`tracker state A B` process, regular install",
+        "`tracker state A B` process, editable install",
         "eventsourcing",
     ):
         assert figure in report

@@ -24,6 +24,7 @@ from tracker.audit import (
     verify,
 )
 from tracker.errors import NotAStoreError, StoreNotFoundError
+from tracker.outputs import OutputExistsError
 from tracker.store import GENESIS_HASH, chain_hash
 
 EVENTS: list[dict[str, Any]] = [
@@ -249,7 +250,7 @@ def test_export_refuses_a_broken_log_and_leaves_no_file(filled: Path, tmp_path: 
 def test_export_file_replaces_only_with_force(filled: Path, tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     target.write_text("old\n")
-    with pytest.raises(AuditError, match="already exists"):
+    with pytest.raises(OutputExistsError, match="already exists"):
         export_file(filled, target)
     assert target.read_text() == "old\n"
     export_file(filled, target, force=True)

@@ -13,6 +13,7 @@ from events.vocabulary import cameo_codes, catalogue
 from tracker.importers.cameo import country_party, country_table, type_for_code
 
 DOC = Path(__file__).parents[2] / "events" / "data" / "cameo_countries.md"
+LOOKUP = Path(__file__).parents[2] / "events" / "data" / "cameo" / "CAMEO.country.txt"
 REGIONS = (
     "AFR",
     "ASA",
@@ -64,21 +65,68 @@ def test_regions_are_not_states(code: str) -> None:
         ("ZAF", "ZAF"),
         ("CAF", "CAF"),
         ("ROM", "ROU"),
-        ("ZAR", "COD"),
-        ("KSV", "XKX"),
+        ("TMP", "TLS"),
+        ("MTN", "MNE"),
+        ("IMY", "IMN"),
         ("XKX", "XKX"),
-        ("SUN", "RUS"),
+        ("SUN", "SUN"),
+        ("YUG", "YUG"),
+        ("CSK", "CSK"),
     ],
 )
 def test_states(code: str, party: str) -> None:
     assert country_party(code) == party
 
 
-@pytest.mark.parametrize("code", ["ZZZ", "usa", "US", "EU", "NATO", "OAS", ""])
+@pytest.mark.parametrize("code", ["ZZZ", "usa", "US", "EU", "NATO", "OAS", "", "KSV", "ZAR"])
 def test_unknown_codes_and_organisations_are_errors(code: str) -> None:
     with pytest.raises(UnknownPartyError) as info:
         country_party(code)
     assert info.value.value == code
+
+
+def _gdelt_lookup() -> dict[str, str]:
+    lines = (LOOKUP.read_text(encoding="ascii")).splitlines()
+    assert lines[0] == "CODE\tLABEL"
+    return dict(line.split("\t") for line in lines[1:])
+
+
+def test_every_code_of_gdelts_country_lookup_is_a_party_or_listed() -> None:
+    lookup = _gdelt_lookup()
+    assert len(lookup) == 261
+    unmapped = [c for c in lookup if c not in parties() and c not in country_table()]
+    assert unmapped == []
+
+
+def test_the_table_lists_only_codes_of_gdelts_lookup_that_are_not_party_codes() -> None:
+    lookup = _gdelt_lookup()
+    assert [c for c in country_table() if c not in lookup] == []
+    assert [c for c in country_table() if c in parties()] == []
+
+
+def test_the_table_names_each_code_as_gdelts_lookup_does() -> None:
+    lookup = _gdelt_lookup()
+    assert {c: row.name for c, row in country_table().items()} == {
+        c: lookup[c] for c in country_table()
+    }
+
+
+GDELT_TYPOS = {"Columbia": "COL", "Runion": "REU"}
+"""Labels of GDELT's lookup that are misspelt there (Colombia, Réunion)."""
+
+
+def test_each_gdelt_state_code_is_the_party_its_label_names() -> None:
+    """GDELT's label for a code, read as a name, gives the same party as the code: no code is
+    silently taken for another state ("MTN" Montenegro is MNE, not a party named MTN)."""
+    wrong = []
+    for code, label in _gdelt_lookup().items():
+        party = country_party(code)
+        if party is None:
+            continue
+        named = GDELT_TYPOS.get(label) or resolve(label)
+        if named != party:
+            wrong.append((code, label, party, named))
+    assert wrong == []
 
 
 def test_the_markdown_names_every_code_of_the_table() -> None:

@@ -237,10 +237,27 @@ def test_same_country_after_mapping_is_filtered(tmp_path: Path) -> None:
     assert isinstance(row, Skip) and row.reason == NOT_STATE_TO_STATE
 
 
-def test_former_codes_map_to_their_successor(tmp_path: Path) -> None:
-    [row] = rows_of(write(tmp_path, edited("564111684", c7="ROM", c17="SUN")))
+def test_gdelts_outdated_codes_map_to_the_current_iso_codes(tmp_path: Path) -> None:
+    [row] = rows_of(write(tmp_path, edited("564111684", c7="ROM", c17="MTN")))
     assert isinstance(row, Item)
-    assert (row.prepared.actor, row.prepared.target) == ("ROU", "RUS")
+    assert (row.prepared.actor, row.prepared.target) == ("ROU", "MNE")
+
+
+def test_a_continuator_coded_before_it_existed_is_recorded_under_its_predecessor(
+    tmp_path: Path,
+) -> None:
+    [row] = rows_of(write(tmp_path, edited("564111684", c1="19850311", c7="RUS", c17="USA")))
+    assert isinstance(row, Item)
+    assert (row.prepared.actor, row.prepared.target) == ("SUN", "USA")
+    assert prepare(parse_event(json.loads(row.prepared.body))) == row.prepared
+
+
+def test_a_former_state_coded_after_it_ended_is_an_error_naming_its_dates(tmp_path: Path) -> None:
+    [row] = rows_of(write(tmp_path, edited("564111684", c7="SUN")))
+    assert isinstance(row, Skip) and row.error is not None
+    assert row.error.field == "Actor1CountryCode"
+    assert "1922-12-30 to 1991-12-25" in row.error.message
+    assert "Russian Federation (RUS) continues it" in row.error.message
 
 
 def test_blank_lines_and_crlf_are_ignored(tmp_path: Path) -> None:
@@ -293,11 +310,16 @@ def test_fast_body_equals_validated_body(
     from datetime import date
 
     from events.errors import TrackerError
+    from events.parties import place
     from tracker.importers.cameo import code_table
 
+    assert isinstance(day, date)
+    try:  # the readers record parties as they stood on the day before building the body
+        a, b = place(a, day).code, place(b, day).code
+    except TrackerError:
+        return
     if a == b:
         return
-    assert isinstance(day, date)
     type_name, description = code_table()[code]
     fields = dict(
         type_name=type_name,

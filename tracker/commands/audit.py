@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from tracker.outputs import echo
 from tracker.params import KEY_VALUE, db_option, dumps, json_option, known_at_option
 
 PROGRESS_ABOVE = 50_000
@@ -47,9 +48,9 @@ def _print_append(result: Any, as_json: bool, what: str, event_id: str) -> None:
             )
         )
     elif result.created:
-        click.echo(f"{what} {event_id}: appended seq {result.seq} id {result.event_id}")
+        echo(f"{what} {event_id}: appended seq {result.seq} id {result.event_id}")
     else:
-        click.echo(f"already present at seq {result.seq} id {result.event_id} (nothing written)")
+        echo(f"already present at seq {result.seq} id {result.event_id} (nothing written)")
 
 
 # -- retract / correct -------------------------------------------------------------------------
@@ -279,25 +280,25 @@ def verify_cmd(
     if as_json:
         click.echo(dumps(report.to_dict()))
     elif report.ok:
-        click.echo(
+        echo(
             f"intact: {report.events} events, chain verified from seq 1 to "
             f"{report.verified}" + (" (deep)" if deep else "")
         )
         if against is not None:
-            click.echo(f"matches {against} ({report.against_lines} records)")
+            echo(f"matches {against} ({report.against_lines} records)")
         for note in report.notes:
-            click.echo(f"note: {note}")
-        click.echo(f"head seq {report.head_seq} hash {report.head_hash}")
+            echo(f"note: {note}")
+        echo(f"head seq {report.head_seq} hash {report.head_hash}")
     else:
         for fault in report.faults:
-            click.echo(f"FAULT {fault}")
+            echo(f"FAULT {fault}")
         first = report.first
         if first is not None:
-            click.echo(
+            echo(
                 f"first bad position: seq {first.seq}; chain verified up to seq "
                 f"{report.verified} of {report.head_seq}"
             )
-        click.echo(f"head seq {report.head_seq} hash {report.head_hash} (as stored)")
+        echo(f"head seq {report.head_seq} hash {report.head_hash} (as stored)")
     if not report.ok:
         ctx.exit(1)
 
@@ -336,46 +337,36 @@ def replay_cmd(
     model_fingerprint, model, summary, faults, notes, dyads [{dyad, result, checkpoints,
     stored_checkpoints, day, column, stored, replayed, state}].
     """
-    from tracker.audit import AuditError, replay
+    from tracker.audit import replay
+    from tracker.outputs import AtomicOutput
 
-    if (
-        report_file is not None
-        and report_file.exists()
-        and db.exists()
-        and report_file.resolve() == db.resolve()
-    ):
-        raise click.BadParameter(
-            f"{str(report_file)!r}: is the store itself", param_hint="'--report'"
-        )
+    output = (
+        AtomicOutput(report_file, field="report", store=db) if report_file is not None else None
+    )
     report = replay(db, known_at=known_at)
     d = report.to_dict()
-    if report_file is not None:
-        try:
-            report_file.write_text(dumps(d) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise AuditError(
-                f"--report {str(report_file)!r}: cannot write ({exc})",
-                field="report",
-                value=str(report_file),
-            ) from None
+    if output is not None:
+        with output:
+            output.stream.write(dumps(d) + "\n")
+            output.publish()
     if as_json:
         click.echo(dumps(d))
     else:
         verb = (
             "compared with the stored checkpoints" if report.compared else "not compared (see note)"
         )
-        click.echo(
+        echo(
             f"replayed {report.replayed_to} events with model "
             f"{report.model_fingerprint} into a scratch store; {verb}"
         )
         for note in report.notes:
-            click.echo(f"note: {note}")
+            echo(f"note: {note}")
         for fault in report.faults:
-            click.echo(f"FAULT {fault}")
+            echo(f"FAULT {fault}")
         for dy in report.dyads:
-            click.echo(f"  {dy.dyad[0]}–{dy.dyad[1]}  {dy.describe()}")
+            echo(f"  {dy.dyad[0]}–{dy.dyad[1]}  {dy.describe()}")
         summary = ", ".join(f"{v} {k}" for k, v in d["summary"].items() if k != "dyads")
-        click.echo(
+        echo(
             f"{len(report.dyads)} dyads"
             + (f": {summary}" if summary else "")
             + ("" if report.ok else "  DIVERGENCE")
@@ -409,14 +400,19 @@ def export_cmd(file: Path, known_at: int | datetime | None, force: bool, db: Pat
     if str(file) == "-":
         out = sys.stdout
         result = export(db, out, known_at=known_at)
-        click.echo(
+        echo(
             f"exported {result.events} events (head seq {result.head_seq} hash {result.head_hash})",
             err=True,
         )
         return
-    with _progress(count_events(db), "exporting", False) as progress:
-        result = export_file(db, file, known_at=known_at, force=force, progress=progress)
-    click.echo(
+    from tracker.outputs import OutputExistsError
+
+    try:
+        with _progress(count_events(db), "exporting", False) as progress:
+            result = export_file(db, file, known_at=known_at, force=force, progress=progress)
+    except OutputExistsError as exc:
+        raise click.ClickException(f"{exc} (use --force to replace it)") from None
+    echo(
         f"exported {result.events} events to {file} (head seq {result.head_seq} hash "
         f"{result.head_hash})"
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from tracker.outputs import echo, printable
 from tracker.params import (
     DEMO_DB,
     PARTY,
@@ -82,12 +83,12 @@ def demo_cmd(db: Path, force: bool) -> None:
         )
     events = demo.load_events()  # validate everything before touching the disk
     if existing.kind == "demo":
-        click.echo(
+        echo(
             f"Replacing the demo store {str(db)!r} ({_plural(existing.events, 'event')})"
             " with a fresh one."
         )
     elif existing.kind != "absent":
-        click.echo(f"Replacing {str(db)!r} (--force).")
+        echo(f"Replacing {str(db)!r} (--force).")
     try:
         with click.progressbar(
             length=len(events), label=f"Building {db}", file=sys.stderr, show_pos=True
@@ -117,20 +118,20 @@ def _tour(db: Path) -> None:
         chart = _chart_text(tracker, core.pair.a, core.pair.b, width)
 
     bands = ", ".join(f"{b.label} ≥ {b.lower:g}" for b in model.bands[:-1])
-    click.echo(
+    echo(
         f"Built {db}: {_plural(head.seq, 'real event')} between {dyads} pairs of parties "
         f"(log head seq {head.seq}, hash {head.hash[:12]}…)."
     )
-    click.echo(
+    echo(
         f"Scoring model {model.fingerprint}: index = 100·tanh(S/{model.scale:g}), each "
         f"event fading by half every {model.half_life_days:g} days."
     )
-    click.echo(
+    echo(
         f"Labels: {bands}, else {model.bands[-1].label}; "
         '"at war" while an armed conflict is active.'
     )
     for number, t in enumerate(tours):
-        click.echo("")
+        echo("")
         _pair_section(t, width)
         if number == 0:
             _core_extras(t, explanation, chart, width)
@@ -143,25 +144,23 @@ def _pair_section(t: Any, width: int) -> None:
         f"━━ {p.a}–{p.b}  {p.title}: {_plural(t.events, 'event')}, "
         f"{t.first.isoformat()} … {t.last.isoformat()} "
     )
-    click.echo(title + "━" * max(width - len(title), 3))
-    click.echo(f"  {'date':<10}  {'index':>6}  {'label':<9}  what happened")
+    echo(title + "━" * max(width - len(title), 3))
+    echo(f"  {'date':<10}  {'index':>6}  {'label':<9}  what happened")
     for moment, score in t.moments:
-        click.echo(
-            f"  {moment.day.isoformat()}  {score.index:+6.1f}  {score.label:<9}  {moment.caption}"
-        )
+        echo(f"  {moment.day.isoformat()}  {score.index:+6.1f}  {score.label:<9}  {moment.caption}")
     end = t.end.score
-    click.echo(
+    echo(
         f"  {t.last.isoformat()}  {end.index:+6.1f}  {end.label:<9}  "
         "the last event of this pair in the demo data"
     )
     now = t.now.score
-    click.echo(
+    echo(
         f"  {'today':<10}  {now.index:+6.1f}  {now.label:<9}  "
         "(no later events: the score has faded since)"
     )
-    click.echo(f"  structure at the end of the record ({t.last.isoformat()}):")
+    echo(f"  structure at the end of the record ({t.last.isoformat()}):")
     for line in _structure(end.status, width - 4):
-        click.echo("    " + line)
+        echo("    " + line)
 
 
 def _structure(status: Any, width: int) -> list[str]:
@@ -202,8 +201,8 @@ def _core_extras(t: Any, explanation: Any, chart: str, width: int) -> None:
     from tracker.charts import clip
 
     p = t.pair
-    click.echo("")
-    click.echo(
+    echo("")
+    echo(
         f"  What makes up the {p.a}–{p.b} score on {t.last.isoformat()} "
         f"(score {explanation.score:+.2f}, index {explanation.index:+.1f}); "
         "the five largest contributions:"
@@ -213,13 +212,13 @@ def _core_extras(t: Any, explanation: Any, chart: str, width: int) -> None:
             f"    {contribution:+6.2f}  {ref.occurred_on.isoformat()}  {ref.type} "
             f"{ref.actor}→{ref.target}: "
         )
-        click.echo(head + clip(ref.summary, max(width - len(head), 30)))
-    click.echo(
+        echo(head + clip(ref.summary, max(width - len(head), 30)))
+    echo(
         f"    (`tracker explain {p.a} {p.b} --as-of {t.last.isoformat()}` lists all "
         f"{len(explanation.items)}; they add up to the score)"
     )
-    click.echo("")
-    click.echo(chart)
+    echo("")
+    click.echo(chart)  # its colours are ours; the legend is escaped in _chart_text
 
 
 def _chart_text(tracker: Any, a: str, b: str, width: int) -> str:
@@ -232,16 +231,14 @@ def _chart_text(tracker: Any, a: str, b: str, width: int) -> str:
         legend = charts.legend_lines(data, width=width, changes=False)
     except Exception as exc:  # the tour goes on without its chart, never a traceback
         return f"  (the chart could not be drawn here: {exc}; try `tracker chart {a} {b}`)"
-    return "\n".join([text, *legend])
+    return "\n".join([text, *(printable(line) for line in legend)])
 
 
 def _next_steps(db: Path) -> None:
     opt = "" if str(db) == DEMO_DB else f" --db {shlex.quote(str(db))}"
     env = shlex.quote(str(db))
-    click.echo("")
-    click.echo(
-        "Try next (all read the demo store; `export TRACKER_DB=" + env + "` saves typing --db):"
-    )
+    echo("")
+    echo("Try next (all read the demo store; `export TRACKER_DB=" + env + "` saves typing --db):")
     for line in (
         f"tracker state PRK RUS --as-of 2024-06-19 --db {env}",
         f"tracker explain RUS UKR --as-of 2022-02-24 --limit 5 --db {env}",
@@ -253,7 +250,7 @@ def _next_steps(db: Path) -> None:
         f"tracker dyads --as-of 2017-06-30 --db {env}",
         f"tracker demo{opt}   (rebuilds this store from scratch)",
     ):
-        click.echo("  " + line)
+        echo("  " + line)
 
 
 # -- chart ---------------------------------------------------------------------------------------
@@ -328,22 +325,32 @@ def chart_cmd(
             )
     else:
         _check_size(width, height, (40, 1000), (10, 500), "terminal cells")
+    from tracker.outputs import AtomicOutput
+
+    output = (
+        AtomicOutput(
+            out, field="out", store=db, inputs=[model_file] if model_file else [], binary=True
+        )
+        if out is not None
+        else None
+    )
     model = load_model(model_file)
     with Tracker(db, create=False, model=model) as tracker:
         data = charts.chart_data(
             tracker, a, b, start=start, end=end, every=every, top=top, known_at=known_at
         )
-    if out is None:
+    if out is None or output is None:
         columns = width or min(max(_columns(), 60), 160)
         click.echo(charts.render_terminal(data, width=columns, height=height or 20, color=_color()))
         for line in charts.legend_lines(data, width=columns):
-            click.echo(line)
+            echo(line)
         return
-    try:
-        charts.render_image(data, out, width=width or 1200, height=height or 600)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {str(out)!r}: {exc.strerror or exc}") from None
-    click.echo(
+    with output:
+        charts.render_image(
+            data, out, width=width or 1200, height=height or 600, stream=output.stream
+        )
+        output.publish()
+    echo(
         f"wrote {out} ({len(data.points)} points, {len(data.marks)} numbered events, "
         f"{len(data.changes)} structural changes; model {data.fingerprint})"
     )

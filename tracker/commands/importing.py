@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from tracker.outputs import echo
 from tracker.params import db_option, dumps, json_option
 
 FORMAT_CHOICES = ("auto", "jsonl", "csv", "gdelt", "icews")
@@ -114,13 +115,13 @@ def import_cmd(
         return
     n_files = len(summary.files)
     if dry_run:
-        click.echo(
+        echo(
             f"dry run: nothing was written. Would import {summary.imported} new "
             f"event{'s' * (summary.imported != 1)} from {summary.read} rows read "
             f"({n_files} file{'s' * (n_files != 1)})."
         )
     else:
-        click.echo(
+        echo(
             f"imported {summary.imported} new event{'s' * (summary.imported != 1)} "
             f"from {summary.read} rows read ({n_files} file{'s' * (n_files != 1)})."
         )
@@ -132,25 +133,25 @@ def import_cmd(
     ]
     width = max(len(label) for label, _ in lines)
     for label, count in lines:
-        click.echo(f"  {label:<{width}}  {count:>9}")
+        echo(f"  {label:<{width}}  {count:>9}")
     for reason, count in sorted(summary.filtered.items()):
-        click.echo(f"    {count:>9}  {reason} (filtered out)")
+        echo(f"    {count:>9}  {reason} (filtered out)")
     for reason, count in sorted(summary.invalid.items()):
-        click.echo(f"    {count:>9}  {reason} (invalid, skipped)")
+        echo(f"    {count:>9}  {reason} (invalid, skipped)")
     if summary.invalid and report is not None:
-        click.echo(f"  skipped rows are listed in {report}")
+        echo(f"  skipped rows are listed in {report}")
     if summary.replayed:
-        click.echo(
+        echo(
             f"  {summary.replayed} export records replayed with their original seq, "
             "recorded_at and hash"
         )
     if summary.restamped:
-        click.echo(
+        echo(
             f"  {summary.restamped} export records imported as new events (fresh seq "
             "and recorded_at: they do not continue this log's chain)"
         )
     for name, detected in summary.files:
-        click.echo(f"  file {name}: {detected}")
+        echo(f"  file {name}: {detected}")
     if summary.head is not None:
         prefix = "head would be" if dry_run else "log head"
-        click.echo(f"  {prefix}: seq {summary.head.seq} hash {summary.head.hash}")
+        echo(f"  {prefix}: seq {summary.head.seq} hash {summary.head.hash}")

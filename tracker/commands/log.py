@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from tracker.outputs import echo
 from tracker.params import (
     DATE,
     EVENT_TYPE,
@@ -136,9 +137,9 @@ def append_cmd(
             )
         )
     elif result.created:
-        click.echo(f"appended seq {result.seq} id {result.event_id}")
+        echo(f"appended seq {result.seq} id {result.event_id}")
     else:
-        click.echo(f"already present at seq {result.seq} id {result.event_id} (nothing written)")
+        echo(f"already present at seq {result.seq} id {result.event_id} (nothing written)")
 
 
 @click.command("log")
@@ -209,9 +210,9 @@ def log_cmd(
             for s in stored
         ]
     if not rows:
-        click.echo("no events match")
+        echo("no events match")
         return
-    click.echo(_table(("seq", "occurred", "type", "actor→target", "summary"), rows))
+    echo(_table(("seq", "occurred", "type", "actor→target", "summary"), rows))
 
 
 def _short(text: str | None, width: int = 60) -> str:
@@ -267,9 +268,7 @@ def types_cmd(as_json: bool) -> None:
                 shown,
             )
         )
-    click.echo(
-        _table(("type", "cameo", "weight", "quad class", "effects", "fields (?=optional)"), rows)
-    )
+    echo(_table(("type", "cameo", "weight", "quad class", "effects", "fields (?=optional)"), rows))
 
 
 @click.command("parties")
@@ -298,4 +297,4 @@ def parties_cmd(query: str | None, as_json: bool) -> None:
         click.echo(dumps([{"code": p.code, "name": p.name, "kind": p.kind} for p in found]))
         return
     for p in found:
-        click.echo(f"{p.code:<6} {p.name}" + ("" if p.kind == "country" else f"  ({p.kind})"))
+        echo(f"{p.code:<6} {p.name}" + ("" if p.kind == "country" else f"  ({p.kind})"))

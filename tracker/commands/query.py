@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from tracker.outputs import echo
 from tracker.params import (
     PARTY,
     as_of_option,
@@ -61,25 +62,25 @@ def state_cmd(
         return
     x, y = d["dyad"]
     known = "now" if d["known_at"] is None else f"seq {d['known_at']}"
-    click.echo(f"{x}–{y} as of {d['as_of']} (log as known: {known})")
-    click.echo(
+    echo(f"{x}–{y} as of {d['as_of']} (log as known: {known})")
+    echo(
         f"  index    {d['index']:+7.1f}  {d['label']}   "
         f"(trend {d['trend']['change']:+.1f} over {d['trend']['window_days']} days)"
     )
     comps = ", ".join(f"{k.replace('->', '→')} {_signed(v)}" for k, v in d["components"].items())
-    click.echo(f"  score    {_signed(d['score'])} = {comps}")
+    echo(f"  score    {_signed(d['score'])} = {comps}")
     for line in status_lines(d["status"]):
-        click.echo("  " + line)
+        echo("  " + line)
     counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in d["counts"].items())
-    click.echo(f"  events   {d['events']} ({counts})")
+    echo(f"  events   {d['events']} ({counts})")
     if d["last_events"]:
-        click.echo("  last events:")
+        echo("  last events:")
         for e in d["last_events"]:
-            click.echo(
+            echo(
                 f"    {e['occurred_on']}  {e['type']:<22} {e['actor']}→{e['target']}  "
                 f"{_clip(e['summary'])}"
             )
-    click.echo(f"  model    {d['model_fingerprint']} ({d['mode']})")
+    echo(f"  model    {d['model_fingerprint']} ({d['mode']})")
 
 
 def status_lines(status: dict[str, Any]) -> list[str]:
@@ -130,22 +131,22 @@ def explain_cmd(
         click.echo(dumps(d))
         return
     x, y = d["dyad"]
-    click.echo(
+    echo(
         f"{x}–{y} as of {d['as_of']}: score {_signed(d['score'])}, index "
         f"{d['index']:+.1f}  (model {d['model_fingerprint']})"
     )
     items = d["contributions"][:limit] if limit else d["contributions"]
     for c in items:
-        click.echo(
+        echo(
             f"  {c['contribution']:+8.3f}  {c['occurred_on']}  {c['type']:<22} "
             f"{c['actor']}→{c['target']}  w={c['weight']:+.1f} c={c['confidence']:.2f} "
             f"decay={c['decay']:.3f}  {_clip(c['summary'], 50)}"
         )
     rest = len(d["contributions"]) - len(items)
     if rest:
-        click.echo(f"  … and {rest} smaller contributions (--limit to change)")
+        echo(f"  … and {rest} smaller contributions (--limit to change)")
     total = sum(c["contribution"] for c in d["contributions"])
-    click.echo(f"  sum of contributions {_signed(total)}")
+    echo(f"  sum of contributions {_signed(total)}")
 
 
 @click.command("timeline")
@@ -195,13 +196,13 @@ def timeline_cmd(
             )
         )
     elif as_csv:
-        click.echo("date,index,label,score")
+        echo("date,index,label,score")
         for r in rows:
-            click.echo(f"{r['date']},{r['index']:.6f},{r['label']},{r['score']:.6f}")
+            echo(f"{r['date']},{r['index']:.6f},{r['label']},{r['score']:.6f}")
     else:
         for r in rows:
             bar = _bar(r["index"])
-            click.echo(f"{r['date']}  {r['index']:+6.1f}  {r['label']:<9} {bar}")
+            echo(f"{r['date']}  {r['index']:+6.1f}  {r['label']:<9} {bar}")
 
 
 def _bar(index: float, half: int = 25) -> str:
@@ -256,12 +257,12 @@ def dyads_cmd(
         )
         return
     if not entries:
-        click.echo("no pairs with events on or before " + day)
+        echo("no pairs with events on or before " + day)
         return
     for title, group in (("warmest", warm), ("coldest", cold)):
-        click.echo(f"{title} on {day}:")
+        echo(f"{title} on {day}:")
         for e in group:
-            click.echo(f"  {e['dyad'][0]}–{e['dyad'][1]}  {e['index']:+6.1f}  {e['label']}")
+            echo(f"  {e['dyad'][0]}–{e['dyad'][1]}  {e['index']:+6.1f}  {e['label']}")
 
 
 @click.group("model")
@@ -288,13 +289,11 @@ def model_show_cmd(model_file: Path | None, as_json: bool, db: Path) -> None:
     if as_json:
         click.echo(dumps(d))
         return
-    click.echo(f"model {d['fingerprint']}  ({source})")
+    echo(f"model {d['fingerprint']}  ({source})")
     for key in ("mode", "half_life_days", "scale", "hysteresis", "trend_window_days"):
-        click.echo(f"  {key:<18} {d[key]}")
-    click.echo(
-        "  bands             " + ", ".join(f"{b['label']} ≥ {b['lower']:g}" for b in d["bands"])
-    )
-    click.echo(
+        echo(f"  {key:<18} {d[key]}")
+    echo("  bands             " + ", ".join(f"{b['label']} ≥ {b['lower']:g}" for b in d["bands"]))
+    echo(
         "  weights           "
         + (", ".join(f"{k}={v:g}" for k, v in d["weights"].items()) or "CAMEO/Goldstein defaults")
     )
@@ -315,4 +314,4 @@ def rebuild_cmd(model_file: Path | None, db: Path) -> None:
         n = tracker.rebuild(model)
     with Tracker(db, create=False) as tracker:
         fingerprint = tracker.model.fingerprint
-    click.echo(f"rebuilt checkpoints of {n} dyads from the log (model {fingerprint})")
+    echo(f"rebuilt checkpoints of {n} dyads from the log (model {fingerprint})")

@@ -171,31 +171,56 @@ REPORT_FIELDS = ("file", "line", "reason", "field", "value", "message")
 
 
 class Report:
-    """Every skipped invalid row, one record each: JSON Lines, or CSV if the name ends .csv."""
+    """Every skipped invalid row, one record each: JSON Lines, or CSV if the name ends .csv.
 
-    def __init__(self, path: Path | None) -> None:
+    Written through :class:`tracker.outputs.AtomicOutput`: checked before the import starts
+    (never the store or an input), built in a temporary file, and put in place by
+    :meth:`publish` just before the import commits; :meth:`retract` takes it back when the
+    import fails after all, so a report and a failed import are never both left behind.
+    """
+
+    def __init__(
+        self, path: Path | None, *, store: Path | None = None, inputs: Sequence[Path] = ()
+    ) -> None:
+        from tracker.outputs import AtomicOutput
+
         self.path = path
+        self._out = (
+            AtomicOutput(path, field="report", store=store, inputs=inputs)
+            if path is not None
+            else None
+        )
         self._file: IO[str] | None = None
         self._csv: Any = None
 
     def __enter__(self) -> Report:
-        if self.path is not None:
-            try:
-                self._file = open(self.path, "w", encoding="utf-8", newline="")
-            except OSError as exc:
-                raise InputError(
-                    f"--report {str(self.path)!r}: cannot be written ({exc.strerror or exc})",
-                    field="report",
-                    value=str(self.path),
-                ) from None
+        if self._out is not None and self.path is not None:
+            self._out.open()
+            self._file = self._out.stream
             if self.path.suffix.lower() == ".csv":
                 self._csv = csv.writer(self._file)
-                self._csv.writerow(REPORT_FIELDS)
+                self._guarded(self._csv.writerow, REPORT_FIELDS)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._file is not None:
-            self._file.close()
+        if self._out is not None and not self._out.published:
+            self._out.discard()
+
+    def publish(self) -> None:
+        if self._out is not None:
+            self._out.publish()
+
+    def retract(self) -> None:
+        if self._out is not None:
+            self._out.retract()
+
+    def _guarded(self, write: Callable[[Any], Any], data: Any) -> None:
+        # a failing report is an output error, never blamed on the input being read
+        try:
+            write(data)
+        except OSError as exc:
+            assert self._out is not None
+            raise self._out.wrap(exc) from None
 
     def write(self, source: str, skip: Skip) -> None:
         if self._file is None or skip.error is None:
@@ -206,10 +231,12 @@ class Report:
             value = str(value)
         record = (source, skip.line, skip.reason, err.field, value, err.message)
         if self._csv is not None:
-            self._csv.writerow(["" if v is None else v for v in record])
+            self._guarded(self._csv.writerow, ["" if v is None else v for v in record])
         else:
-            self._file.write(
-                json.dumps(dict(zip(REPORT_FIELDS, record, strict=True)), ensure_ascii=False) + "\n"
+            self._guarded(
+                self._file.write,
+                json.dumps(dict(zip(REPORT_FIELDS, record, strict=True)), ensure_ascii=False)
+                + "\n",
             )
 
 
@@ -243,6 +270,8 @@ def import_files(
     for path in files:
         if not path.is_file():
             raise InputError(f"{path}: no such file", field="file", value=str(path))
+    # the report is checked before anything is opened: never the store or an input
+    checked = Report(Path(report) if report is not None else None, store=tracker.path, inputs=files)
     if dry_run and not tracker.path.exists():
         import tempfile
 
@@ -257,7 +286,7 @@ def import_files(
                 files,
                 fmt=fmt,
                 skip_invalid=skip_invalid,
-                report=report,
+                report=checked,
                 dry_run=True,
                 progress=progress,
                 batch_size=batch_size,
@@ -269,7 +298,7 @@ def import_files(
             files,
             fmt=fmt,
             skip_invalid=skip_invalid,
-            report=report,
+            report=checked,
             dry_run=dry_run,
             progress=progress,
             batch_size=batch_size,
@@ -286,7 +315,7 @@ def _import(
     *,
     fmt: str,
     skip_invalid: bool,
-    report: str | Path | None,
+    report: Report,
     dry_run: bool,
     progress: Callable[[int], None] | None,
     batch_size: int,
@@ -298,8 +327,9 @@ def _import(
         batch_size=batch_size,
         progress=progress,
     )
+    run.report = report
     run.summary.dry_run = dry_run
-    with Report(Path(report) if report is not None else None) as run.report:
+    with run.report:
         try:
             with tracker.store.transaction():
                 offset = 0
@@ -309,8 +339,15 @@ def _import(
                 if dry_run:
                     run.summary.head = tracker.store.head()
                     raise _DryRun
+                run.report.publish()  # complete before the commit; retracted if it fails
         except _DryRun:
-            pass
+            run.report.publish()
+        except ImportAbortedError:
+            run.report.publish()  # it names the row that stopped the import
+            raise
+        except BaseException:
+            run.report.retract()
+            raise
     if not dry_run:
         run.summary.head = tracker.store.head()
     return run.summary

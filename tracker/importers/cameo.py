@@ -2,11 +2,13 @@
 parties, CAMEO event codes to vocabulary types, and the canonical body of a coded event.
 
 Country codes
-    ``events/data/cameo_countries.csv`` lists every CAMEO country code that is *not* simply an
-    ISO 3166-1 alpha-3 code of a country the tracker knows: regions and sub-state areas (no
-    party: "not a state"), former codes (mapped to the successor state where there is exactly
-    one) and aliases. Any other code maps to itself if it is the alpha-3 code of a country or
-    state party; anything else is an unknown code (an error). See ``cameo_countries.md``.
+    ``events/data/cameo_countries.csv`` lists every code of GDELT's ``CAMEO.country.txt`` that
+    is *not* simply the code of a party: regions and sub-state areas (no party: "not a
+    state") and GDELT's own or outdated codes for states (``MTN`` Montenegro, ``ROM``
+    Romania). Any other code maps to itself if it is the code of a country, state or former
+    state party (the USSR ``SUN``); anything else is an unknown code (an error). The event's
+    date then decides the state it is recorded under (:func:`dated_party`). See
+    ``cameo_countries.md``.
 
 Event codes
     An EventCode maps to the vocabulary type whose CAMEO code equals it exactly, when that type
@@ -66,7 +68,9 @@ def _state_codes() -> frozenset[str]:
     from events.parties import parties
 
     return frozenset(
-        p.code for p in parties().values() if p.kind in ("country", "state") and len(p.code) == 3
+        p.code
+        for p in parties().values()
+        if p.kind in ("country", "state", "former") and len(p.code) == 3
     )
 
 
@@ -85,12 +89,26 @@ def country_party(code: str) -> str | None:
             "country",
             code,
             "not a CAMEO country code known to the tracker (ISO "
-            "3166-1 alpha-3, or listed in events/data/cameo_countries.csv)",
+            "3166-1 or 3166-3 alpha-3, or listed in events/data/cameo_countries.csv)",
         ),
         field="country",
         value=code,
         suggestions=[],
     )
+
+
+def dated_party(code: str, day: str, column: str) -> str:
+    """The party ``code`` stands for on ``day`` (ISO date): the state it continues before it
+    existed (RUS in 1985 is the USSR), or a ``FieldError`` naming the column and the dates."""
+    from events.errors import PartyDateError
+    from events.parties import lifespans, place
+
+    if code not in lifespans():
+        return code
+    try:
+        return place(code, date.fromisoformat(day)).code
+    except PartyDateError as exc:
+        raise bad(column, code, exc.message.split(": ", 1)[-1]) from None
 
 
 def type_for_code(code: str) -> str:

@@ -3,7 +3,9 @@ and 2.0 (61 columns). Tab-separated, no header, UTF-8; layouts in ``tests/data/g
 
 Which rows are kept
     Rows whose Actor1CountryCode and Actor2CountryCode are both non-empty, both stand for a
-    tracker party (see :mod:`.cameo`) and differ. Every other row is filtered out as "not a
+    tracker party (see :mod:`.cameo`) and differ. A party is taken as it stood on SQLDATE:
+    ``RUS`` in 1985 is the USSR (:func:`.cameo.dated_party`); a state coded outside its
+    lifetime is an error naming its dates. Every other row is filtered out as "not a
     state-to-state event" (counted in the summary, not an error) and not checked further.
     A country code that is neither a known CAMEO code nor an ISO alpha-3 country is an error.
 
@@ -33,6 +35,7 @@ from tracker.importers.cameo import (
     code_table,
     coded_event,
     country_party,
+    dated_party,
     scale,
     yyyymmdd,
 )
@@ -93,6 +96,11 @@ def read(src: Source) -> Iterator[Item | Skip]:
             if not (gid.isdigit() and gid.isascii()):
                 raise bad("GLOBALEVENTID", gid, "not a whole number")
             occurred_on = yyyymmdd(f[SQLDATE], "SQLDATE")
+            actor = dated_party(actor, occurred_on, "Actor1CountryCode")
+            target = dated_party(target, occurred_on, "Actor2CountryCode")
+            if actor == target:
+                yield Skip(line, NOT_STATE_TO_STATE)
+                continue
             code = f[EVENTCODE]
             known = codes.get(code)
             if known is None:

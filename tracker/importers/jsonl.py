@@ -149,7 +149,7 @@ def _export_item(line: int, obj: dict[str, Any]) -> Item:
             field="event",
             value=event if not isinstance(event, dict) else None,
         )
-    from events.models import parse_event
+    from events.models import AS_RECORDED, parse_event
     from tracker.api import prepare
 
-    return Item(line, prepare(parse_event(event)), seq, stamp, digest)
+    return Item(line, prepare(parse_event(event, parties_mode=AS_RECORDED)), seq, stamp, digest)

@@ -1,0 +1,241 @@
+"""The baselines each product figure is divided by: the least any store of the same data must do,
+written with plain ``sqlite3`` and inline Python, measured on the same machine in the same run.
+
+Fairness rules (issue 16): every baseline does the work the product cannot avoid and nothing it
+can. The insert baselines write *every* row the product's store holds after the import (the log
+and every derived table: checkpoints, structure, and whatever else the store keeps), into the
+product's own schema; the fold baseline computes the same sums with the same per-day ``fsum``
+and reads the stored checkpoint rows it compares with; the verify baseline reads every column
+verify checks. Rows are prepared in advance (read from the product's store, not timed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import sqlite3
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+CHUNK = 20_000
+"""Rows read (untimed) from the source store per timed ``executemany``."""
+
+LIMIT_CACHE_KIB = 1024 * 1024
+"""The limit row's page cache: 1 GiB."""
+
+
+class Schema:
+    """The product store's schema, split so that indexes and triggers can come after a load."""
+
+    def __init__(self, source: Path) -> None:
+        conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        kinds = {r[1]: r[2] for r in conn.execute("PRAGMA table_list") if r[0] == "main"}
+        self.tables: list[tuple[str, str, list[str]]] = []
+        self.later: list[str] = []
+        for type_, name, sql in conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid"
+        ):
+            if name.startswith("sqlite_") or kinds.get(name) == "shadow":
+                continue
+            if type_ == "table":
+                cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')]
+                self.tables.append((name, sql, cols))
+            else:  # index, trigger, view
+                self.later.append(sql)
+        self.application_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        conn.close()
+        self.source = source
+
+    def chunks(self, name: str, cols: list[str]) -> Iterator[list[tuple[Any, ...]]]:
+        conn = sqlite3.connect(f"file:{self.source}?mode=ro", uri=True)
+        try:
+            order = "ORDER BY rowid" if _has_rowid(conn, name) else ""
+            cur = conn.execute(f'SELECT {", ".join(cols)} FROM "{name}" {order}')
+            while rows := cur.fetchmany(CHUNK):
+                yield rows
+        finally:
+            conn.close()
+
+    def rows(self) -> int:
+        conn = sqlite3.connect(f"file:{self.source}?mode=ro", uri=True)
+        n = sum(
+            conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t, _s, _c in self.tables
+        )
+        conn.close()
+        return int(n)
+
+
+def _has_rowid(conn: sqlite3.Connection, table: str) -> bool:
+    try:
+        conn.execute(f'SELECT rowid FROM "{table}" LIMIT 0')
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
+def raw_insert(schema: Schema, db: Path, *, limit: bool = False) -> float:
+    """Seconds to insert every row of the product's store into a fresh file with its schema,
+    in one transaction, WAL, ``synchronous = NORMAL`` (as the store runs).
+
+    ``limit=False`` (the fair baseline): indexes and triggers exist during the load, default
+    page cache, as for the product. ``limit=True`` (what SQLite allows at best): a 1 GiB page
+    cache, indexes and triggers created after the load, inside the timed transaction."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA application_id = {schema.application_id}")
+    if limit:
+        conn.execute(f"PRAGMA cache_size = -{LIMIT_CACHE_KIB}")
+    for _name, sql, _cols in schema.tables:
+        conn.execute(sql)
+    if not limit:
+        for sql in schema.later:
+            conn.execute(sql)
+    timed = 0.0
+    started = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    timed += time.perf_counter() - started
+    for name, _sql, cols in schema.tables:
+        insert = f'INSERT INTO "{name}" ({", ".join(cols)}) VALUES ({",".join("?" * len(cols))})'
+        for chunk in schema.chunks(name, cols):
+            started = time.perf_counter()
+            conn.executemany(insert, chunk)
+            timed += time.perf_counter() - started
+    started = time.perf_counter()
+    if limit:
+        for sql in schema.later:
+            conn.execute(sql)
+    conn.execute("COMMIT")
+    timed += time.perf_counter() - started
+    conn.close()
+    return timed
+
+
+def raw_parse_gdelt(path: Path) -> float:
+    """Seconds to read a GDELT export and split every row into its 61 fields: the least an
+    importer must do before it has values (the insert is timed separately)."""
+    started = time.perf_counter()
+    with path.open(encoding="utf-8", newline="") as f:
+        for line in f:
+            line.rstrip("\n").split("\t")
+    return time.perf_counter() - started
+
+
+def raw_fold(db: Path, model: Any) -> tuple[float, int, int]:
+    """Seconds for the least a replay must do, written inline: stream every event of every dyad
+    in (dyad, day, seq) order; per day, decay the four sums by 2^(-days/H) and add that day's
+    contributions with ``math.fsum`` (weights times confidence, both directions, and the
+    confidences); count events by CAMEO quad class; label with the model's hysteresis; and
+    compare the resulting row with the stored checkpoint row, read in the same order (and read
+    the structure rows). Returns (seconds, rows built, rows equal to the stored ones).
+
+    Structural effects and record-keeping (retractions, corrections) are not applied: the
+    synthetic data has none of the latter and 0.2 % of the former, so a few labels differ."""
+    from events.vocabulary import cameo_codes
+
+    goldstein = {c: v.goldstein for c, v in cameo_codes().items()}
+    overrides = dict(model.weights)
+    half_life = float(model.half_life_days)
+    index, next_label = model.index, model.next_label
+    quad = {f"{r:02d}": 0 if r <= 5 else 1 if r <= 8 else 2 if r <= 13 else 3 for r in range(1, 21)}
+    fsum, fromiso = math.fsum, date.fromisoformat
+    from projections.model import NEUTRAL
+
+    started = time.perf_counter()
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    from tracker.checkpoints import CHECKPOINT_COLUMNS
+
+    stored = conn.execute(
+        f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints ORDER BY party_a, party_b, day"
+    )
+    conn2 = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn2.execute("SELECT party_a, party_b, day, status FROM structure").fetchall()
+    built = equal = 0
+    dyad: tuple[str, str] | None = None
+    day: str | None = None
+    s_ab = s_ba = d_ab = d_ba = 0.0
+    label, t_prev, n = NEUTRAL, 0, 0
+    counts = [0, 0, 0, 0]
+    w_ab: list[float] = []
+    w_ba: list[float] = []
+    c_ab: list[float] = []
+    c_ba: list[float] = []
+
+    def flush() -> None:
+        nonlocal s_ab, s_ba, d_ab, d_ba, label, t_prev, built, equal
+        assert day is not None
+        t = fromiso(day).toordinal()
+        if t_prev:
+            k = 2.0 ** (-(t - t_prev) / half_life)
+            s_ab, s_ba, d_ab, d_ba = s_ab * k, s_ba * k, d_ab * k, d_ba * k
+        s_ab += fsum(w_ab)
+        s_ba += fsum(w_ba)
+        d_ab += fsum(c_ab)
+        d_ba += fsum(c_ba)
+        label = next_label(label, index(s_ab + s_ba, d_ab + d_ba))
+        row = (day, s_ab, s_ba, d_ab, d_ba, label, *counts, n)
+        built += 1
+        theirs = stored.fetchone()
+        equal += theirs == row
+        t_prev = t
+        w_ab.clear()
+        w_ba.clear()
+        c_ab.clear()
+        c_ba.clear()
+
+    for a, b, actor, on, type_, code, weight, conf in conn2.execute(
+        "SELECT party_a, party_b, actor, occurred_on, type, code, weight, confidence "
+        "FROM events ORDER BY party_a, party_b, occurred_on, seq"
+    ):
+        if (a, b) != dyad:
+            if dyad is not None:
+                flush()
+            dyad, day = (a, b), on
+            s_ab = s_ba = d_ab = d_ba = 0.0
+            label, t_prev, n, counts = NEUTRAL, 0, 0, [0, 0, 0, 0]
+        elif on != day:
+            flush()
+            day = on
+        w = weight if weight is not None else overrides.get(type_, goldstein.get(code, 0.0))
+        if actor == a:
+            w_ab.append(w * conf)
+            c_ab.append(conf)
+        else:
+            w_ba.append(w * conf)
+            c_ba.append(conf)
+        if code:
+            counts[quad[code[:2]]] += 1
+        n += 1
+    if dyad is not None:
+        flush()
+    conn.close()
+    conn2.close()
+    return time.perf_counter() - started, built, equal
+
+
+VERIFY_COLUMNS = (
+    "seq, event_id, type, code, actor, target, party_a, party_b, occurred_on, confidence, "
+    "weight, refers_to, recorded_at, body, hash"
+)
+
+
+def raw_hash(db: Path) -> tuple[float, bool]:
+    """Seconds to read every column verify checks, in seq order, and recompute the SHA-256
+    chain over the same bytes verify hashes, comparing each with the stored hash."""
+    sha256 = hashlib.sha256
+    started = time.perf_counter()
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    prev = b"0" * 64
+    ok = True
+    for row in conn.execute(f"SELECT {VERIFY_COLUMNS} FROM events ORDER BY seq"):
+        record = f'{{"event":{row[13]},"recorded_at":"{row[12]}","seq":{row[0]}}}'.encode()
+        digest = sha256(prev + record).hexdigest()
+        ok = ok and digest == row[14]
+        prev = digest.encode("ascii")
+    conn.close()
+    return time.perf_counter() - started, ok
