@@ -177,7 +177,7 @@ def raw_fold(db: Path, model: Any) -> tuple[float, int, int]:
         s_ba += fsum(w_ba)
         d_ab += fsum(c_ab)
         d_ba += fsum(c_ba)
-        label = next_label(label, index(s_ab + s_ba, d_ab + d_ba))
+        label = next_label(label, index(0.0, s_ab + s_ba, d_ab + d_ba))  # no stock: see above
         row = (day, s_ab, s_ba, d_ab, d_ba, label, *counts, n)
         built += 1
         theirs = stored.fetchone()

@@ -3,6 +3,14 @@
 JSON with sorted keys, no insignificant whitespace, UTF-8 (not ASCII escapes), ISO dates,
 absent optional fields omitted and no NaN or infinity. Python's float ``repr`` is the shortest
 round-tripping form, so the same event gives the same bytes on every machine.
+
+The standard library's encoder defines the bytes; ``orjson`` writes them about five times
+faster and is used wherever its output is known to be identical: values that are plain JSON
+(str, int, bool, None, dict with str keys, list, tuple) and floats that are finite and either 0
+or of magnitude at least 1e-4 (below that, orjson writes ``1e-7`` and ``0.0000999`` where
+Python writes ``1e-07`` and ``9.99e-05``). Integers beyond 64 bits, non-str keys and anything
+else orjson refuses fall back to the standard encoder, so the result (or the error) is always
+the standard one; a property test compares the two on random values.
 """
 
 from __future__ import annotations
@@ -20,9 +28,56 @@ _ENCODER = json.JSONEncoder(
 )
 
 
+_orjson: Any = None
+
+
+def _orjson_bytes(obj: Any) -> bytes | None:
+    """orjson's encoding of ``obj`` where it is known to equal the standard one, else None.
+    (orjson is imported on first use: queries, which only read, never need it.)"""
+    global _orjson
+    if not _identical_in_orjson(obj):
+        return None
+    if _orjson is None:
+        import orjson
+
+        _orjson = orjson
+    try:
+        return _orjson.dumps(obj, option=_orjson.OPT_SORT_KEYS)  # type: ignore[no-any-return]
+    except TypeError:  # an integer beyond 64 bits, a non-str key (orjson.JSONEncodeError)
+        return None
+
+
 def dumps(obj: Any) -> str:
     """Canonical JSON text for any JSON-able value."""
-    return _ENCODER.encode(obj)
+    fast = _orjson_bytes(obj)
+    return _ENCODER.encode(obj) if fast is None else fast.decode("utf-8")
+
+
+def dumps_bytes(obj: Any) -> bytes:
+    """Canonical JSON as UTF-8 bytes (what is hashed)."""
+    fast = _orjson_bytes(obj)
+    return _ENCODER.encode(obj).encode("utf-8") if fast is None else fast
+
+
+def _identical_in_orjson(value: Any) -> bool:
+    """True if orjson writes ``value`` exactly as the standard encoder does (or refuses it)."""
+    t = type(value)
+    if t is dict:
+        for item in value.values():
+            t = type(item)
+            if t is str or t is int or t is bool or item is None:
+                continue
+            if t is float:
+                if item - item != 0.0 or (item != 0.0 and -1e-4 < item < 1e-4):
+                    return False
+            elif not _identical_in_orjson(item):
+                return False
+        return True
+    if t is list or t is tuple:
+        return all(_identical_in_orjson(item) for item in value)
+    if t is float:
+        return value - value == 0.0 and not (value != 0.0 and -1e-4 < value < 1e-4)
+    return t is str or t is int or t is bool or value is None
 
 
 def canonical_dict(event: EventBase) -> dict[str, Any]:
@@ -50,7 +105,7 @@ def canonical_text(event: EventBase) -> str:
 
 
 def canonical_bytes(event: EventBase) -> bytes:
-    return canonical_text(event).encode("utf-8")
+    return dumps_bytes(canonical_dict(event))
 
 
 def decode(data: bytes | str) -> EventBase:

@@ -24,19 +24,20 @@ from pydantic import (
 )
 
 from events import parties
+from events.dates import parse_iso_date
 from events.errors import (
     InvalidEventError,
     TrackerError,
     UnknownTypeError,
     field_message,
 )
+from events.text import control_problem
 from events.vocabulary import CameoCode, Effect, QuadClass, TypeInfo, cameo_code, type_info
 
 SCHEMA_VERSION: Literal[1] = 1
 """Version of the event body schema; bump when a body's meaning changes."""
 
 _EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+#=-]{0,199}")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 PLACE, CHECK, AS_RECORDED = "place", "check", "as_recorded"
@@ -76,11 +77,8 @@ def _iso_date(value: Any) -> Any:
     """Dates are ISO ``YYYY-MM-DD`` strings or ``date`` objects; never timestamps or numbers."""
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise ValueError(f"not a real calendar date ({exc})") from None
+    if isinstance(value, str):
+        return parse_iso_date(value.strip())
     raise ValueError("must be a date written YYYY-MM-DD")
 
 
@@ -92,8 +90,20 @@ def _known_code(value: str) -> str:
 EventId = Annotated[str, BeforeValidator(_event_id)]
 PartyCode = Annotated[str, BeforeValidator(_party)]
 EventDate = Annotated[date, BeforeValidator(_iso_date)]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-Name = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+def _one_line(value: str, info: ValidationInfo) -> str:
+    # a body already in a log is read as it was stored (older versions let these in)
+    if info.context and info.context.get("parties") == AS_RECORDED:
+        return value
+    problem = control_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_one_line)]
+Name = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line)]
 
 
 def _unsigned_zero(value: float) -> float:
@@ -723,3 +733,35 @@ def _invalid(exc: ValidationError, cls: type[EventBase], data: dict[str, Any]) -
         field, _, msg = msg.partition(": ")
         value = data.get(field)
     return InvalidEventError(field_message(field, value, msg), field=field, value=value)
+
+
+_BATCH: Any = None
+
+
+def parse_events(batch: list[Any]) -> list[EventBase | TrackerError]:
+    """Validate many mappings at once: for each, its event or the error :func:`parse_event`
+    would raise for it.
+
+    A bulk import validates thousands of events; one compiled pass of a ``TypeAdapter`` over
+    the whole list (pydantic's core dispatching on ``type``) costs about a quarter less per
+    event than one ``model_validate`` call each. It builds the very same models. If any item
+    is invalid, the batch is validated again item by item, so that every error is exactly
+    the one-at-a-time error (invalid input is rare in bulk and then costs twice)."""
+    global _BATCH
+    if batch and all(type(item) is dict for item in batch):
+        if _BATCH is None:
+            from pydantic import TypeAdapter
+
+            _BATCH = TypeAdapter(list[Event])
+        try:
+            events: list[EventBase | TrackerError] = _BATCH.validate_python(batch)
+            return events
+        except ValidationError:
+            pass
+    out: list[EventBase | TrackerError] = []
+    for item in batch:
+        try:
+            out.append(parse_event(item))
+        except TrackerError as exc:
+            out.append(exc)
+    return out

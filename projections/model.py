@@ -19,9 +19,22 @@ Example model file::
     label = "allied"
     lower = 60
 
+    [structure]             # the non-decaying stock B(t): see projections/stock.py
+    relations_established = 4
+    conflict_active = -40
+    sanctions = -6          # per regime in force, in its direction
+    returns = 0.5           # the n-th term of one group counts returns^(n-1) of its weight
+    signed_fraction = 0.25  # a signed agreement not yet in force counts this share
+
+    [structure.agreements]  # weight of an agreement in force, by its kind
+    "mutual defence" = 30
+
+Every structural weight at 0 gives the pure-flow index of scoring model 1.
+
 Every number must be finite and inside its documented range (see ``RANGES``): half_life_days
 1 … 36500, scale 0.001 … 1e6, hysteresis 0 … <50, trend_window_days a whole number 1 … 36500,
-band lowers -100 … 100 (the last exactly -100), weights -10 … 10.
+band lowers -100 … 100 (the last exactly -100), weights -10 … 10, structural weights
+-100 … 100, returns and signed_fraction 0 … 1, faded_half_lives 0.1 … 100.
 """
 
 from __future__ import annotations
@@ -56,6 +69,60 @@ DEFAULT_BANDS: tuple[Band, ...] = (
 """Six levels from hostile to allied, after Tsinghua University's six-level scale of China's
 relations with major powers (confrontation ... friendly), mapped to index bands."""
 
+STRUCTURE_KEYS: tuple[str, ...] = (
+    "relations_established",
+    "relations_downgraded",
+    "relations_severed",
+    "sanctions",
+    "conflict_active",
+    "conflict_ceasefire",
+)
+"""The scalar structural weights (score units, like an event's Goldstein weight)."""
+
+DEFAULT_STRUCTURE: Mapping[str, float] = MappingProxyType(
+    {
+        "relations_established": 4.0,
+        "relations_downgraded": -6.0,
+        "relations_severed": -15.0,
+        "sanctions": -6.0,
+        "conflict_active": -40.0,
+        "conflict_ceasefire": -15.0,
+    }
+)
+"""Defaults; the rationale of each is in the README ("Scoring model"). In short, with K = 50:
+normal relations alone read neutral (+8), severed relations or a ceasefire strained (-29), one
+sanctions regime just strained (-12), an active war hostile (-66) whatever the news."""
+
+DEFAULT_AGREEMENTS: Mapping[str, float] = MappingProxyType(
+    {
+        "alliance": 30.0,
+        "mutual defence": 30.0,
+        "strategic partnership": 15.0,
+        "friendship": 10.0,
+        "peace agreement": 6.0,
+        "treaty": 5.0,
+        "trade": 5.0,
+        "economic": 5.0,
+        "agreement": 4.0,
+        "arrangement": 3.0,
+        "declaration": 3.0,
+        "joint statement": 3.0,
+        "plan": 2.0,
+        "other": 4.0,
+    }
+)
+"""Weight of one agreement in force by its ``kind`` (``other``: any kind not listed). An
+alliance or mutual-defence treaty alone reads friendly (+54), never allied: that takes warm
+events on top."""
+
+DEFAULT_RETURNS = 0.5
+"""Diminishing returns: within one group (the agreements of one kind, the sanctions regimes
+of one side on the other) the n-th largest term counts 0.5^(n-1) of its weight, so a group
+never weighs more than twice its largest term (nine UN resolutions weigh -12, not -54)."""
+
+DEFAULT_SIGNED_FRACTION = 0.25
+"""A signed agreement that is not yet in force counts a quarter of its weight: a promise."""
+
 AT_WAR = "at war"
 NEUTRAL = "neutral"
 
@@ -71,6 +138,15 @@ class ScoringModel:
     trend_window_days: int = 90
     bands: tuple[Band, ...] = DEFAULT_BANDS
     weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    structure: Mapping[str, float] = field(default_factory=lambda: DEFAULT_STRUCTURE)
+    """Scalar structural weights (:data:`STRUCTURE_KEYS`)."""
+    agreements: Mapping[str, float] = field(default_factory=lambda: DEFAULT_AGREEMENTS)
+    """Structural weight of an agreement in force, by kind (``other`` for unlisted kinds)."""
+    returns: float = DEFAULT_RETURNS
+    signed_fraction: float = DEFAULT_SIGNED_FRACTION
+    faded_half_lives: float = 2.0
+    """After this many half-lives without an event the flow has faded: outputs say that the
+    reading rests on structure."""
 
     def __post_init__(self) -> None:
         for name, low, high in RANGES:
@@ -129,6 +205,32 @@ class ScoringModel:
                 w,
                 "must be a finite number in [-10, 10]",
             )
+        self._check_structure()
+
+    def _check_structure(self) -> None:
+        for table in ("structure", "agreements"):
+            value = getattr(self, table)
+            _check(isinstance(value, Mapping), f"structure.{table}", value, "must be a table")
+        for name in self.structure:
+            _check(name in STRUCTURE_KEYS, f"structure.{name}", name, "unknown structural term")
+        for name, w in (*self.structure.items(), *self.agreements.items()):
+            _check(
+                _is_number(w) and math.isfinite(w) and -100 <= w <= 100,
+                f"structure.{name}",
+                w,
+                "must be a finite number in [-100, 100]",
+            )
+        for name, value, low, high in (
+            ("structure.returns", self.returns, 0.0, 1.0),
+            ("structure.signed_fraction", self.signed_fraction, 0.0, 1.0),
+            ("faded_half_lives", self.faded_half_lives, 0.1, 100.0),
+        ):
+            _check(
+                _is_number(value) and math.isfinite(value) and low <= value <= high,
+                name,
+                value,
+                f"must be a finite number in [{low:g}, {high:g}]",
+            )
 
     # -- numbers ---------------------------------------------------------------------------
 
@@ -136,12 +238,38 @@ class ScoringModel:
         """The factor 2^(-days/H) by which a score fades over ``days``."""
         return float(2.0 ** (-days / self.half_life_days))
 
-    def index(self, s: float, d: float) -> float:
-        """The index in [-100, 100] from the dyad's decayed weight sum ``s`` and confidence sum
-        ``d``: 100·tanh(S/K) in ``sum`` mode, 10 × the decayed mean Goldstein in ``mean``."""
-        if self.mode == "mean":
+    def weight(self, term: str) -> float:
+        """A scalar structural weight (0 for a term the model leaves out)."""
+        return self.structure.get(term, 0.0)
+
+    def agreement_weight(self, kind: str) -> float:
+        """The structural weight of one agreement in force of ``kind``."""
+        table = self.agreements
+        return table.get(kind.strip().lower(), table.get("other", 0.0))
+
+    def flow(self, s: float, d: float) -> float:
+        """The flow term F in score units from the decayed weight sum ``s`` and confidence sum
+        ``d``: S itself in ``sum`` mode; in ``mean`` mode K·artanh(M/10) of the decayed mean
+        Goldstein M = S/D, so that with no stock the index is exactly 10·M."""
+        if self.mode == "sum":
+            return s
+        if d <= 0:
+            return 0.0
+        m = max(-_EDGE, min(_EDGE, s / d / 10.0))
+        return self.scale * math.atanh(m)
+
+    def index(self, b: float, s: float, d: float) -> float:
+        """The index I = 100·tanh((B + F)/K) in [-100, 100] from the stock ``b`` and the
+        flow sums ``s`` and ``d`` (see :meth:`flow`)."""
+        if self.mode == "mean" and b == 0.0:
             return 10.0 * s / d if d > 0 else 0.0
-        return 100.0 * math.tanh(s / self.scale)
+        return 100.0 * math.tanh((b + self.flow(s, d)) / self.scale)
+
+    def faded(self, days_since_last_event: int | None) -> bool:
+        """True when the last event is so old that the flow no longer carries the reading."""
+        if days_since_last_event is None:
+            return True
+        return days_since_last_event > self.faded_half_lives * self.half_life_days
 
     def band(self, index: float) -> Band:
         for band in self.bands:
@@ -176,7 +304,37 @@ class ScoringModel:
             "trend_window_days": self.trend_window_days,
             "bands": [{"label": b.label, "lower": b.lower} for b in self.bands],
             "weights": dict(sorted(self.weights.items())),
+            "structure": {
+                **dict(sorted(self.structure.items())),
+                "agreements": dict(sorted(self.agreements.items())),
+                "returns": self.returns,
+                "signed_fraction": self.signed_fraction,
+            },
+            "faded_half_lives": self.faded_half_lives,
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ScoringModel:
+        """The model :meth:`to_dict` describes (a store's saved model). A model saved before
+        the structural stock existed gets today's structural defaults."""
+        st = dict(d.get("structure", {}))
+        agreements = st.pop("agreements", DEFAULT_AGREEMENTS)
+        returns = st.pop("returns", DEFAULT_RETURNS)
+        fraction = st.pop("signed_fraction", DEFAULT_SIGNED_FRACTION)
+        return cls(
+            half_life_days=d["half_life_days"],
+            scale=d["scale"],
+            mode=d["mode"],
+            hysteresis=d["hysteresis"],
+            trend_window_days=d["trend_window_days"],
+            bands=tuple(Band(b["label"], b["lower"]) for b in d["bands"]),
+            weights=MappingProxyType(dict(d["weights"])),
+            structure=MappingProxyType(st) if "structure" in d else DEFAULT_STRUCTURE,
+            agreements=MappingProxyType(dict(agreements)),
+            returns=float(returns),
+            signed_fraction=float(fraction),
+            faded_half_lives=float(d.get("faded_half_lives", 2.0)),
+        )
 
     @cached_property
     def fingerprint(self) -> str:
@@ -205,6 +363,9 @@ def _check(ok: bool, name: str, value: Any, reason: str) -> None:
         raise ModelError(field_message(name, value, reason), field=name, value=value)
 
 
+_EDGE = 1.0 - 1e-12
+"""|M/10| is clipped here in ``mean`` mode so that artanh stays finite at a mean of ±10."""
+
 DEFAULT_MODEL = ScoringModel()
 
 
@@ -214,7 +375,7 @@ def _number(name: str, value: Any) -> float:
     return float(value)
 
 
-_FLOATS = ("half_life_days", "scale", "hysteresis")
+_FLOATS = ("half_life_days", "scale", "hysteresis", "faded_half_lives")
 
 
 def parse_model(text: str, *, source: str = "model") -> ScoringModel:
@@ -233,6 +394,8 @@ def parse_model(text: str, *, source: str = "model") -> ScoringModel:
         "trend_window_days",
         "bands",
         "weights",
+        "structure",
+        "faded_half_lives",
     }
     for key in data:
         _check(key in known, key, data[key], f"unknown model setting (known: {sorted(known)})")
@@ -274,6 +437,8 @@ def parse_model(text: str, *, source: str = "model") -> ScoringModel:
             kwargs["weights"] = MappingProxyType(
                 {str(k): _number(f"weights.{k}", v) for k, v in weights.items()}
             )
+        if "structure" in data:
+            kwargs.update(_structure(data["structure"]))
     except KeyError as exc:
         raise ModelError(f"malformed setting (missing {exc})", field="model").at(
             source=source
@@ -284,3 +449,37 @@ def parse_model(text: str, *, source: str = "model") -> ScoringModel:
         return ScoringModel(**kwargs)
     except TrackerError as exc:
         raise exc.at(source=source) from None
+
+
+def _structure(table: Any) -> dict[str, Any]:
+    """The ``[structure]`` table: scalar terms given replace their defaults; an
+    ``[structure.agreements]`` table replaces the listed kinds' weights."""
+    _check(isinstance(table, dict), "structure", table, "must be a table ([structure])")
+    out: dict[str, Any] = {}
+    scalars = dict(DEFAULT_STRUCTURE)
+    for key, value in table.items():
+        if key == "agreements":
+            _check(
+                isinstance(value, dict),
+                "structure.agreements",
+                value,
+                "must be a table ([structure.agreements] with kind = number lines)",
+            )
+            kinds = dict(DEFAULT_AGREEMENTS)
+            kinds.update(
+                {str(k).strip().lower(): _number(f"structure.{k}", v) for k, v in value.items()}
+            )
+            out["agreements"] = MappingProxyType(kinds)
+        elif key in ("returns", "signed_fraction"):
+            out[key] = _number(f"structure.{key}", value)
+        else:
+            _check(
+                key in STRUCTURE_KEYS,
+                f"structure.{key}",
+                value,
+                f"unknown structural term (known: {', '.join(STRUCTURE_KEYS)}, agreements, "
+                "returns, signed_fraction)",
+            )
+            scalars[key] = _number(f"structure.{key}", value)
+    out["structure"] = MappingProxyType(scalars)
+    return out

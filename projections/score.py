@@ -5,6 +5,10 @@ of one dyad), with non-retracted events i from A to B::
 
     S_AB(t) = Σ_{t_i ≤ t} w_i · c_i · 2^(−(t − t_i)/H)      D_AB(t) = Σ c_i · 2^(−(t − t_i)/H)
 
+The index adds the structural stock B(t) of the status in force (:mod:`projections.stock`)
+to the flow: ``I(t) = 100·tanh((B(t) + S(t))/K)``. The status changes only on event days and
+each checkpoint carries it, so B at any t is arithmetic on the checkpoint before t.
+
 A checkpoint holds the four sums right after a day's events. Because decay is exponential,
 the score at any later t is the checkpoint's sums times 2^(−(t − day)/H): an as-of query is one
 lookup and one multiplication, never a replay. Each day's contributions are added with
@@ -25,6 +29,7 @@ from typing import NamedTuple
 from projections.facts import Fact, weight_of
 from projections.model import AT_WAR, NEUTRAL, ScoringModel
 from projections.state import Status, apply, structural_types
+from projections.stock import NO_STOCK, Stock, stock
 
 
 class Checkpoint(NamedTuple):
@@ -55,10 +60,24 @@ class Score:
     index: float = 0.0
     label: str = NEUTRAL
     status: Status = field(default_factory=Status)
+    stock: Stock = NO_STOCK
+    """B at ``day`` by direction (:mod:`projections.stock`)."""
+    flow: float = 0.0
+    """F at ``day``: the decayed sum S in ``sum`` mode, K·artanh(M/10) in ``mean`` mode."""
+    last_event_on: date | None = None
+    """The day of the dyad's last event on or before ``day`` (None: no event yet)."""
+    faded: bool = True
+    """The last event is more than the model's faded_half_lives half-lives old (or there is
+    none): the reading rests on structure."""
 
     @property
     def score(self) -> float:
-        return self.s_ab + self.s_ba
+        """B + F: the argument of the index, 100·tanh(score/K)."""
+        return self.stock.total + self.flow
+
+    @property
+    def days_since_last_event(self) -> int | None:
+        return None if self.last_event_on is None else (self.day - self.last_event_on).days
 
     @property
     def weight_total(self) -> float:
@@ -118,7 +137,8 @@ def step(
     s_ba += math.fsum(w_ba)
     d_ab += math.fsum(c_ab)
     d_ba += math.fsum(c_ba)
-    index = model.index(s_ab + s_ba, d_ab + d_ba)
+    b = stock(status, model, party_a).total
+    index = model.index(b, s_ab + s_ba, d_ab + d_ba)
     label = AT_WAR if status.at_war else model.next_label(label, index)
     return Checkpoint(
         day,
@@ -142,20 +162,36 @@ QUAD_OF_ROOT = {f"{root:02d}": quad_index(root) for root in range(1, 21)}
 """Quad class index by the two-digit CAMEO root of a code."""
 
 
-def score_at(checkpoint: Checkpoint | None, day: date, model: ScoringModel) -> Score:
-    """The dyad's numbers at ``day`` from the last checkpoint on or before it."""
+def score_at(checkpoint: Checkpoint | None, day: date, model: ScoringModel, party_a: str) -> Score:
+    """The dyad's numbers at ``day`` from the last checkpoint on or before it (``party_a``:
+    the dyad's first party, which tells the directions of directed structural terms)."""
     if checkpoint is None:
         return Score(day)
     if day < checkpoint.day:
         raise ValueError(f"checkpoint of {checkpoint.day} is after {day}")
-    k = model.decay((day - checkpoint.day).days)
+    elapsed = (day - checkpoint.day).days
+    k = model.decay(elapsed)
     s_ab, s_ba = checkpoint.s_ab * k, checkpoint.s_ba * k
     d_ab, d_ba = checkpoint.d_ab * k, checkpoint.d_ba * k
-    index = model.index(s_ab + s_ba, d_ab + d_ba)
-    # structure changes only on event days: at war now exactly when at war at the checkpoint
+    # structure changes only on event days: the checkpoint's status is the one in force
+    b = stock(checkpoint.status, model, party_a)
+    index = model.index(b.total, s_ab + s_ba, d_ab + d_ba)
     at_war = checkpoint.label == AT_WAR
     label = AT_WAR if at_war else model.next_label(checkpoint.label, index)
-    return Score(day, s_ab, s_ba, d_ab, d_ba, index, label, checkpoint.status)
+    return Score(
+        day,
+        s_ab,
+        s_ba,
+        d_ab,
+        d_ba,
+        index,
+        label,
+        checkpoint.status,
+        b,
+        model.flow(s_ab + s_ba, d_ab + d_ba),
+        checkpoint.day,
+        model.faded(elapsed),
+    )
 
 
 def latest(checkpoints: Sequence[Checkpoint], day: date) -> Checkpoint | None:

@@ -36,7 +36,25 @@ def _days_in(year: int, month: int) -> int:
 
 
 def sample(
-    checkpoints: Sequence[Checkpoint], points: Sequence[date], model: ScoringModel
+    checkpoints: Sequence[Checkpoint], points: Sequence[date], model: ScoringModel, party_a: str
 ) -> list[Score]:
     """The dyad's score at each date, from its checkpoints (in day order)."""
-    return [score_at(latest(checkpoints, d), d, model) for d in points]
+    return [score_at(latest(checkpoints, d), d, model, party_a) for d in points]
+
+
+def conflict_periods(checkpoints: Sequence[Checkpoint]) -> list[tuple[date, date | None]]:
+    """The periods of active armed conflict, as (start, end) with end None while still
+    active at the last checkpoint: the shading of a chart. A ceasefire or the conflict's end
+    closes a period; fighting that resumes opens a new one."""
+    out: list[tuple[date, date | None]] = []
+    start: date | None = None
+    for c in checkpoints:
+        active = c.status.at_war
+        if active and start is None:
+            start = c.status.conflict_since or c.day
+        elif not active and start is not None:
+            out.append((start, c.status.conflict_since or c.day))
+            start = None
+    if start is not None:
+        out.append((start, None))
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 
 class Clock:
@@ -14,3 +15,35 @@ class Clock:
     def __call__(self) -> datetime:
         self.now += timedelta(seconds=1)
         return self.now
+
+
+def naive_stock(
+    relations: str,
+    conflict: str,
+    agreements: list[tuple[str, bool]],
+    sanctions: list[tuple[str, str]],
+    model: Any,
+) -> float:
+    """B written out from the README's formula (not from projections.stock): one term for the
+    relations and one for armed conflict; per agreement kind and per sanctions direction the
+    n-th largest term counts returns^(n-1); a signed agreement not in force counts
+    signed_fraction of its kind's weight. ``agreements``: (kind, in force) pairs."""
+    total = 0.0
+    if relations in ("established", "downgraded", "severed"):
+        total += model.structure.get("relations_" + relations, 0.0)
+    if conflict in ("active", "ceasefire"):
+        total += model.structure.get("conflict_" + conflict, 0.0)
+    kinds: dict[str, list[float]] = {}
+    for kind, in_force in agreements:
+        k = kind.lower()
+        w = model.agreements.get(k, model.agreements.get("other", 0.0))
+        kinds.setdefault(k, []).append(w * (1.0 if in_force else model.signed_fraction))
+    for values in kinds.values():
+        for n, v in enumerate(sorted(values, key=abs, reverse=True)):
+            total += v * model.returns**n
+    directions: dict[tuple[str, str], int] = {}
+    for key in sanctions:
+        directions[key] = directions.get(key, 0) + 1
+    for count in directions.values():
+        total += sum(model.structure.get("sanctions", 0.0) * model.returns**n for n in range(count))
+    return total

@@ -362,6 +362,13 @@ class Tracker:
             )
         return self._queries().timeline(a, b, start, end, every, self.known_seq(known_at))
 
+    def conflict_periods(
+        self, a: str, b: str, *, known_at: KnownAt = None
+    ) -> list[tuple[date, date | None]]:
+        """The periods of active armed conflict between A and B, as (start, end) in valid
+        time; end None while the conflict is still active (charts shade these)."""
+        return self._queries().conflict_periods(_code(a), _code(b), self.known_seq(known_at))
+
     def dyads(
         self, *, as_of: date | None = None, party: str | None = None, known_at: KnownAt = None
     ) -> list[tuple[tuple[str, str], Score]]:

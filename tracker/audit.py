@@ -1067,7 +1067,7 @@ def _replay(conn: sqlite3.Connection, path: Path, known_at: int | datetime | Non
                     (a, b),
                     "not compared",
                     len(mine),
-                    state=_state(mine[-1], model) if mine else None,
+                    state=_state(mine[-1], model, a) if mine else None,
                 )
             )
             continue
@@ -1102,12 +1102,16 @@ def _replay(conn: sqlite3.Connection, path: Path, known_at: int | datetime | Non
     )
 
 
-def _state(c: Any, model: Any) -> dict[str, Any]:
+def _state(c: Any, model: Any, party_a: str) -> dict[str, Any]:
+    from projections.score import score_at
+
+    at = score_at(c, c.day, model, party_a)
     return {
         "day": c.day.isoformat(),
-        "index": model.index(c.s_ab + c.s_ba, c.d_ab + c.d_ba),
+        "index": at.index,
         "label": c.label,
-        "score": c.s_ab + c.s_ba,
+        "score": at.score,
+        "stock": at.stock.total,
         "s_ab": c.s_ab,
         "s_ba": c.s_ba,
         "events": c.events,

@@ -7,11 +7,14 @@
 - *marks*: the N event days that moved the score most, ranked by the day's total immediate
   contribution Σ weight × confidence (what ``explain`` reports for those events on their day);
 - *changes*: structural changes (relations, agreements, sanctions, armed conflict), found by
-  comparing the dyad's structural status before and after each day with a structural event.
+  comparing the dyad's structural status before and after each day with a structural event,
+  and the armed-conflict *periods* they imply;
+- what a reader needs to trust and reproduce it: the parties' names, the model (its bands and
+  fingerprint), the log head and the date of the last event (the end of the record).
 
-The renderers only draw that data. plotext is a base dependency (terminal charts always work);
-matplotlib is the optional extra ``relations-tracker[charts]`` and is imported only for image
-output, with the non-interactive Agg backend.
+The renderers only draw that data: :func:`render_terminal` here (plotext, a base dependency,
+so terminal charts always work) and :func:`render_image` in :mod:`tracker.chart_image`
+(matplotlib, the optional extra ``relations-tracker[charts]``, imported only for images).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any
 
 from events.errors import TrackerError
 
@@ -31,8 +34,14 @@ if TYPE_CHECKING:
 
 IMAGE_SUFFIXES = (".png", ".svg")
 INSTALL_HINT = "pip install 'relations-tracker[charts]'"
-KIND_COLORS = {"agreement": "green", "sanctions": "orange", "relations": "blue", "conflict": "red"}
-"""How structural changes are coloured in images."""
+KINDS = ("conflict", "relations", "agreement", "sanctions")
+"""The kinds of structural change, in the order a chart gives them room."""
+KIND_NAMES = {
+    "agreement": "agreement",
+    "sanctions": "sanctions",
+    "relations": "diplomatic relations",
+    "conflict": "armed conflict",
+}
 KIND_LETTERS = {"agreement": "A", "sanctions": "S", "relations": "R", "conflict": "W"}
 """How structural changes are marked along the bottom of a terminal chart."""
 
@@ -50,11 +59,30 @@ class Point:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A structural change on ``day``: ``kind`` is agreement, sanctions, relations or conflict."""
+    """A structural change on ``day``: ``kind`` is agreement, sanctions, relations or conflict;
+    ``what`` says what happened ("treaty in force", "relations severed") and ``name`` names
+    the agreement or sanctions regime ("" when there is none)."""
 
     day: date
     kind: str
-    text: str
+    what: str
+    name: str = ""
+    index: float = 0.0
+    """The index that day, where a chart puts the change's marker."""
+
+    @property
+    def text(self) -> str:
+        return f"{self.what}: {self.name}" if self.name else self.what
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """An armed conflict in one state (``active`` or ``ceasefire``) from ``start`` to ``end``
+    (``end`` is the chart's last day when it still holds then)."""
+
+    start: date
+    end: date
+    state: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +112,45 @@ class ChartData:
     changes: tuple[Change, ...]
     marks: tuple[Mark, ...]
     fingerprint: str
+    names: tuple[str, str] = ("", "")
+    """The parties' names, in the order of ``dyad``."""
+    conflicts: tuple[Period, ...] = ()
+    last_event: date | None = None
+    """The last event of the pair on or before ``end`` (the end of the record)."""
+    events: int = 0
+    """How many events of the pair, not retracted, on or before ``end``."""
+    head: tuple[int, str] = (0, "")
+    """The log head (seq, hash) the chart was drawn from."""
+    known_at: int | None = None
+    """The log position the chart reads as of (None: the whole log)."""
+    bands: tuple[tuple[str, float], ...] = ()
+    """The model's bands (label, lower bound), highest first."""
+    model_text: str = ""
+    """One line saying what the index is under this model."""
+    store: str = ""
+    """The store's file name, for the credit line."""
 
     @property
     def title(self) -> str:
         a, b = self.dyad
         return f"{a}–{b} index, {self.start.isoformat()} … {self.end.isoformat()}"
+
+    @property
+    def headline(self) -> str:
+        """The parties' names, for an image's title."""
+        a, b = (name or code for name, code in zip(self.names, self.dyad, strict=True))
+        return f"{a} and {b}"
+
+    @property
+    def credit(self) -> str:
+        """Where the numbers come from and how to reproduce them."""
+        seq, digest = self.head
+        known = "" if self.known_at is None else f" as known at seq {self.known_at}"
+        return (
+            f"Data: {self.events} events of {self.dyad[0]}–{self.dyad[1]} in "
+            f"{self.store or 'the log'}{known} · log head seq {seq} {digest[:16]} · "
+            f"model {self.fingerprint} · relations-tracker"
+        )
 
 
 # -- data ----------------------------------------------------------------------------------------
@@ -106,6 +168,7 @@ def chart_data(
     known_at: KnownAt = None,
 ) -> ChartData:
     """Everything a chart of the A–B index shows, through the facade only."""
+    from events.parties import party
     from events.vocabulary import STRUCTURAL_EFFECTS, type_info
     from projections.state import Status
 
@@ -118,7 +181,7 @@ def chart_data(
     if not explanation.items:
         raise ChartError(
             f"{dyad[0]}–{dyad[1]}: no events in the log for this pair"
-            + ("" if known_at is None else " at that --known-at"),
+            + ("" if known_at is None else " at that known_at"),
             field="dyad",
             value=list(dyad),
         )
@@ -140,14 +203,25 @@ def chart_data(
 
     changes: list[Change] = []
     before = Status()
-    if structural and first > date(1900, 1, 1):
+    if first > date(1900, 1, 1):
         before = tracker.state(
             a, b, as_of=first - timedelta(days=1), known_at=known_at
         ).score.status
+    conflict = (before.conflict, first)
+    periods: list[Period] = []
     for day in structural:
         after = scores[day].status
-        changes += [Change(day, kind, text) for kind, text in status_changes(before, after)]
+        changes += [
+            Change(day, kind, what, name, scores[day].index)
+            for kind, what, name in status_changes(before, after)
+        ]
+        if after.conflict != conflict[0]:
+            if conflict[0] in ("active", "ceasefire"):
+                periods.append(Period(conflict[1], day, conflict[0]))
+            conflict = (after.conflict, day)
         before = after
+    if conflict[0] in ("active", "ceasefire"):
+        periods.append(Period(conflict[1], last, conflict[0]))
 
     marks = []
     for rank, day in enumerate(ranked, 1):
@@ -169,32 +243,63 @@ def chart_data(
     merged = {s.day: Point(s.day, s.index, s.label) for s in samples}
     merged.update({d: Point(d, s.index, s.label) for d, s in scores.items()})
     points = tuple(merged[d] for d in sorted(merged))
+    model = tracker.model
+    head = tracker.head()
     return ChartData(
-        dyad, first, last, every, points, tuple(changes), tuple(marks), tracker.model.fingerprint
+        dyad,
+        first,
+        last,
+        every,
+        points,
+        tuple(changes),
+        tuple(marks),
+        model.fingerprint,
+        names=(party(dyad[0]).name, party(dyad[1]).name),
+        conflicts=tuple(periods),
+        last_event=max(ref.occurred_on for ref, *_ in explanation.items),
+        events=len(explanation.items),
+        head=(head.seq, head.hash),
+        known_at=tracker.known_seq(known_at),
+        bands=tuple((band.label, band.lower) for band in model.bands),
+        model_text=model_summary(model),
+        store=tracker.path.name,
     )
 
 
-def status_changes(before: Status, after: Status) -> list[tuple[str, str]]:
-    """What changed between two structural statuses, as (kind, text) pairs."""
-    out: list[tuple[str, str]] = []
+def model_summary(model: Any) -> str:
+    """What the index is, in one line (the chart's subtitle)."""
+    how = (
+        f"100·tanh(S/{model.scale:g}), S the sum of the events' Goldstein weights × confidence"
+        if model.mode == "sum"
+        else "the events' decayed, confidence-weighted mean Goldstein value, scaled to ±100"
+    )
+    return (
+        f"Index = {how}, each event fading by half in {model.half_life_days:g} days · "
+        f"scoring model {model.fingerprint}"
+    )
+
+
+def status_changes(before: Status, after: Status) -> list[tuple[str, str, str]]:
+    """What changed between two structural statuses, as (kind, what, name) triples."""
+    out: list[tuple[str, str, str]] = []
     if after.relations != before.relations:
-        out.append(("relations", f"diplomatic relations {after.relations}"))
+        out.append(("relations", f"diplomatic relations {after.relations}", ""))
     old = {ag.name: ag for ag in before.agreements}
     new = {ag.name: ag for ag in after.agreements}
     for name, ag in new.items():
         if name not in old or old[name].status != ag.status:
-            out.append(("agreement", f"{ag.kind} {ag.status}: {name}"))
+            out.append(("agreement", f"{ag.kind} {ag.status}", name))
     for name, ag in old.items():
         if name not in new:
-            out.append(("agreement", f"{ag.kind} ended: {name}"))
+            out.append(("agreement", f"{ag.kind} ended", name))
     old_s = {(s.by, s.on, s.regime) for s in before.sanctions}
     new_s = {(s.by, s.on, s.regime) for s in after.sanctions}
     for by, on, regime in sorted(new_s - old_s):
-        out.append(("sanctions", f"sanctions {by} on {on}: {regime}"))
+        out.append(("sanctions", f"sanctions {by} on {on}", regime))
     for by, on, regime in sorted(old_s - new_s):
-        out.append(("sanctions", f"sanctions lifted, {by} on {on}: {regime}"))
+        out.append(("sanctions", f"sanctions lifted, {by} on {on}", regime))
     if after.conflict != before.conflict:
-        out.append(("conflict", f"armed conflict {after.conflict}"))
+        out.append(("conflict", f"armed conflict {after.conflict}", ""))
     return out
 
 
@@ -207,35 +312,44 @@ def clip(text: str | None, width: int) -> str:
 
 
 def mark_line(m: Mark, width: int = 100) -> str:
+    """One numbered day, at most ``width`` characters."""
     more = f" (+{m.others} more)" if m.others else ""
     head = (
         f"{m.rank:>2}  {m.day.isoformat()}  {m.move:+5.1f} → index {m.index:+6.1f}  "
         f"{m.type} {m.actor}→{m.target}: "
     )
-    return head + clip(m.summary, max(width - len(head) - len(more), 24)) + more
+    room = width - len(head) - len(more)
+    if room < 12:  # narrow: the summary on its own, under the numbers
+        return clip(head.rstrip(": ") + more, width)
+    return head + clip(m.summary, room) + more
 
 
 def legend_lines(data: ChartData, *, width: int = 100, changes: bool = True) -> list[str]:
-    """The text under a terminal chart: numbered marks, then the structural changes."""
+    """The text under a terminal chart, no line wider than ``width``: numbered marks, then
+    the structural changes."""
+    import textwrap
+
     lines = []
     if data.marks:
-        lines.append(
+        lines += textwrap.wrap(
             f"numbers: the {len(data.marks)} event days that moved the score most "
-            "(Σ weight×confidence → index)"
+            "(Σ weight×confidence → index)",
+            width,
         )
         lines += ["  " + mark_line(m, width - 2) for m in data.marks]
     if data.changes:
         kinds = ", ".join(
             f"{KIND_LETTERS[k]} {k}" for k in KIND_LETTERS if any(c.kind == k for c in data.changes)
         )
-        lines.append(
-            f"letters along the bottom: {len(data.changes)} structural changes "
-            f"({kinds})"
-            + ("" if changes else f"; `tracker chart {data.dyad[0]} {data.dyad[1]}` lists them")
+        lines += textwrap.wrap(
+            f"letters along the bottom: {len(data.changes)} structural changes ({kinds})"
+            + ("" if changes else f"; `tracker chart {data.dyad[0]} {data.dyad[1]}` lists them"),
+            width,
         )
     if changes:
         lines += [
-            f"  {KIND_LETTERS.get(c.kind, '?')}  {c.day.isoformat()}  {clip(c.text, width - 17)}"
+            f"  {KIND_LETTERS.get(c.kind, '?')}  {c.day.isoformat()}  "
+            + clip(c.text, max(width - 17, 1))
             for c in data.changes
         ]
     return lines
@@ -243,42 +357,70 @@ def legend_lines(data: ChartData, *, width: int = 100, changes: bool = True) -> 
 
 # -- terminal ------------------------------------------------------------------------------------
 
+TERMINAL_COLOURS = {
+    "line": 33,
+    "mark": 127,
+    "agreement": 34,
+    "sanctions": 166,
+    "relations": 33,
+    "conflict": 160,
+    "zero": 244,
+}
+"""256-colour codes, each readable on a dark and on a light background (no pure white, black
+or yellow); the frame, ticks and title keep the terminal's own foreground colour."""
+
 
 def render_terminal(
     data: ChartData, *, width: int = 100, height: int = 20, color: bool = False
 ) -> str:
-    """The chart as text (``width`` × ``height`` terminal cells) with plotext 5 or 6."""
+    """The chart as text, exactly ``width`` columns and ``height`` rows (plotext 5 or 6),
+    whether or not the output is a terminal."""
     import plotext
 
     xs = [p.day.toordinal() for p in data.points]
     ys = [p.index for p in data.points]
     ticks, labels = date_ticks(data.start, data.end, max(width // 12, 2))
-    plot = _Plotext5(plotext) if hasattr(plotext, "plot") else _Plotext6(plotext)
-    plot.setup(width, height, data.title + f"  (model {data.fingerprint})")
-    plot.ticks([t.toordinal() for t in ticks], labels, (xs[0], xs[-1]))
-    plot.hline(0.0)
-    plot.line(xs, ys)
-    letters: dict[int, str] = {}
+    letters: dict[int, tuple[str, str]] = {}
     for c in data.changes:
         x, letter = c.day.toordinal(), KIND_LETTERS.get(c.kind, "?")
-        if letter not in letters.get(x, ""):
-            letters[x] = letters.get(x, "") + letter
-    for x, text in letters.items():
-        plot.text(x, -92.0, text)
-    for m in data.marks:
-        plot.text(m.day.toordinal(), max(min(m.index, 96.0), -96.0), str(m.rank))
+        text, kind = letters.get(x, ("", c.kind))
+        if letter not in text:
+            letters[x] = (text + letter, kind)
+    texts = [(x, -92.0, text, kind) for x, (text, kind) in letters.items()]
+    texts += [
+        (m.day.toordinal(), max(min(m.index, 96.0), -96.0), str(m.rank), "mark") for m in data.marks
+    ]
+    plot = _Plotext5(plotext) if hasattr(plotext, "plot") else _Plotext6(plotext)
+    title = f"{data.title}  (model {data.fingerprint})"
+    if len(title) > width:
+        title = clip(data.title, width)
+    plot.setup(width, height, title, color)
+    plot.ticks([t.toordinal() for t in ticks], labels, (xs[0], xs[-1]))
+    plot.hline(0.0, (xs[0], xs[-1]), width)
+    plot.line(xs, ys)
+    for x, y, text, kind in texts:
+        plot.text(x, y, text, kind)
     return plot.build(color)
 
 
 class _Plotext6:
-    """plotext 6.x: an object API on ``plotext.figure``."""
+    """plotext 6.x: an object API on ``plotext.figure``; a theme without colours for the
+    frame, the line's colour from its sequence, each label coloured by itself."""
 
     def __init__(self, module: Any) -> None:
+        self.m = module
         self.f = module.figure
         self.f.clear()
 
-    def setup(self, width: int, height: int, title: str) -> None:
+    def setup(self, width: int, height: int, title: str, color: bool) -> None:
+        self.m.terminal.limit(False, False)  # the size asked for, not the terminal's (or 80×24)
         self.f.plot_size(width, height)
+        self.color = color
+        if color:
+            self.m.add_theme("relations-tracker", sequence=[TERMINAL_COLOURS["line"]])
+            self.f.theme("relations-tracker")
+        else:
+            self.f.theme("colorless")
         self.f.title(title)
         self.f.ruler("y").lim(-100, 100)
         self.f.ruler("y").ticks([-100, -50, 0, 50, 100], ["-100", "-50", "0", "+50", "+100"])
@@ -287,18 +429,27 @@ class _Plotext6:
         self.f.ruler("x").lim(lim[0], max(lim[1], lim[0] + 1))
         self.f.ruler("x").ticks(ticks, labels)
 
-    def hline(self, y: float) -> None:
-        self.f.line(y, orientation="horizontal", style="dotted")
+    def hline(self, y: float, lim: tuple[int, int], width: int) -> None:
+        """A dotted line at ``y``: one marker per column (plotext's own line() paints a white
+        background, which a dark terminal shows as a bar)."""
+        mark: Any = "┈"
+        if self.color:
+            mark = self.m.colorize("┈").fill(self.m.pixel(foreground=TERMINAL_COLOURS["zero"]))
+        span = max(lim[1] - lim[0], 1)
+        xs = [lim[0] + span * i / (2 * width) for i in range(2 * width + 1)]
+        self.f.draw(self.f.signal(xs, [y] * len(xs), marker=mark))
 
     def line(self, xs: Sequence[int], ys: Sequence[float]) -> None:
         self.f.draw(self.f.signal(list(xs), list(ys), marker="braille"))
 
-    def text(self, x: int, y: float, label: str) -> None:
-        self.f.draw(self.f.text(x, y, label))
+    def text(self, x: int, y: float, label: str, kind: str) -> None:
+        if self.color:
+            pixel = self.m.pixel(foreground=TERMINAL_COLOURS[kind])
+            self.f.draw(self.f.text(x, y, self.m.colorize(label).fill(pixel)))
+        else:
+            self.f.draw(self.f.text(x, y, label))
 
     def build(self, color: bool) -> str:
-        if not color:
-            self.f.theme("colorless")
         text: str = self.f.build().string(colorless=not color)
         self.f.clear()
         return text.rstrip("\n")
@@ -310,9 +461,14 @@ class _Plotext5:
     def __init__(self, module: Any) -> None:
         self.p = module
         self.p.clear_figure()
+        self.color = False
 
-    def setup(self, width: int, height: int, title: str) -> None:
+    def setup(self, width: int, height: int, title: str, color: bool) -> None:
+        if hasattr(self.p, "limitsize"):
+            self.p.limitsize(False, False)  # the size asked for, not the terminal's
         self.p.plotsize(width, height)
+        self.p.theme("clear")  # the terminal's own colours for frame and text
+        self.color = color
         self.p.title(title)
         self.p.ylim(-100, 100)
         self.p.yticks([-100, -50, 0, 50, 100], ["-100", "-50", "0", "+50", "+100"])
@@ -321,18 +477,19 @@ class _Plotext5:
         self.p.xlim(lim[0], max(lim[1], lim[0] + 1))
         self.p.xticks(ticks, labels)
 
-    def hline(self, y: float) -> None:
+    def hline(self, y: float, lim: tuple[int, int], width: int) -> None:
         self.p.hline(y)
 
-    def line(self, xs: Sequence[int], ys: Sequence[float]) -> None:
-        self.p.plot(list(xs), list(ys), marker="braille")
+    def _colour(self, kind: str) -> dict[str, Any]:
+        return {"color": TERMINAL_COLOURS[kind]} if self.color else {}
 
-    def text(self, x: int, y: float, label: str) -> None:
-        self.p.text(label, x, y)
+    def line(self, xs: Sequence[int], ys: Sequence[float]) -> None:
+        self.p.plot(list(xs), list(ys), marker="braille", **self._colour("line"))
+
+    def text(self, x: int, y: float, label: str, kind: str) -> None:
+        self.p.text(label, x, y, **self._colour(kind))
 
     def build(self, color: bool) -> str:
-        if not color:
-            self.p.theme("clear")
         text = str(self.p.build())
         self.p.clear_figure()
         if not color and hasattr(self.p, "uncolorize"):
@@ -387,103 +544,14 @@ def render_image(
     stream: IO[bytes] | None = None,
 ) -> None:
     """Write the chart to ``out`` (PNG or SVG by its suffix), ``width`` × ``height`` pixels;
-    with ``stream``, into that file instead (named ``out``: see :mod:`tracker.outputs`)."""
+    with ``stream``, into that file instead (named ``out``: see :mod:`tracker.outputs`). The
+    drawing is :mod:`tracker.chart_image`'s."""
     suffix = out.suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise ChartError(
             f"out {str(out)!r}: the file name must end in .png or .svg", field="out", value=str(out)
         )
     require_matplotlib()
-    import matplotlib
+    from tracker import chart_image
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.dates import date2num as _date2num
-    from matplotlib.lines import Line2D
-
-    date2num = cast(Any, _date2num)  # untyped in matplotlib
-
-    dpi = 100
-    fig, ax = plt.subplots(figsize=(width / dpi, height / dpi), dpi=dpi)
-    try:
-        ax.xaxis_date()
-        xs = [float(date2num(p.day)) for p in data.points]
-        ax.plot(
-            xs,
-            [p.index for p in data.points],
-            color="#1f3b73",
-            linewidth=1.4,
-            label="index",
-            zorder=3,
-        )
-        ax.axhline(0, color="#888888", linewidth=0.8, linestyle=":")
-        ax.set_ylim(-105, 105)
-        for c in data.changes:
-            ax.axvline(
-                float(date2num(c.day)),
-                color=KIND_COLORS.get(c.kind, "gray"),
-                linewidth=0.8,
-                alpha=0.55,
-                linestyle="--",
-                zorder=1,
-            )
-        for m, (dy, ha) in zip(data.marks, _placements(data), strict=True):
-            ax.annotate(
-                f"{m.rank}. {m.day.isoformat()}\n{clip(m.summary or m.type, 38)}",
-                xy=(float(date2num(m.day)), m.index),
-                xytext=(0, dy),
-                textcoords="offset points",
-                ha=ha,
-                fontsize=7,
-                bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "#999999", "alpha": 0.9},
-                arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.7},
-                zorder=4,
-            )
-            ax.plot(
-                [float(date2num(m.day))], [m.index], "o", color="#c0392b", markersize=4, zorder=5
-            )
-        kinds = sorted({c.kind for c in data.changes})
-        handles = [Line2D([], [], color="#1f3b73", label="index")]
-        handles += [
-            Line2D([], [], color=KIND_COLORS.get(k, "gray"), linestyle="--", label=f"{k} change")
-            for k in kinds
-        ]
-        ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
-        ax.set_title(data.title, fontsize=11)
-        ax.set_ylabel("index (−100 … +100)")
-        ax.grid(axis="y", alpha=0.25)
-        fig.text(
-            0.99,
-            0.01,
-            f"model {data.fingerprint} · relations-tracker",
-            ha="right",
-            fontsize=7,
-            color="#777777",
-        )
-        fig.autofmt_xdate()
-        fig.tight_layout()
-        metadata: dict[str, Any] = {"Date": None} if suffix == ".svg" else {}
-        fig.savefig(out if stream is None else stream, format=suffix[1:], metadata=metadata)
-    finally:
-        plt.close(fig)
-
-
-def _placements(data: ChartData) -> list[tuple[int, str]]:
-    """Offsets (points) and alignments for the mark labels, staggered so that labels of marks
-    close in time do not overlap: above the line when the index is low, below when high."""
-    span = max((data.end - data.start).days, 1)
-    placed: list[tuple[float, bool, int]] = []
-    out: list[tuple[int, str]] = []
-    for m in data.marks:
-        x = (m.day - data.start).days / span
-        up = m.index < 40
-        level = next(
-            lv
-            for lv in range(len(data.marks) + 1)
-            if not any(abs(x - px) < 0.17 and pu == up and pl == lv for px, pu, pl in placed)
-        )
-        placed.append((x, up, level))
-        dy = 30 + 30 * level
-        ha = "left" if x < 0.08 else "right" if x > 0.92 else "center"
-        out.append((dy if up else -dy - 8, ha))
-    return out
+    chart_image.render_image(data, out, width=width, height=height, stream=stream)

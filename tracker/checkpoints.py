@@ -25,13 +25,12 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Any
 
 from events.canonical import dumps
 from events.vocabulary import STRUCTURAL_EFFECTS, catalogue
 from projections.facts import RECORD_TYPES, Fact, effective, fact_from_body
-from projections.model import DEFAULT_MODEL, Band, ScoringModel
+from projections.model import DEFAULT_MODEL, ScoringModel
 from projections.score import Checkpoint, fold
 from projections.state import Status
 from tracker.store import Row
@@ -121,19 +120,10 @@ def dyad_facts(
 
 
 def model_from_json(text: str) -> ScoringModel:
-    d = json.loads(text)
-    return ScoringModel(
-        half_life_days=d["half_life_days"],
-        scale=d["scale"],
-        mode=d["mode"],
-        hysteresis=d["hysteresis"],
-        trend_window_days=d["trend_window_days"],
-        bands=tuple(Band(b["label"], b["lower"]) for b in d["bands"]),
-        weights=MappingProxyType(d["weights"]),
-    )
+    return ScoringModel.from_dict(json.loads(text))
 
 
-LAYOUT = "2"
+LAYOUT = "3"
 """Version of the derived tables' layout. They are disposable, so a store whose derived tables
 have another layout (or none) simply gets them dropped and recomputed from the log."""
 

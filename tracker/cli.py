@@ -27,7 +27,7 @@ COMMANDS: dict[str, str] = {
     "state": "tracker.commands.query:state_cmd",
     "explain": "tracker.commands.query:explain_cmd",
     "timeline": "tracker.commands.query:timeline_cmd",
-    "chart": "tracker.commands.demo:chart_cmd",
+    "chart": "tracker.commands.charts:chart_cmd",
     "dyads": "tracker.commands.query:dyads_cmd",
     "model": "tracker.commands.query:model_group",
     "rebuild": "tracker.commands.query:rebuild_cmd",

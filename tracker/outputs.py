@@ -349,20 +349,14 @@ class AtomicOutput:
 
 # -- text for a terminal -----------------------------------------------------------------------
 
-_CONTROL_CHARS = (
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
-"""C0 and C1 control characters (newline and tab excepted), DEL, and the Unicode line
-separators and bidirectional controls: what a terminal would act on instead of showing."""
-
 
 def printable(text: str) -> str:
     """``text`` with every control character written as a visible escape (``\\x1b``,
     ``\\u202e``), so that stored data cannot clear a screen, set a title or reorder a line.
     Only text output uses this; stored bytes and JSON are left as they are."""
-    import re
+    from events.text import TERMINAL_UNSAFE
 
-    return re.sub(_CONTROL_CHARS, _escape, text)
+    return TERMINAL_UNSAFE.sub(_escape, text)
 
 
 def _escape(match: Any) -> str:

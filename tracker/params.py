@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from events.dates import parse_iso_date
 from events.errors import TrackerError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,11 +44,9 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
         if text.lower() == "today":
             return date.today()
         try:
-            if len(text) != 10:
-                raise ValueError("expected YYYY-MM-DD")
-            day = date.fromisoformat(text)
+            day = parse_iso_date(text)
         except ValueError as exc:
-            self.fail(f"{text!r}: not a date written YYYY-MM-DD ({exc})", param, ctx)
+            self.fail(f"{text!r}: {exc}", param, ctx)
         if self.bounded and not date(1900, 1, 1) <= day <= date.today():
             self.fail(f"{text!r}: must be between 1900-01-01 and today", param, ctx)
         return day
@@ -159,8 +158,8 @@ class KnownAtType(click.ParamType):  # type: ignore[type-arg]
         if text.isdigit():
             return int(text)
         try:
-            if len(text) == 10:
-                day = date.fromisoformat(text)
+            if len(text) <= 10:
+                day = parse_iso_date(text)
                 return datetime.combine(day, time.max, tzinfo=UTC)
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:

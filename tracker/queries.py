@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from projections.facts import Fact, effective, fact_from_body
 from projections.model import ScoringModel
 from projections.score import Checkpoint, Score, latest, score_at
+from projections.stock import Term
 from tracker import checkpoints as cp
 from tracker.errors import TrackerError
 
@@ -85,10 +86,13 @@ class DyadState(NamedTuple):
         return self.score.index - self.trend_from.index
 
     def components(self) -> dict[str, float]:
+        """The directed flow components (decayed event sums of each side)."""
         a, b = self.dyad
         return {f"{a}->{b}": self.score.s_ab, f"{b}->{a}": self.score.s_ba}
 
     def to_dict(self) -> dict[str, Any]:
+        from projections.stock import terms
+
         a, b = self.dyad
         s = self.score
         out: dict[str, Any] = {
@@ -97,7 +101,20 @@ class DyadState(NamedTuple):
             "known_at": self.known_at,
             "index": s.index,
             "score": s.score,
+            "stock": {
+                "total": s.stock.total,
+                "components": {
+                    f"{a}->{b}": s.stock.ab,
+                    f"{b}->{a}": s.stock.ba,
+                    "shared": s.stock.shared,
+                },
+                "terms": [t.to_dict() for t in terms(s.status, self.model)],
+            },
+            "flow": {"total": s.flow, "components": self.components()},
             "components": self.components(),
+            "last_event_on": _iso(s.last_event_on),
+            "days_since_last_event": s.days_since_last_event,
+            "rests_on_structure": s.faded,
             "label": s.label,
             "status": s.status.to_dict(),
             "trend": {
@@ -121,6 +138,10 @@ class DyadState(NamedTuple):
         return out
 
 
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
 @dataclass(frozen=True)
 class Explanation:
     dyad: tuple[str, str]
@@ -131,6 +152,11 @@ class Explanation:
     model: ScoringModel
     items: tuple[tuple[EventRef, float, float, float, float], ...] = ()
     """(event, weight, confidence, decay, contribution) per event."""
+    structure: tuple[Term, ...] = ()
+    """The structural terms of the stock in force on ``as_of``."""
+    stock: float = 0.0
+    flow: float = 0.0
+    last_event_on: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,9 +164,16 @@ class Explanation:
             "as_of": self.as_of.isoformat(),
             "known_at": self.known_at,
             "score": self.score,
+            "stock": self.stock,
+            "flow": self.flow,
             "index": self.index,
+            "last_event_on": _iso(self.last_event_on),
+            "days_since_last_event": (
+                (self.as_of - self.last_event_on).days if self.last_event_on else None
+            ),
             "model_fingerprint": self.model.fingerprint,
             "mode": self.model.mode,
+            "structure": [t.to_dict() for t in self.structure],
             "contributions": [
                 {**ref.to_dict(), "weight": w, "confidence": c, "decay": k, "contribution": x}
                 for ref, w, c, k, x in self.items
@@ -192,7 +225,7 @@ class Queries:
         """Just the numbers on ``as_of``: one indexed lookup and a decay on the fast path."""
         key = dyad_key(a, b)
         folded = None if self._use_checkpoints(known_at) else self.checkpoints(*key, known_at)
-        return score_at(self._checkpoint(*key, as_of, folded), as_of, self.model)
+        return score_at(self._checkpoint(*key, as_of, folded), as_of, self.model, key[0])
 
     def state(self, a: str, b: str, as_of: date, known_at: int | None) -> DyadState:
         key = dyad_key(a, b)
@@ -204,8 +237,8 @@ class Queries:
             dyad=key,
             as_of=as_of,
             known_at=known_at,
-            score=score_at(c, as_of, self.model),
-            trend_from=score_at(before, then, self.model),
+            score=score_at(c, as_of, self.model, key[0]),
+            trend_from=score_at(before, then, self.model, key[0]),
             model=self.model,
             counts=c.counts if c else (0, 0, 0, 0),
             events=c.events if c else 0,
@@ -261,6 +294,7 @@ class Queries:
 
     def explain(self, a: str, b: str, as_of: date, known_at: int | None) -> Explanation:
         from projections.explain import contributions
+        from projections.stock import terms
 
         key = dyad_key(a, b)
         items = contributions(self._full_facts(*key, known_at), as_of, self.model)
@@ -269,7 +303,7 @@ class Queries:
             if self._use_checkpoints(known_at)
             else cp.fold_dyad(self.conn, *key, self.model, max_seq=known_at)
         )
-        s = score_at(self._checkpoint(*key, as_of, folded), as_of, self.model)
+        s = score_at(self._checkpoint(*key, as_of, folded), as_of, self.model, key[0])
         return Explanation(
             key,
             as_of,
@@ -281,6 +315,10 @@ class Queries:
                 (EventRef.of(i.fact), i.weight, i.fact.confidence, i.decay, i.contribution)
                 for i in items
             ),
+            tuple(terms(s.status, self.model)),
+            s.stock.total,
+            s.flow,
+            s.last_event_on,
         )
 
     def timeline(
@@ -289,7 +327,17 @@ class Queries:
         from projections.timeline import dates, sample
 
         key = dyad_key(a, b)
-        return sample(self.checkpoints(*key, known_at), list(dates(start, end, every)), self.model)
+        return sample(
+            self.checkpoints(*key, known_at), list(dates(start, end, every)), self.model, key[0]
+        )
+
+    def conflict_periods(
+        self, a: str, b: str, known_at: int | None
+    ) -> list[tuple[date, date | None]]:
+        """Periods of active armed conflict of the dyad (end None: still active)."""
+        from projections.timeline import conflict_periods
+
+        return conflict_periods(self.checkpoints(*dyad_key(a, b), known_at))
 
     def dyads(
         self, as_of: date, party: str | None, known_at: int | None
@@ -304,7 +352,7 @@ class Queries:
                 params += [party, party]
             for a, b in self.conn.execute(sql, params).fetchall():
                 c = cp.checkpoint_on_or_before(self.conn, a, b, as_of)
-                out.append(((a, b), score_at(c, as_of, self.model)))
+                out.append(((a, b), score_at(c, as_of, self.model, a)))
         else:
             sql = "SELECT DISTINCT party_a, party_b FROM events WHERE seq <= ?"
             params = [known_at if known_at is not None else self.head_seq]
@@ -314,6 +362,6 @@ class Queries:
             for a, b in self.conn.execute(sql, params).fetchall():
                 c = latest(self.checkpoints(a, b, known_at), as_of)
                 if c is not None:
-                    out.append(((a, b), score_at(c, as_of, self.model)))
+                    out.append(((a, b), score_at(c, as_of, self.model, a)))
         out.sort(key=lambda item: (-item[1].index, item[0]))
         return out

@@ -97,7 +97,7 @@ def test_image_output_without_matplotlib_says_what_to_install(
     "args, message",
     [
         (["--width", "5"], "outside 40..1000"),
-        (["--out", "x.png", "--width", "50"], "outside 200..20000"),
+        (["--out", "x.png", "--width", "50"], "outside 640..20000"),
         (["--every", "fortnight"], "fortnight"),
         (["--from", "2030-01-01"], "between 1900-01-01 and today"),
         (["--top", "99"], "99"),
@@ -139,9 +139,39 @@ def test_status_changes_names_what_changed() -> None:
         agreements=(Agreement("T", "treaty", "in force", day, "e3"),),
     )
     assert status_changes(before, after) == [
-        ("relations", "diplomatic relations severed"),
-        ("agreement", "treaty in force: T"),
-        ("sanctions", "sanctions lifted, USA on CUB: R"),
-        ("conflict", "armed conflict active"),
+        ("relations", "diplomatic relations severed", ""),
+        ("agreement", "treaty in force", "T"),
+        ("sanctions", "sanctions lifted, USA on CUB", "R"),
+        ("conflict", "armed conflict active", ""),
     ]
     assert status_changes(after, after) == []
+
+
+@pytest.mark.parametrize("width, height", [(60, 12), (100, 20), (160, 40)])
+def test_a_piped_terminal_chart_takes_the_size_asked_for(db: Path, width: int, height: int) -> None:
+    result = chart(db, "QAT", "SAU", "--width", str(width), "--height", str(height))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all(len(line) <= width for line in lines), max(lines, key=len)
+    chart_rows = lines[: lines.index(next(x for x in lines if x.startswith("numbers:")))]
+    assert len(chart_rows) == height
+    assert "QAT–SAU index" in chart_rows[0]  # the title is kept, cut to fit if need be
+
+
+def test_terminal_colours_read_on_dark_and_light_backgrounds(db: Path) -> None:
+    import re
+
+    from tracker.api import Tracker
+    from tracker.charts import TERMINAL_COLOURS, chart_data, render_terminal
+
+    with Tracker(db, create=False) as t:
+        text = render_terminal(chart_data(t, "RUS", "UKR"), width=90, height=20, color=True)
+    codes = set(re.findall(r"\x1b\[([0-9;]*)m", text))
+    assert codes - {"0"}, "no colours at all"
+    for code in codes - {"0"}:
+        kind, _, colour = code.rpartition(";")
+        assert kind == "38;5", f"{code}: only foreground colours (no background bars)"
+        assert int(colour) in TERMINAL_COLOURS.values()
+    # the 16 basic colours a theme remaps (black, white, yellow…) are never used
+    assert not {int(c.rpartition(";")[2]) for c in codes - {"0"}} & set(range(16))
+    assert re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines()[1].startswith("    ┌")

@@ -236,3 +236,25 @@ def test_help_lists_import() -> None:
     text = ok("import", "--help")
     for option in ("--format", "--skip-invalid", "--report", "--dry-run", "--db"):
         assert option in text
+
+
+POLECAT = DATA / "polecat" / "polecat.sample.txt"
+
+
+@pytest.mark.parametrize("fmt", [[], ["--format", "polecat"]], ids=["detected", "explicit"])
+def test_import_polecat_is_idempotent(fmt: list[str]) -> None:
+    first = ok("import", str(POLECAT), *fmt, "--db", "t.db")
+    # 11 rows; the compound actor (USA and France) is read as two events
+    assert counts(first) == {"read": 12, "imported": 9, "already present": 0, "skipped": 3}
+    assert "3  not a state-to-state event (filtered out)" in first
+    second = ok("import", str(POLECAT), *fmt, "--db", "t.db")
+    assert counts(second) == {"read": 12, "imported": 0, "already present": 9, "skipped": 3}
+
+
+@pytest.mark.parametrize(
+    "name", ["readr-extract.tsv", "events.2018.sample.tab"], ids=["readr", "dataverse"]
+)
+def test_real_icews_quirks_import_without_skip_invalid(name: str) -> None:
+    out = ok("import", str(DATA / "icews" / name), "--db", "t.db")
+    assert counts(out) == {"read": 8, "imported": 6, "already present": 0, "skipped": 2}
+    assert "2  not a state-to-state event (filtered out)" in out

@@ -135,7 +135,10 @@ def test_explain_contributions_add_up_to_the_score(db: Path) -> None:
     assert {"event_id", "seq", "occurred_on", "type", "weight", "contribution"} <= set(
         d["contributions"][0]
     )
-    assert sum(c["contribution"] for c in d["contributions"]) == pytest.approx(d["score"], abs=1e-9)
+    events = sum(c["contribution"] for c in d["contributions"])
+    structure = sum(t["value"] for t in d["structure"])
+    assert events + structure == pytest.approx(d["score"], abs=1e-9)
+    assert structure == pytest.approx(d["stock"], abs=1e-12) and d["structure"]
 
 
 def test_timeline_csv_has_one_row_per_period(db: Path) -> None:

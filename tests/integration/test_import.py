@@ -427,7 +427,10 @@ _events = st.fixed_dictionaries(
         ),
         "confidence": st.sampled_from([0.3, 0.5, 1.0]),
         "weight": st.none() | st.floats(-10, 10),
-        "summary": st.none() | st.text(min_size=1, max_size=30).filter(lambda s: s.strip() == s),
+        "summary": st.none()
+        | st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=30).filter(
+            lambda s: s.strip() == s
+        ),
     }
 )
 

@@ -28,7 +28,9 @@ EVENT_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:@/+#=-]{0,39}"
 
 
 def _stripped_text(max_size: int) -> st.SearchStrategy[str]:
-    return st.text(min_size=1, max_size=max_size).map(str.strip).filter(bool)
+    # control characters are refused in stored text (tested apart)
+    chars = st.characters(exclude_categories=("Cc", "Cs"))
+    return st.text(chars, min_size=1, max_size=max_size).map(str.strip).filter(bool)
 
 
 names = _stripped_text(60)

@@ -10,6 +10,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import naive_stock
 
 from events.vocabulary import cameo_code, type_info
 from projections.model import DEFAULT_MODEL, ScoringModel
@@ -65,11 +66,56 @@ def event_dicts(
     return out
 
 
+def naive_status(events: list[dict[str, Any]], a: str, b: str, day: date) -> float:
+    """The stock B of the status in force on ``day``, from the structural events of the dyad
+    applied one by one in (date, log position) order (DESIGN: "Relationship state")."""
+    relations, conflict = "none recorded", "none"
+    agreements: dict[str, tuple[str, bool]] = {}
+    sanctions: set[tuple[str, str, str]] = set()
+    mine = [
+        (date.fromisoformat(e["occurred_on"]), i, e)
+        for i, e in enumerate(events)
+        if {e["actor"], e["target"]} == {a, b}
+    ]
+    for t, _, e in sorted(mine, key=lambda x: (x[0], x[1])):
+        if t > day:
+            break
+        kind = e["type"]
+        if kind in ("establish_relations", "sever_relations"):
+            relations = "established" if kind == "establish_relations" else "severed"
+        elif kind == "impose_sanctions":
+            sanctions.add((e["actor"], e["target"], e["regime"]))
+        elif kind == "lift_sanctions":
+            sanctions.discard((e["actor"], e["target"], e["regime"]))
+        elif kind == "sign_treaty":
+            agreements.setdefault(e["name"], ("treaty", False))
+        elif kind in ("ratify_treaty", "peace_agreement"):
+            agreements[e["name"]] = (
+                "treaty" if kind == "ratify_treaty" else "peace agreement",
+                True,
+            )
+        elif kind == "withdraw_from_agreement":
+            agreements.pop(e["name"], None)
+        if kind == "military_attack":
+            conflict = "active"
+        elif kind == "ceasefire" and conflict == "active":
+            conflict = "ceasefire"
+        elif kind == "peace_agreement" and conflict in ("active", "ceasefire"):
+            conflict = "ended"
+    return naive_stock(
+        relations,
+        conflict,
+        list(agreements.values()),
+        [(by, on) for by, on, _ in sanctions],
+        DEFAULT_MODEL,
+    )
+
+
 def naive_score(
     events: list[dict[str, Any]], a: str, b: str, day: date, model: ScoringModel = DEFAULT_MODEL
 ) -> float:
-    """DESIGN's formula, summed directly over every event of the dyad."""
-    total = 0.0
+    """DESIGN's formula, summed directly over every event of the dyad: stock plus flow."""
+    total = naive_status(events, a, b, day)
     for e in events:
         if {e["actor"], e["target"]} != {a, b}:
             continue
@@ -158,7 +204,9 @@ def test_explain_contributions_add_up_to_the_score(
     day = START + timedelta(days=off)
     for a, b in (("PRK", "RUS"), ("RUS", "USA")):
         e = t.explain(a, b, as_of=day)
-        total = math.fsum(c["contribution"] for c in e.to_dict()["contributions"])
+        d = e.to_dict()
+        total = math.fsum(c["contribution"] for c in d["contributions"])
+        total += math.fsum(term["value"] for term in d["structure"])
         assert abs(total - e.score) <= 1e-9 * max(1.0, abs(e.score))
     t.close()
 

@@ -306,19 +306,20 @@ HOSTILE = "calm\x1b[2J\x1b]0;pwned\x07 words\u202e\x9b"
 def test_stored_control_characters_are_shown_escaped(
     argv: list[str], tmp_path: Path, run_cli: Callable[..., Any]
 ) -> None:
+    from events.models import AS_RECORDED, parse_event
     from tracker.api import Tracker
 
     db = tmp_path / "t.db"
+    data = {
+        "type": "praise",
+        "actor": "PRK",
+        "target": "RUS",
+        "occurred_on": "2024-03-19",
+        "summary": HOSTILE,
+    }
     with Tracker(db) as t:
-        t.append(
-            {
-                "type": "praise",
-                "actor": "PRK",
-                "target": "RUS",
-                "occurred_on": "2024-03-19",
-                "summary": HOSTILE,
-            }
-        )
+        # new input refuses control characters; a log written before that may hold them
+        t.append(parse_event(data, parties_mode=AS_RECORDED))
     result = run_cli(*argv, "--db", str(db))
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
@@ -335,3 +336,14 @@ def test_printable_leaves_ordinary_text_alone() -> None:
     text = "Kim–Putin summit, 평양 «Pyongyang»\tand a tab"
     assert printable(text) == text
     assert printable("a\x00b\x7fc") == "a\\x00b\\x7fc"
+
+
+def test_new_text_with_control_characters_is_refused(
+    tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
+    db = tmp_path / "t.db"
+    argv = ["append", "praise", "--actor", "PRK", "--target", "RUS", "--on", "2024-03-19"]
+    result = run_cli(*argv, "--summary", HOSTILE, "--db", str(db))
+    assert result.exit_code == 1, result.output
+    assert "control character (U+001B)" in result.output
+    assert not db.exists()

@@ -3,7 +3,8 @@ real store, and checks every answer against a small in-memory model written here
 formulas of DESIGN.md (not from the product's code):
 
     S(t) = Σ_{t_i ≤ t} w_i · c_i · 2^(−(t − t_i)/H)   over both directions, non-retracted
-    I(t) = 100 · tanh(S(t) / K)
+    B(t) = the structural stock of the status in force at t (tests/support.py: naive_stock)
+    I(t) = 100 · tanh((B(t) + S(t)) / K)
     label: the index's band, kept while the index stays within the hysteresis margin of the
            previous label's band, evaluated after each day with events; "at war" while an
            armed conflict is active
@@ -35,7 +36,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from support import Clock
+from support import Clock, naive_stock
 
 from events.vocabulary import cameo_code, type_info
 from projections.model import DEFAULT_MODEL
@@ -75,6 +76,7 @@ class Status:
     relations_since: date | None = None
     sanctions: frozenset[tuple[str, str, str]] = frozenset()
     agreements: frozenset[str] = frozenset()
+    kinds: dict[str, str] = field(default_factory=dict)
     conflict: str = "none"
     conflict_since: date | None = None
 
@@ -120,12 +122,28 @@ def apply(status: Status, e: Event) -> None:
             status.agreements = (
                 status.agreements | {name} if value == "add" else status.agreements - {name}
             )
+            if value == "add":
+                status.kinds[name] = AGREEMENT_KIND[e.type]
         elif what == "conflict":
             allowed = {"active": None, "ceasefire": {"active"}, "ended": {"active", "ceasefire"}}[
                 value
             ]
             if status.conflict != value and (allowed is None or status.conflict in allowed):
                 status.conflict, status.conflict_since = value, e.day
+
+
+AGREEMENT_KIND = {"sign_agreement": "agreement", "peace_agreement": "peace agreement"}
+"""The default ``kind`` of each agreement type (the machine never gives one)."""
+
+
+def stock(status: Status) -> float:
+    return naive_stock(
+        status.relations,
+        status.conflict,
+        [(status.kinds[name], True) for name in status.agreements],
+        [(by, on) for by, on, _ in status.sanctions],
+        DEFAULT_MODEL,
+    )
 
 
 def weight(e: Event) -> float:
@@ -199,9 +217,9 @@ def expected_state(entries: list[tuple[str, Any]], a: str, b: str, t: date) -> E
         for e in facts:
             if e.day == day:
                 apply(status, e)
-        index = 100 * math.tanh(score(day) / K)
+        index = 100 * math.tanh((stock(status) + score(day)) / K)
         label = "at war" if status.conflict == "active" else next_label(label, index)
-    s = score(t)
+    s = stock(status) + score(t)
     index = 100 * math.tanh(s / K)
     label = "at war" if status.conflict == "active" else next_label(label, index)
     return Expected(index, s, label, status)
@@ -353,7 +371,10 @@ class AuditMachine(RuleBasedStateMachine):
         assert {x.name for x in s.agreements} == want.status.agreements
         assert (s.conflict, s.conflict_since) == (want.status.conflict, want.status.conflict_since)
         explanation = self.tracker.explain(a, b, as_of=as_of, known_at=known_at)
-        assert close(math.fsum(item[4] for item in explanation.items), want.score)
+        flow = math.fsum(item[4] for item in explanation.items)
+        structure = math.fsum(term.value for term in explanation.structure)
+        assert close(flow + structure, want.score)
+        assert close(structure, got.score.stock.total)
 
     @invariant()
     def the_log_has_every_entry(self) -> None:

@@ -151,3 +151,136 @@ def test_columns_are_found_by_name_not_position(tmp_path: Path) -> None:
     assert [r.prepared for r in rows_of(path) if isinstance(r, Item)] == [
         r.prepared for r in rows_of(FIXTURE) if isinstance(r, Item)
     ]
+
+
+# -- real-file quirks: readr extracts and the Dataverse yearly layout ---------------------------
+
+READR = FIXTURE.parent / "readr-extract.tsv"
+DATAVERSE = FIXTURE.parent / "events.2018.sample.tab"
+
+
+def test_the_quirks_fixture_has_a_bom_crlf_na_quotes_and_sector_lists() -> None:
+    raw = READR.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.count(b"\r\n") == 9 and raw.count(b"\n") == 9
+    assert b"\tNA\t" in raw and b"\t      NA\t" in raw
+    assert b'\t"Mohammed ""Abu Ali"" Hassan"\t' in raw
+    assert b"\tExecutive,Executive Office,Government\t" in raw
+
+
+@pytest.mark.parametrize("path", [READR, DATAVERSE], ids=["readr", "dataverse"])
+def test_missing_countries_are_filtered_and_counted_not_errors(path: Path) -> None:
+    rows = rows_of(path)
+    skipped = [r for r in rows if isinstance(r, Skip)]
+    assert [(s.line, s.reason, s.error) for s in skipped] == [
+        (3, NOT_STATE_TO_STATE, None),  # Source Country NA (or empty)
+        (4, NOT_STATE_TO_STATE, None),  # Target Country "      NA" (readr 1.2 pads NA)
+    ]
+    assert len([r for r in rows if isinstance(r, Item)]) == 6
+
+
+@pytest.mark.parametrize("path", [READR, DATAVERSE], ids=["readr", "dataverse"])
+def test_both_layouts_give_the_same_parties_and_fields(path: Path) -> None:
+    got = bodies(rows_of(path))
+    assert {k: (b["actor"], b["target"]) for k, b in got.items()} == {
+        "icews:30000001": ("RUS", "USA"),
+        "icews:30000004": ("PSE", "ISR"),
+        "icews:30000005": ("MKD", "GRC"),
+        "icews:30000006": ("COG", "COD"),
+        "icews:30000007": ("KOR", "JPN"),
+        "icews:30000008": ("CHN", "PRK"),
+    }
+    assert (
+        got["icews:30000001"]["summary"] == "ICEWS: Vladimir Putin Praise or endorse Donald Trump"
+    )
+    assert got["icews:30000004"]["source"] == "ICEWS story 40000004"  # Publisher missing
+    assert got["icews:30000008"]["source"] == "Example Herald"  # Story ID missing
+    assert got["icews:30000007"]["cameo_code"] == "121"
+
+
+def test_readr_quoting_is_undone_and_dataverse_quotes_are_text() -> None:
+    readr = bodies(rows_of(READR))["icews:30000004"]["summary"]
+    dataverse = bodies(rows_of(DATAVERSE))["icews:30000004"]["summary"]
+    assert readr == 'ICEWS: Mohammed "Abu Ali" Hassan Criticize or denounce Israeli Defense Forces'
+    assert (
+        dataverse == 'ICEWS: Mohammed "Abu Ali Hassan Criticize or denounce Israeli Defense Forces'
+    )
+
+
+def test_readr_style_column_names_are_read(tmp_path: Path) -> None:
+    lines = DATAVERSE.read_text(encoding="utf-8").splitlines()
+    header = "\t".join(h.lower().replace(" ", "_") for h in lines[0].split("\t"))
+    path = tmp_path / "snake.tsv"
+    path.write_text("\n".join([header, *lines[1:]]) + "\n", encoding="utf-8")
+    assert bodies(rows_of(path)) == bodies(rows_of(DATAVERSE))
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("Event Date", "NA"), ("Intensity", "NA"), ("CAMEO Code", "NA"), ("Event ID", "NA")],
+)
+def test_a_missing_required_value_is_an_error_naming_the_column(
+    tmp_path: Path, column: str, value: str
+) -> None:
+    [row] = rows_of(with_row(tmp_path, "20000001", **{column.replace(" ", "_"): value}))
+    assert isinstance(row, Skip) and row.error is not None
+    assert row.error.field == column
+
+
+# -- every ICEWS country name resolves ------------------------------------------------------------
+
+
+def _icews_names() -> list[tuple[str, str, str]]:
+    import csv
+    from importlib import resources
+
+    text = resources.files("events").joinpath("data", "icews_countries.csv").read_text("utf-8")
+    return [(r["name"], r["party"], r["note"]) for r in csv.DictReader(text.splitlines())]
+
+
+def test_the_icews_country_table_has_every_name_of_the_icews_list() -> None:
+    names = [n for n, _, _ in _icews_names()]
+    assert len(names) == len(set(names)) == 251
+    assert {"Russian Federation", "the former Yugoslav Republic of Macedonia", "Congo"} <= set(
+        names
+    )
+
+
+@pytest.mark.parametrize(("name", "party", "note"), _icews_names(), ids=lambda v: str(v)[:30])
+def test_each_icews_country_name_becomes_its_party(
+    tmp_path: Path, name: str, party: str, note: str
+) -> None:
+    from events.parties import parties, resolve
+
+    [row] = rows_of(with_row(tmp_path, "20000001", Source_Country=name))
+    if not party:
+        assert note and isinstance(row, Skip) and row.reason == NOT_STATE_TO_STATE
+        return
+    assert party in parties()
+    if not note:  # names without a note are plain names that resolve by themselves
+        assert resolve(name) == party
+    if party == "USA":  # the row's target: the same party on both sides is not an event
+        assert isinstance(row, Skip) and row.reason == NOT_STATE_TO_STATE
+        return
+    assert isinstance(row, Item), row
+    assert row.prepared.actor == party
+
+
+def test_a_continuator_named_before_it_existed_is_recorded_under_its_predecessor(
+    tmp_path: Path,
+) -> None:
+    [row] = rows_of(
+        with_row(tmp_path, "20000001", Source_Country="Serbia", Event_Date="1999-03-24")
+    )
+    assert isinstance(row, Item)
+    assert row.prepared.actor == "YUG"
+    assert prepare(parse_event(json.loads(row.prepared.body))) == row.prepared
+
+
+def test_a_state_named_outside_its_lifetime_is_an_error_naming_the_dates(tmp_path: Path) -> None:
+    [row] = rows_of(
+        with_row(tmp_path, "20000001", Target_Country="Montenegro", Event_Date="1999-03-24")
+    )
+    assert isinstance(row, Skip) and row.error is not None
+    assert row.error.field == "Target Country"
+    assert "from 2006-06-03, not on 1999-03-24" in row.error.message

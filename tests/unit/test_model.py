@@ -7,7 +7,7 @@ import math
 import pytest
 
 from events.errors import TrackerError
-from projections.model import DEFAULT_MODEL, ModelError, parse_model
+from projections.model import DEFAULT_MODEL, ModelError, ScoringModel, parse_model
 
 
 def test_an_empty_model_file_is_the_default_model() -> None:
@@ -37,16 +37,72 @@ def test_settings_from_a_file_replace_the_defaults() -> None:
 
 def test_the_index_is_bounded_and_odd() -> None:
     m = DEFAULT_MODEL
-    assert m.index(1e9, 1) == pytest.approx(100)
-    assert m.index(-1e9, 1) == pytest.approx(-100)
-    assert m.index(3.0, 1) == -m.index(-3.0, 1)
-    assert m.index(m.scale, 1) == pytest.approx(100 * math.tanh(1))
+    assert m.index(0.0, 1e9, 1) == pytest.approx(100)
+    assert m.index(0.0, -1e9, 1) == pytest.approx(-100)
+    assert m.index(0.0, 3.0, 1) == -m.index(0.0, -3.0, 1)
+    assert m.index(0.0, m.scale, 1) == pytest.approx(100 * math.tanh(1))
+
+
+def test_the_index_adds_stock_and_flow_inside_the_tanh() -> None:
+    m = DEFAULT_MODEL
+    assert m.index(30.0, -10.0, 1) == pytest.approx(100 * math.tanh(20.0 / m.scale))
+    assert m.index(30.0, 0.0, 0) == m.index(0.0, 30.0, 1)
 
 
 def test_mean_mode_indexes_the_decayed_mean_goldstein_value() -> None:
     m = parse_model('mode = "mean"')
-    assert m.index(-14.0, 2.0) == pytest.approx(-70.0)
-    assert m.index(0.0, 0.0) == 0.0
+    assert m.index(0.0, -14.0, 2.0) == pytest.approx(-70.0)
+    assert m.index(0.0, 0.0, 0.0) == 0.0
+
+
+@pytest.mark.parametrize("mean", [-10.0, -7.0, 0.0, 3.5, 9.99, 10.0])
+def test_mean_mode_with_stock_adds_it_to_the_flow_that_reads_ten_times_the_mean(
+    mean: float,
+) -> None:
+    m = parse_model('mode = "mean"')
+    flow = m.flow(mean * 2.0, 2.0)
+    assert 100 * math.tanh(flow / m.scale) == pytest.approx(10 * mean, abs=1e-9)
+    assert m.index(12.0, mean * 2.0, 2.0) == pytest.approx(100 * math.tanh((12.0 + flow) / m.scale))
+
+
+def zero_structure_file() -> str:
+    from projections.model import DEFAULT_AGREEMENTS, STRUCTURE_KEYS
+
+    lines = ["[structure]", *(f"{k} = 0" for k in STRUCTURE_KEYS), "[structure.agreements]"]
+    lines += [f'"{k}" = 0' for k in DEFAULT_AGREEMENTS]
+    return "\n".join(lines)
+
+
+def test_all_structural_weights_at_zero_leave_no_stock() -> None:
+    m = parse_model(zero_structure_file())
+    assert all(w == 0 for w in m.structure.values())
+    assert all(w == 0 for w in m.agreements.values())
+    assert m.fingerprint != DEFAULT_MODEL.fingerprint
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[structure]\nconflict_active = -41",
+        "[structure]\nreturns = 0.4",
+        "[structure]\nsigned_fraction = 0.5",
+        '[structure.agreements]\n"mutual defence" = 29',
+        "faded_half_lives = 3",
+    ],
+)
+def test_the_fingerprint_covers_the_structural_terms(text: str) -> None:
+    assert parse_model(text).fingerprint != DEFAULT_MODEL.fingerprint
+
+
+def test_a_saved_model_reads_back_with_the_same_fingerprint() -> None:
+    m = parse_model("[structure]\nsanctions = -3\n[structure.agreements]\ncustoms = 2")
+    assert ScoringModel.from_dict(m.to_dict()).fingerprint == m.fingerprint
+
+
+def test_a_model_saved_before_the_stock_existed_reads_with_todays_structure() -> None:
+    d = DEFAULT_MODEL.to_dict()
+    del d["structure"], d["faded_half_lives"]
+    assert ScoringModel.from_dict(d).fingerprint == DEFAULT_MODEL.fingerprint
 
 
 def test_decay_halves_over_one_half_life() -> None:
@@ -66,6 +122,16 @@ def test_decay_halves_over_one_half_life() -> None:
         ("[weights]\npraise = 11", "weights.praise"),
         ('[[bands]]\nlabel = "x"\nlower = 0', "bands"),
         ("half_life_days = ", "model"),
+        ("[structure]\nconflict_hot = -5", "structure.conflict_hot"),
+        ("[structure]\nconflict_active = -500", "structure.conflict_active"),
+        ("[structure]\nreturns = 1.5", "structure.returns"),
+        ("[structure]\nsigned_fraction = -0.1", "structure.signed_fraction"),
+        ("[structure.agreements]\nalliance = 101", "structure.alliance"),
+        ("faded_half_lives = 0", "faded_half_lives"),
+        ("structure = 3", "structure"),
+        ("[structure]\nagreements = 3", "structure.agreements"),
+        ("[structure]\nsanctions = inf", "structure.sanctions"),
+        ("[structure]\nsanctions = 'x'", "structure.sanctions"),
         ("half_life_days = 'ten'", "half_life_days"),
         # non-finite or out of the documented range (issue 13)
         ("half_life_days = inf", "half_life_days"),

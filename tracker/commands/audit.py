@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from events.dates import parse_iso_date
 from tracker.outputs import echo
 from tracker.params import KEY_VALUE, db_option, dumps, json_option, known_at_option
 
@@ -222,9 +223,7 @@ def _convert(key: str, kind: Any, value: str) -> Any:
         return flags[value.lower()]
     if kind is date:
         try:
-            if len(value) != 10:
-                raise ValueError("expected YYYY-MM-DD")
-            date.fromisoformat(value)
+            parse_iso_date(value)
         except ValueError:
             raise click.BadParameter(
                 f"{key} {value!r}: not a date written YYYY-MM-DD", param_hint="'--field'"

@@ -1,39 +1,19 @@
-"""`tracker demo` (build a store from real history and tour it) and `tracker chart`."""
+"""`tracker demo`: build a store from real history and tour it."""
 
 from __future__ import annotations
 
-import os
 import shlex
-import shutil
 import sys
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from tracker.commands.charts import terminal_columns, use_color
 from tracker.outputs import echo, printable
-from tracker.params import (
-    DEMO_DB,
-    PARTY,
-    db_option,
-    known_at_option,
-    load_model,
-    model_option,
-    period_options,
-    store_option,
-)
+from tracker.params import DEMO_DB, store_option
 
 TOUR_CHART_HEIGHT = 18
-
-
-def _color() -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set."""
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-
-
-def _columns(default: int = 100) -> int:
-    return shutil.get_terminal_size((default, 24)).columns
 
 
 # -- demo ----------------------------------------------------------------------------------------
@@ -107,7 +87,7 @@ def _tour(db: Path) -> None:
     from tracker import demo
     from tracker.api import Tracker
 
-    width = min(max(_columns(), 72), 110)
+    width = min(max(terminal_columns(), 72), 110)
     with Tracker(db, create=False) as tracker:
         head = tracker.head()
         model = tracker.model
@@ -123,8 +103,9 @@ def _tour(db: Path) -> None:
         f"(log head seq {head.seq}, hash {head.hash[:12]}…)."
     )
     echo(
-        f"Scoring model {model.fingerprint}: index = 100·tanh(S/{model.scale:g}), each "
-        f"event fading by half every {model.half_life_days:g} days."
+        f"Scoring model {model.fingerprint}: index = 100·tanh((B + S)/{model.scale:g}), the "
+        f"stock B of the structure in force plus the flow S of events, each fading by half "
+        f"every {model.half_life_days:g} days."
     )
     echo(
         f"Labels: {bands}, else {model.bands[-1].label}; "
@@ -227,7 +208,9 @@ def _chart_text(tracker: Any, a: str, b: str, width: int) -> str:
 
     try:
         data = charts.chart_data(tracker, a, b, top=5)
-        text = charts.render_terminal(data, width=width, height=TOUR_CHART_HEIGHT, color=_color())
+        text = charts.render_terminal(
+            data, width=width, height=TOUR_CHART_HEIGHT, color=use_color()
+        )
         legend = charts.legend_lines(data, width=width, changes=False)
     except Exception as exc:  # the tour goes on without its chart, never a traceback
         return f"  (the chart could not be drawn here: {exc}; try `tracker chart {a} {b}`)"
@@ -251,120 +234,3 @@ def _next_steps(db: Path) -> None:
         f"tracker demo{opt}   (rebuilds this store from scratch)",
     ):
         echo("  " + line)
-
-
-# -- chart ---------------------------------------------------------------------------------------
-
-
-@click.command("chart")
-@click.argument("a", type=PARTY)
-@click.argument("b", type=PARTY)
-@period_options
-@click.option(
-    "--top",
-    type=click.IntRange(0, 20),
-    default=5,
-    show_default=True,
-    help="How many of the event days that moved the score most to number.",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write an image instead: FILE.png or FILE.svg (needs matplotlib: "
-    "pip install 'relations-tracker[charts]').",
-)
-@click.option(
-    "--width",
-    type=click.IntRange(min=1),
-    help="Terminal columns (default: the terminal's, at most 160), or image pixels (default 1200).",
-)
-@click.option(
-    "--height",
-    type=click.IntRange(min=1),
-    help="Terminal rows (default 20), or image pixels (default 600).",
-)
-@known_at_option
-@model_option
-@db_option
-def chart_cmd(
-    a: str,
-    b: str,
-    start: date | None,
-    end: date | None,
-    every: str,
-    top: int,
-    out: Path | None,
-    width: int | None,
-    height: int | None,
-    known_at: int | datetime | None,
-    model_file: Path | None,
-    db: Path,
-) -> None:
-    """The A–B index over time, with the events that moved it most numbered and structural
-    changes (relations, agreements, sanctions, armed conflict) as vertical lines.
-
-    Drawn in the terminal, or written to --out FILE.png / FILE.svg.
-
-    \b
-    Example:
-      tracker chart "North Korea" Russia --from 2022-01-01 --db tracker-demo.db
-    """
-    from tracker import charts
-    from tracker.api import Tracker
-
-    if out is not None:
-        if out.suffix.lower() not in charts.IMAGE_SUFFIXES:
-            raise click.BadParameter(
-                f"{str(out)!r}: the file name must end in .png or .svg", param_hint="'--out'"
-            )
-        _check_size(width, height, (200, 20000), (150, 20000), "pixels")
-        charts.require_matplotlib()
-        if not out.parent.is_dir():
-            raise click.BadParameter(
-                f"{str(out)!r}: no directory {str(out.parent)!r}", param_hint="'--out'"
-            )
-    else:
-        _check_size(width, height, (40, 1000), (10, 500), "terminal cells")
-    from tracker.outputs import AtomicOutput
-
-    output = (
-        AtomicOutput(
-            out, field="out", store=db, inputs=[model_file] if model_file else [], binary=True
-        )
-        if out is not None
-        else None
-    )
-    model = load_model(model_file)
-    with Tracker(db, create=False, model=model) as tracker:
-        data = charts.chart_data(
-            tracker, a, b, start=start, end=end, every=every, top=top, known_at=known_at
-        )
-    if out is None or output is None:
-        columns = width or min(max(_columns(), 60), 160)
-        click.echo(charts.render_terminal(data, width=columns, height=height or 20, color=_color()))
-        for line in charts.legend_lines(data, width=columns):
-            echo(line)
-        return
-    with output:
-        charts.render_image(
-            data, out, width=width or 1200, height=height or 600, stream=output.stream
-        )
-        output.publish()
-    echo(
-        f"wrote {out} ({len(data.points)} points, {len(data.marks)} numbered events, "
-        f"{len(data.changes)} structural changes; model {data.fingerprint})"
-    )
-
-
-def _check_size(
-    width: int | None,
-    height: int | None,
-    w_range: tuple[int, int],
-    h_range: tuple[int, int],
-    unit: str,
-) -> None:
-    for name, value, (low, high) in (("width", width, w_range), ("height", height, h_range)):
-        if value is not None and not low <= value <= high:
-            raise click.BadParameter(
-                f"{value} is outside {low}..{high} {unit}", param_hint=f"'--{name}'"
-            )

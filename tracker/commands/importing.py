@@ -11,7 +11,7 @@ import click
 from tracker.outputs import echo
 from tracker.params import db_option, dumps, json_option
 
-FORMAT_CHOICES = ("auto", "jsonl", "csv", "gdelt", "icews")
+FORMAT_CHOICES = ("auto", "jsonl", "csv", "gdelt", "icews", "polecat")
 
 
 @click.command("import")

@@ -72,6 +72,12 @@ def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict
 )
 @click.option("--id", "event_id", help="Event id (idempotency key); generated if omitted.")
 @click.option(
+    "--allow-future",
+    is_flag=True,
+    help="Accept an --on date after today (a scheduled event); queries ask about dates up to "
+    "today only.",
+)
+@click.option(
     "--field",
     "fields",
     multiple=True,
@@ -90,6 +96,7 @@ def append_cmd(
     confidence: float,
     weight: float | None,
     event_id: str | None,
+    allow_future: bool,
     fields: tuple[tuple[str, str], ...],
     as_json: bool,
     db: Path,
@@ -106,6 +113,12 @@ def append_cmd(
     from events.models import parse_event
     from tracker.api import Tracker
 
+    if occurred_on > date.today() and not allow_future:
+        raise click.BadParameter(
+            f"{occurred_on.isoformat()!r}: is after today (queries ask about dates up to "
+            "today); pass --allow-future for a scheduled event",
+            param_hint="'--on'",
+        )
     data: dict[str, Any] = {
         "type": type_name,
         "actor": actor,

@@ -51,8 +51,13 @@ def state_cmd(
 ) -> None:
     """How A and B get along on a date, and the structural status behind it.
 
-    --json keys: dyad, as_of, known_at, index, score, components, label, status, trend,
-    counts, events, last_events, mode, model_fingerprint.
+    The index is 100·tanh((stock + flow)/K): the stock is what the status in force is worth
+    (it does not fade), the flow the decayed events.
+
+    --json keys: dyad, as_of, known_at, index, score, stock {total, components, terms}, flow
+    {total, components}, components (directed flow), last_event_on, days_since_last_event,
+    rests_on_structure, label, status, trend, counts, events, last_events, mode,
+    model_fingerprint.
     """
     with _open(db, model_file) as tracker:
         st = tracker.state(a, b, as_of=as_of, known_at=known_at)
@@ -67,8 +72,13 @@ def state_cmd(
         f"  index    {d['index']:+7.1f}  {d['label']}   "
         f"(trend {d['trend']['change']:+.1f} over {d['trend']['window_days']} days)"
     )
-    comps = ", ".join(f"{k.replace('->', '→')} {_signed(v)}" for k, v in d["components"].items())
-    echo(f"  score    {_signed(d['score'])} = {comps}")
+    echo(
+        f"  score    {_signed(d['score'])} = stock {_signed(d['stock']['total'])} + flow "
+        f"{_signed(d['flow']['total'])}"
+    )
+    echo("  stock    " + _directed(d["stock"]["components"]))
+    echo("  flow     " + _directed(d["flow"]["components"]))
+    echo("  " + recency_line(d))
     for line in status_lines(d["status"]):
         echo("  " + line)
     counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in d["counts"].items())
@@ -81,6 +91,28 @@ def state_cmd(
                 f"{_clip(e['summary'])}"
             )
     echo(f"  model    {d['model_fingerprint']} ({d['mode']})")
+
+
+def _directed(components: dict[str, float]) -> str:
+    return ", ".join(f"{k.replace('->', '→')} {_signed(v)}" for k, v in components.items())
+
+
+def recency_line(d: dict[str, Any]) -> str:
+    """How old the pair's last event is, and whether the reading now rests on structure."""
+    if d["last_event_on"] is None:
+        return "record   no events on or before this date: the reading rests on structure"
+    days = d["days_since_last_event"]
+    text = f"record   last event {d['last_event_on']}, {age(days)} before {d['as_of']}"
+    if d["rests_on_structure"]:
+        text += "; the flow has faded: the reading rests on structure"
+    return text
+
+
+def age(days: int) -> str:
+    """A duration in words: '0 days', '40 days', '2.0 years'."""
+    if days < 365:
+        return f"{days} day" + ("" if days == 1 else "s")
+    return f"{days / 365.25:.1f} years"
 
 
 def status_lines(status: dict[str, Any]) -> list[str]:
@@ -121,8 +153,12 @@ def explain_cmd(
 ) -> None:
     """The events that make up the A–B score on a date, each with its contribution.
 
-    Contributions (weight × confidence × decay) add up to the score. --json keys: dyad, as_of,
-    known_at, score, index, model_fingerprint, mode, contributions (each with event_id, seq,
+    The structural terms in force (what, since when, weight × diminishing-returns factor) and
+    the event contributions (weight × confidence × decay) add up to the score (in mean mode
+    the contributions add up to the decayed sum S, and the flow is K·artanh(S/D/10)).
+    --json keys: dyad, as_of, known_at, score, stock, flow, index, last_event_on,
+    days_since_last_event, model_fingerprint, mode, structure (each with what, detail, since,
+    direction, weight, factor, value, event_id), contributions (each with event_id, seq,
     occurred_on, type, actor, target, summary, weight, confidence, decay, contribution).
     """
     with _open(db, model_file) as tracker:
@@ -135,7 +171,22 @@ def explain_cmd(
         f"{x}–{y} as of {d['as_of']}: score {_signed(d['score'])}, index "
         f"{d['index']:+.1f}  (model {d['model_fingerprint']})"
     )
+    if d["structure"]:
+        echo(f"  structure in force (stock {_signed(d['stock'])}):")
+    for t in d["structure"]:
+        arrow = "" if t["direction"] == "shared" else " " + t["direction"].replace("->", "→")
+        since = f" since {t['since']}" if t["since"] else ""
+        echo(
+            f"  {t['value']:+8.3f}  {t['what']}{arrow}: {_clip(t['detail'], 60)}{since}  "
+            f"w={t['weight']:+g} ×{t['factor']:g}"
+        )
     items = d["contributions"][:limit] if limit else d["contributions"]
+    if d["contributions"]:
+        last = d["last_event_on"]
+        echo(
+            f"  events (flow {_signed(d['flow'])}; last {last}, "
+            f"{age(d['days_since_last_event'])} before):"
+        )
     for c in items:
         echo(
             f"  {c['contribution']:+8.3f}  {c['occurred_on']}  {c['type']:<22} "
@@ -146,7 +197,16 @@ def explain_cmd(
     if rest:
         echo(f"  … and {rest} smaller contributions (--limit to change)")
     total = sum(c["contribution"] for c in d["contributions"])
-    echo(f"  sum of contributions {_signed(total)}")
+    stock = sum(t["value"] for t in d["structure"])
+    if d["mode"] == "sum":
+        echo(
+            f"  structure {_signed(stock)} + events {_signed(total)} = score {_signed(d['score'])}"
+        )
+    else:
+        echo(
+            f"  structure {_signed(stock)}; events' decayed sum {_signed(total)} (mean mode: "
+            f"flow {_signed(d['flow'])})"
+        )
 
 
 @click.command("timeline")
@@ -172,18 +232,19 @@ def timeline_cmd(
 ) -> None:
     """The A–B index sampled every period.
 
-    --json prints {"dyad", "every", "model_fingerprint", "points": [{"date", "index",
-    "label", "score"}]}.
+    --json prints {"dyad", "every", "model_fingerprint", "last_event_on", "conflict_periods":
+    [{"start", "end"}], "points": [{"date", "index", "label", "score", "stock", "flow",
+    "last_event_on", "days_since_last_event"}]}. Points after the last event show the stock
+    and a fading flow: the text output marks where the record ends.
     """
     if as_json and as_csv:
         raise click.UsageError("--json and --csv cannot be combined")
     with _open(db, model_file) as tracker:
         points = tracker.timeline(a, b, start=start, end=end, every=every, known_at=known_at)
         fingerprint = tracker.model.fingerprint
-    rows = [
-        {"date": p.day.isoformat(), "index": p.index, "label": p.label, "score": p.score}
-        for p in points
-    ]
+        wars = tracker.conflict_periods(a, b, known_at=known_at)
+    rows = [point_dict(p) for p in points]
+    last = next((r["last_event_on"] for r in reversed(rows) if r["last_event_on"]), None)
     if as_json:
         click.echo(
             dumps(
@@ -191,6 +252,11 @@ def timeline_cmd(
                     "dyad": sorted([a, b]),
                     "every": every,
                     "model_fingerprint": fingerprint,
+                    "last_event_on": last,
+                    "conflict_periods": [
+                        {"start": s.isoformat(), "end": e.isoformat() if e else None}
+                        for s, e in wars
+                    ],
                     "points": rows,
                 }
             )
@@ -200,9 +266,30 @@ def timeline_cmd(
         for r in rows:
             echo(f"{r['date']},{r['index']:.6f},{r['label']},{r['score']:.6f}")
     else:
+        marked = False
         for r in rows:
+            if last and not marked and r["date"] > last:
+                echo(
+                    f"—— end of the record: last event {last}; later points rest on "
+                    "structure and a fading flow ——"
+                )
+                marked = True
             bar = _bar(r["index"])
             echo(f"{r['date']}  {r['index']:+6.1f}  {r['label']:<9} {bar}")
+
+
+def point_dict(p: Any) -> dict[str, Any]:
+    """A timeline point or ranked score as JSON: the numbers and how old the record is."""
+    return {
+        "date": p.day.isoformat(),
+        "index": p.index,
+        "label": p.label,
+        "score": p.score,
+        "stock": p.stock.total,
+        "flow": p.flow,
+        "last_event_on": p.last_event_on.isoformat() if p.last_event_on else None,
+        "days_since_last_event": p.days_since_last_event,
+    }
 
 
 def _bar(index: float, half: int = 25) -> str:
@@ -238,14 +325,26 @@ def dyads_cmd(
     """The warmest and coldest pairs on a date.
 
     --json prints {"as_of", "model_fingerprint", "warmest": [...], "coldest": [...]}, each
-    entry {"dyad", "index", "label", "score"}.
+    entry {"dyad", "index", "label", "score", "stock", "flow", "last_event_on",
+    "days_since_last_event", "rests_on_structure"}.
     """
     with _open(db, model_file) as tracker:
         ranked = tracker.dyads(as_of=as_of, party=party, known_at=known_at)
         fingerprint = tracker.model.fingerprint
         day = (as_of or tracker.today()).isoformat()
     entries = [
-        {"dyad": list(k), "index": s.index, "label": s.label, "score": s.score} for k, s in ranked
+        {
+            "dyad": list(k),
+            "index": s.index,
+            "label": s.label,
+            "score": s.score,
+            "stock": s.stock.total,
+            "flow": s.flow,
+            "last_event_on": s.last_event_on.isoformat() if s.last_event_on else None,
+            "days_since_last_event": s.days_since_last_event,
+            "rests_on_structure": s.faded,
+        }
+        for k, s in ranked
     ]
     warm = entries[:top]
     cold = list(reversed(entries[-top:]))
@@ -262,7 +361,10 @@ def dyads_cmd(
     for title, group in (("warmest", warm), ("coldest", cold)):
         echo(f"{title} on {day}:")
         for e in group:
-            echo(f"  {e['dyad'][0]}–{e['dyad'][1]}  {e['index']:+6.1f}  {e['label']}")
+            note = f"last event {e['last_event_on']} ({age(e['days_since_last_event'])} before)"
+            if e["rests_on_structure"]:
+                note += ", rests on structure"
+            echo(f"  {e['dyad'][0]}–{e['dyad'][1]}  {e['index']:+6.1f}  {e['label']:<9} {note}")
 
 
 @click.group("model")

@@ -40,7 +40,7 @@ from tracker.store import Head, Prepared, Store, chain_hash
 if TYPE_CHECKING:
     from tracker.api import Tracker
 
-FORMATS = ("jsonl", "csv", "gdelt", "icews")
+FORMATS = ("jsonl", "csv", "gdelt", "icews", "polecat")
 DEFAULT_BATCH_SIZE = 10_000
 NOT_STATE_TO_STATE = "not a state-to-state event"
 
@@ -118,17 +118,21 @@ class ImportSummary:
 def detect(first_line: bytes, name: str) -> str:
     """The format of a source, from its first line.
 
-    ``{`` -> jsonl; tab-separated with ``Event ID`` and ``CAMEO Code`` columns -> icews;
+    ``{`` -> jsonl (polecat for a PLOVER JSON record); tab-separated with ``Event ID`` and
+    ``CAMEO Code`` columns -> icews, with ``Event ID``, ``Event Type`` and ``Actor Country``
+    -> polecat;
     57, 58 or 61 tab-separated fields starting with a numeric id -> gdelt; comma-separated
     with a ``type`` column -> csv.
     """
     text = first_line.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n")
     if text.lstrip().startswith("{"):
-        return "jsonl"
+        return "polecat" if _is_plover_json(text) else "jsonl"
     if "\t" in text:
         cols = text.split("\t")
         if "Event ID" in cols and "CAMEO Code" in cols:
             return "icews"
+        if "Event ID" in cols and "Event Type" in cols and "Actor Country" in cols:
+            return "polecat"
         if len(cols) in (57, 58, 61) and cols[0].isdigit():
             return "gdelt"
     if "," in text or text.strip() == "type":
@@ -137,10 +141,19 @@ def detect(first_line: bytes, name: str) -> str:
             return "csv"
     raise ImportFormatError(
         f"{name}: cannot tell the format from its first line ({text[:60]!r}); "
-        "pass --format jsonl, csv, gdelt or icews",
+        "pass --format jsonl, csv, gdelt, icews or polecat",
         field="format",
         value=name,
     )
+
+
+def _is_plover_json(text: str) -> bool:
+    """A PLOVER JSON record (``event`` and ``actor`` lists), not the tracker's own JSON."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and isinstance(obj.get("event"), list) and "actor" in obj
 
 
 def reader_for(fmt: str) -> Reader:
@@ -160,6 +173,10 @@ def reader_for(fmt: str) -> Reader:
         from tracker.importers.icews import read as read_icews
 
         return read_icews
+    if fmt == "polecat":
+        from tracker.importers.polecat import read as read_polecat
+
+        return read_polecat
     raise ImportFormatError(
         f"format {fmt!r}: not one of auto, {', '.join(FORMATS)}", field="format", value=fmt
     )

@@ -31,7 +31,9 @@ from functools import cache, lru_cache
 from importlib import resources
 from json.encoder import encode_basestring
 
+from events.dates import parse_iso_date
 from events.errors import TrackerError, UnknownPartyError, field_message
+from events.text import CONTROL
 from tracker.store import Prepared
 
 GENERIC = "cameo"
@@ -167,12 +169,10 @@ def yyyymmdd(text: str, column: str) -> str:
 @lru_cache(maxsize=65536)
 def iso_date(text: str, column: str) -> str:
     """``YYYY-MM-DD`` as an ISO date, or a ``FieldError`` naming the column."""
-    if len(text) != 10 or text[4] != "-" or text[7] != "-" or not text.isascii():
-        raise bad(column, text, "not a date written YYYY-MM-DD")
     try:
-        return date.fromisoformat(text).isoformat()
+        return parse_iso_date(text).isoformat()
     except ValueError as exc:
-        raise bad(column, text, f"not a real calendar date ({exc})") from None
+        raise bad(column, text, str(exc)) from None
 
 
 def scale(text: str, column: str) -> float:
@@ -216,6 +216,8 @@ def coded_event(
         type_name in _fast_types()
         and (source is None or (0 < len(source) <= _MAX_TEXT and source == source.strip()))
         and (summary is None or (0 < len(summary) <= _MAX_TEXT and summary == summary.strip()))
+        and (source is None or not CONTROL.search(source))
+        and (summary is None or not CONTROL.search(summary))
     ):
         return _template(
             type_name,
