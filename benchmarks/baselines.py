@@ -148,7 +148,7 @@ def raw_fold(db: Path, model: Any) -> tuple[float, int, int]:
 
     started = time.perf_counter()
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    from tracker.checkpoints import CHECKPOINT_COLUMNS
+    from tracker.store.derived import CHECKPOINT_COLUMNS
 
     stored = conn.execute(
         f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints ORDER BY party_a, party_b, day"

@@ -25,6 +25,7 @@ from pydantic import (
 
 from events import parties
 from events.dates import parse_iso_date
+from events.dyad import dyad_of
 from events.errors import (
     InvalidEventError,
     TrackerError,
@@ -213,8 +214,7 @@ class EventBase(BaseModel):
     @property
     def dyad(self) -> tuple[str, str]:
         """The unordered pair, in code order: (A, B) and (B, A) are one relationship."""
-        a, b = self.actor, self.target
-        return (a, b) if a < b else (b, a)
+        return dyad_of(self.actor, self.target)
 
     @classmethod
     def specific_fields(cls) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tracker.api import Tracker
+from tracker.store import SQLiteStore, Store
 
 
 class FixedClock:
@@ -26,6 +27,37 @@ class FixedClock:
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock()
+
+
+BACKENDS = ["sqlite"]
+"""Store backends the contract tests (tests/unit/test_store_contract.py) run against; a new
+backend adds its name here and a branch in ``store_factory``."""
+
+StoreFactory = Callable[[], Store]
+
+
+@pytest.fixture(params=BACKENDS)
+def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
+    """Opens the same fresh, empty store of the backend under test (each call: a new
+    connection to it), and closes every store it opened at the end."""
+    opened: list[Store] = []
+
+    def open_it() -> Store:
+        if request.param == "sqlite":
+            store: Store = SQLiteStore(tmp_path / "contract.db")
+        else:  # pragma: no cover - each backend adds its branch
+            raise AssertionError(f"unknown backend {request.param}")
+        opened.append(store)
+        return store
+
+    yield open_it
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(store_factory: StoreFactory) -> Store:
+    return store_factory()
 
 
 @pytest.fixture

@@ -11,11 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
+from events.errors import TrackerError
 from events.parties import resolve
 from tracker.queries import check_date
-from tracker.store import AppendResult, Head, Prepared, Row, Store, known_seq
+from tracker.store import (
+    AppendResult,
+    Head,
+    KnownAt,
+    Row,
+    Store,
+    StoredEvent,
+    decode,
+    open_store,
+    prepare,
+)
+from tracker.store.rows import to_event
 
 if TYPE_CHECKING:
     from events.models import EventBase
@@ -23,58 +35,10 @@ if TYPE_CHECKING:
     from projections.score import Score
     from tracker.checkpoints import Projector
     from tracker.importers import ImportSummary
+    from tracker.lineage import Lineage
     from tracker.queries import DyadState, Explanation, Queries
 
-KnownAt = int | datetime | None
-"""Transaction time: a log position (seq) or a UTC moment; None = the log as it is now."""
-
-
-class StoredEvent(NamedTuple):
-    """An event with its place in the log."""
-
-    seq: int
-    recorded_at: str
-    hash: str
-    event: EventBase
-
-    def to_record(self) -> dict[str, Any]:
-        """The export / ``log --json`` form: canonical event plus seq, recorded_at and hash."""
-        from events.canonical import canonical_dict
-
-        return {
-            "event": canonical_dict(self.event),
-            "hash": self.hash,
-            "recorded_at": self.recorded_at,
-            "seq": self.seq,
-        }
-
-
-def prepare(event: EventBase) -> Prepared:
-    """What the log stores of an event (its canonical body plus the indexed columns)."""
-    from events.canonical import canonical_text
-
-    return Prepared(
-        event_id=event.event_id,
-        type=event.type,
-        code=event.code,
-        actor=event.actor,
-        target=event.target,
-        occurred_on=event.occurred_on.isoformat(),
-        confidence=event.confidence,
-        weight=event.weight,
-        # (read through __dict__: pydantic's __getattr__ for a missing field is slow)
-        refers_to=event.__dict__.get("refers_to"),
-        body=canonical_text(event),
-    )
-
-
-def to_event(item: EventBase | Mapping[str, Any]) -> EventBase:
-    from events.models import EventBase, parse_event
-
-    if isinstance(item, EventBase):
-        return item
-
-    return parse_event(dict(item))
+__all__ = ["KnownAt", "StoredEvent", "Tracker"]
 
 
 class Tracker:
@@ -107,9 +71,9 @@ class Tracker:
             from tracker.checkpoints import Projector
             from tracker.records import check_references
 
-            store = Store(self.path, create=self._create)
+            store = open_store(self.path, create=self._create)
             try:
-                self._projector = Projector(store.conn)
+                self._projector = Projector(store)
             except BaseException:
                 store.close()
                 raise
@@ -175,18 +139,57 @@ class Tracker:
     ) -> ImportSummary:
         """Bulk-import event files (JSON Lines, CSV, GDELT, ICEWS; .gz and .zip read directly)
         in one all-or-nothing transaction; see :mod:`tracker.importers`."""
-        from tracker.importers import DEFAULT_BATCH_SIZE, import_files
+        from tracker.importers import DEFAULT_BATCH_SIZE, Report, check_inputs, import_into
 
-        return import_files(
-            self,
-            paths,
-            fmt=fmt,
-            skip_invalid=skip_invalid,
-            report=report,
-            dry_run=dry_run,
-            progress=progress,
-            batch_size=batch_size or DEFAULT_BATCH_SIZE,
+        files = check_inputs(paths, fmt)
+        # the report is checked before anything is opened: never the store or an input
+        checked = Report(
+            Path(report) if report is not None else None, store=self.path, inputs=files
         )
+        options: dict[str, Any] = {
+            "fmt": fmt,
+            "skip_invalid": skip_invalid,
+            "report": checked,
+            "dry_run": dry_run,
+            "progress": progress,
+            "batch_size": batch_size or DEFAULT_BATCH_SIZE,
+            "clock": self.clock,
+        }
+        if dry_run and not self.path.exists():
+            # a dry run creates nothing: it runs against a scratch store
+            import tempfile
+
+            with (
+                tempfile.TemporaryDirectory() as scratch,
+                Tracker(Path(scratch) / "dry-run.db", clock=self.clock) as stand_in,
+            ):
+                return import_into(
+                    stand_in.store, files, on_format=stand_in._aggregation_note, **options
+                )
+        new_store = not self.path.exists()
+        try:
+            return import_into(self.store, files, on_format=self._aggregation_note, **options)
+        except BaseException:
+            if new_store and not dry_run:
+                self._discard_if_empty()
+            raise
+
+    def _aggregation_note(self, fmt: str) -> str | None:
+        from tracker.aggregation import mode_for_source
+
+        return mode_for_source(self, fmt)
+
+    def _discard_if_empty(self) -> None:
+        """An import that failed into a store it created leaves no file behind (if the store is
+        still empty: nobody else has written to it meanwhile)."""
+        try:
+            if self.store.count() != 0:
+                return
+        except TrackerError:
+            return
+        self.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -212,8 +215,6 @@ class Tracker:
     ) -> Iterator[StoredEvent]:
         """Stored events matching every filter given, in log order; with ``known_at`` only
         those recorded by then (seq <= the position it stands for)."""
-        from events.canonical import decode
-
         for row in self.store.rows(
             actor=actor,
             target=target,
@@ -224,7 +225,7 @@ class Tracker:
             limit=limit,
             max_seq=self.known_seq(known_at),
         ):
-            yield StoredEvent(row.seq, row.recorded_at, row.hash, decode(row.body))
+            yield decode(row)
 
     # -- corrections -------------------------------------------------------------------------
 
@@ -284,16 +285,16 @@ class Tracker:
 
     def known_seq(self, known_at: KnownAt) -> int | None:
         """The log position a ``known_at`` stands for (None: the whole log)."""
-        return known_seq(self.store.conn, known_at)
+        return self.store.known_seq(known_at)
 
     def _queries(self) -> Queries:
         """The query object for this store and model, reused across calls (queries are
         answered from the store as it is at each call)."""
         q = self._query_cache
-        if q is None or q.conn is not self.store.conn or q.model is not self.model:
+        if q is None or q.store is not self.store or q.model is not self.model:
             from tracker.queries import Queries
 
-            q = self._query_cache = Queries(self.store.conn, self.model, self.projector.model)
+            q = self._query_cache = Queries(self.store, self.model, self.projector.model)
         q.forget_head()
         return q
 
@@ -304,30 +305,53 @@ class Tracker:
         return day
 
     def state(
-        self, a: str, b: str, *, as_of: date | None = None, known_at: KnownAt = None
+        self,
+        a: str,
+        b: str,
+        *,
+        as_of: date | None = None,
+        known_at: KnownAt = None,
+        predecessors: bool = True,
     ) -> DyadState:
         """How A and B get along on ``as_of`` (default today), as the log stood at
-        ``known_at`` (default now)."""
+        ``known_at`` (default now). With ``predecessors`` (the default) the record of the
+        states A and B continue counts too (Russia: the USSR's; see :mod:`tracker.lineage`)."""
         return self._queries().state(
-            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at)
+            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at), predecessors
         )
 
     def score(
-        self, a: str, b: str, *, as_of: date | None = None, known_at: KnownAt = None
+        self,
+        a: str,
+        b: str,
+        *,
+        as_of: date | None = None,
+        known_at: KnownAt = None,
+        predecessors: bool = True,
     ) -> Score:
         """Only the numbers (index, label, directed components) on ``as_of``: the cheapest
         as-of query, one indexed lookup plus a decay."""
         return self._queries().score(
-            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at)
+            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at), predecessors
         )
 
     def explain(
-        self, a: str, b: str, *, as_of: date | None = None, known_at: KnownAt = None
+        self,
+        a: str,
+        b: str,
+        *,
+        as_of: date | None = None,
+        known_at: KnownAt = None,
+        predecessors: bool = True,
     ) -> Explanation:
         """The events that make up the score on ``as_of``, each with its contribution."""
         return self._queries().explain(
-            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at)
+            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at), predecessors
         )
+
+    def lineage(self, a: str, b: str, *, known_at: KnownAt = None) -> Lineage | None:
+        """The predecessor dyads whose record a query about A–B includes (None: none)."""
+        return self._queries().lineage(_code(a), _code(b), self.known_seq(known_at))
 
     def timeline(
         self,
@@ -338,20 +362,24 @@ class Tracker:
         end: date | None = None,
         every: str = "month",
         known_at: KnownAt = None,
+        predecessors: bool = True,
     ) -> list[Score]:
-        """The index sampled every period from ``start`` (default: the first event) to
-        ``end`` (default today)."""
-        from tracker.queries import QueryError, dyad_key
+        """The index sampled every period from ``start`` (default: the dyad's first event, or
+        its predecessors' if it has none) to ``end`` (default today)."""
+        from tracker.queries import EARLIEST, QueryError, dyad_key
 
         a, b = _code(a), _code(b)
         end = self._as_of(end)
         if start is None:
-            pa, pb = dyad_key(a, b)
-            first = self.store.conn.execute(
-                "SELECT min(occurred_on) FROM events WHERE party_a = ? AND party_b = ?", (pa, pb)
-            ).fetchone()[0]
-            start = date.fromisoformat(first) if first else end
-            start = max(start, date(1900, 1, 1))
+            # the dyad's own first event; a predecessor's only when the dyad has none (the
+            # predecessors' record is folded in either way)
+            line = self.lineage(a, b, known_at=known_at) if predecessors else None
+            first = None
+            for d in (dyad_key(a, b), *(line.included if line else ())):
+                first = self.store.first_day(*d)
+                if first:
+                    break
+            start = max(date.fromisoformat(first) if first else end, EARLIEST)
         else:
             start = self._as_of(start)
         if start > end:
@@ -360,7 +388,9 @@ class Tracker:
                 field="from",
                 value=start.isoformat(),
             )
-        return self._queries().timeline(a, b, start, end, every, self.known_seq(known_at))
+        return self._queries().timeline(
+            a, b, start, end, every, self.known_seq(known_at), predecessors
+        )
 
     def conflict_periods(
         self, a: str, b: str, *, known_at: KnownAt = None
@@ -382,15 +412,9 @@ class Tracker:
         model, which becomes the store's model); returns the number of dyads."""
         from tracker.checkpoints import Projector
 
-        conn = self.store.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            projector = Projector(conn, model or self.projector.model)
-            count = projector.rebuild()
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        store = self.store
+        with store.transaction():
+            count = Projector(store, model or self.projector.model).rebuild()
         self.close()
         return count
 

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "explain": "tracker.commands.query:explain_cmd",
     "timeline": "tracker.commands.query:timeline_cmd",
     "chart": "tracker.commands.charts:chart_cmd",
+    "report": "tracker.commands.charts:report_cmd",
     "dyads": "tracker.commands.query:dyads_cmd",
     "model": "tracker.commands.query:model_group",
     "rebuild": "tracker.commands.query:rebuild_cmd",
@@ -37,6 +38,25 @@ COMMANDS: dict[str, str] = {
     "replay": "tracker.commands.audit:replay_cmd",
     "export": "tracker.commands.audit:export_cmd",
 }
+
+
+FLAGS = {"store": "--db", "against": "--against", "report": "--report"}
+"""The option that supplies what a library error names (``field``): the CLI says the flag."""
+
+HINTS = {
+    "StoreNotFoundError": " (append or import events first, or run `tracker demo`)",
+}
+"""What to do next, by error class: advice in the CLI's terms, added when rendering."""
+
+
+def render_error(exc: TrackerError) -> str:
+    """A library error as the CLI shows it: the object it names becomes the flag that gave it
+    (``store 'x.db': ...`` -> ``--db 'x.db': ...``), plus a hint of what to run."""
+    text = str(exc)
+    flag = FLAGS.get(exc.field or "")
+    if flag is not None and exc.message.startswith(f"{exc.field} "):
+        text = text.replace(exc.message, flag + exc.message[len(exc.field or "") :], 1)
+    return text + HINTS.get(type(exc).__name__, "")
 
 
 class LazyGroup(click.Group):
@@ -59,7 +79,7 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TrackerError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(render_error(exc)) from None
         except sqlite3.DatabaseError as exc:
             raise click.ClickException(f"database error: {exc}") from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):

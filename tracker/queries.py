@@ -7,17 +7,20 @@ dyad's events from the log with the same pure functions, so both paths agree by 
 
 from __future__ import annotations
 
-import sqlite3
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from projections.facts import Fact, effective, fact_from_body
+from events.dyad import dyad_of
+from projections.facts import RECORD_TYPES, Fact, effective, fact_from_body
 from projections.model import ScoringModel
-from projections.score import Checkpoint, Score, latest, score_at
+from projections.score import Checkpoint, Score, fold, latest, score_at
 from projections.stock import Term
 from tracker import checkpoints as cp
 from tracker.errors import TrackerError
+from tracker.lineage import Lineage, lineage, merged
+from tracker.store import Store
 
 QUAD_KEYS = ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")
 EARLIEST = date(1900, 1, 1)
@@ -38,9 +41,10 @@ def check_date(name: str, day: date, today: date) -> None:
 
 
 def dyad_key(a: str, b: str) -> tuple[str, str]:
+    """The dyad of two different parties, in party order."""
     if a == b:
         raise QueryError(f"dyad {a!r} {b!r}: the two parties must differ", field="dyad", value=a)
-    return (a, b) if a < b else (b, a)
+    return dyad_of(a, b)
 
 
 class EventRef(NamedTuple):
@@ -80,6 +84,8 @@ class DyadState(NamedTuple):
     counts: tuple[int, int, int, int] = (0, 0, 0, 0)
     events: int = 0
     last_events: tuple[EventRef, ...] = ()
+    lineage: Lineage | None = None
+    """The predecessor dyads whose record is included (continuity), if any."""
 
     @property
     def trend(self) -> float:
@@ -126,6 +132,7 @@ class DyadState(NamedTuple):
             "counts": dict(zip(QUAD_KEYS, self.counts, strict=True)),
             "events": self.events,
             "last_events": [e.to_dict() for e in self.last_events],
+            "predecessors": self.lineage.to_dict() if self.lineage else [],
             "mode": self.model.mode,
             "model_fingerprint": self.model.fingerprint,
         }
@@ -157,6 +164,7 @@ class Explanation:
     stock: float = 0.0
     flow: float = 0.0
     last_event_on: date | None = None
+    lineage: Lineage | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -174,6 +182,7 @@ class Explanation:
             "model_fingerprint": self.model.fingerprint,
             "mode": self.model.mode,
             "structure": [t.to_dict() for t in self.structure],
+            "predecessors": self.lineage.to_dict() if self.lineage else [],
             "contributions": [
                 {**ref.to_dict(), "weight": w, "confidence": c, "decay": k, "contribution": x}
                 for ref, w, c, k, x in self.items
@@ -188,8 +197,8 @@ LAST_EVENTS = 5
 class Queries:
     """Query methods over one open connection; ``model`` is the model asked for."""
 
-    def __init__(self, conn: sqlite3.Connection, model: ScoringModel, stored: ScoringModel) -> None:
-        self.conn = conn
+    def __init__(self, store: Store, model: ScoringModel, stored: ScoringModel) -> None:
+        self.store = store
         self.model = model
         self.fast = model.fingerprint == stored.fingerprint
         self._head: int | None = None
@@ -201,9 +210,7 @@ class Queries:
     @property
     def head_seq(self) -> int:
         if self._head is None:
-            self._head = int(
-                self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-            )
+            self._head = self.store.head().seq
         return self._head
 
     def _use_checkpoints(self, known_at: int | None) -> bool:
@@ -211,25 +218,71 @@ class Queries:
 
     def checkpoints(self, a: str, b: str, known_at: int | None) -> list[Checkpoint]:
         if self._use_checkpoints(known_at):
-            return cp.all_checkpoints(self.conn, a, b)
-        return cp.fold_dyad(self.conn, a, b, self.model, max_seq=known_at)
+            return cp.all_checkpoints(self.store, a, b)
+        return cp.fold_dyad(self.store, a, b, self.model, max_seq=known_at)
 
     def _checkpoint(
         self, a: str, b: str, day: date, folded: list[Checkpoint] | None
     ) -> Checkpoint | None:
         if folded is not None:
             return latest(folded, day)
-        return cp.checkpoint_on_or_before(self.conn, a, b, day)
+        return cp.checkpoint_on_or_before(self.store, a, b, day)
 
-    def score(self, a: str, b: str, as_of: date, known_at: int | None) -> Score:
+    # -- continuity: a continuing state's predecessors' record --------------------------------
+
+    def lineage(self, a: str, b: str, known_at: int | None) -> Lineage | None:
+        """The predecessor dyads of A–B with events known at ``known_at`` (see
+        :mod:`tracker.lineage`); None when there are none."""
+        limit = known_at if known_at is not None else self.head_seq
+        return lineage(
+            a,
+            b,
+            lambda d: next(self.store.rows(dyad=d, max_seq=limit, limit=1), None) is not None,
+        )
+
+    def _lineage_checkpoints(self, line: Lineage, known_at: int | None) -> list[Checkpoint]:
+        """The checkpoints of the dyad and its predecessors folded as one record."""
+        facts = [
+            f for d in (line.dyad, *line.included) for f in self.store.facts(*d, max_seq=known_at)
+        ]
+        return fold(effective(merged(line, facts)), self.model, line.dyad[0])
+
+    def _lineage_facts(self, line: Lineage, known_at: int | None) -> list[Fact]:
+        """The events of the dyad and its predecessors as the record stands, each under the
+        parties it was recorded with."""
+        facts: list[Fact] = []
+        for d in (line.dyad, *line.included):
+            facts.extend(self._full_facts(*d, known_at))
+        return sorted(facts, key=lambda f: (f.day, f.seq))
+
+    def _folded(
+        self, key: tuple[str, str], known_at: int | None, line: Lineage | None
+    ) -> list[Checkpoint] | None:
+        if line is not None:
+            return self._lineage_checkpoints(line, known_at)
+        return None if self._use_checkpoints(known_at) else self.checkpoints(*key, known_at)
+
+    def _line(
+        self, key: tuple[str, str], known_at: int | None, predecessors: bool
+    ) -> Lineage | None:
+        return self.lineage(*key, known_at) if predecessors else None
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def score(
+        self, a: str, b: str, as_of: date, known_at: int | None, predecessors: bool = True
+    ) -> Score:
         """Just the numbers on ``as_of``: one indexed lookup and a decay on the fast path."""
         key = dyad_key(a, b)
-        folded = None if self._use_checkpoints(known_at) else self.checkpoints(*key, known_at)
+        folded = self._folded(key, known_at, self._line(key, known_at, predecessors))
         return score_at(self._checkpoint(*key, as_of, folded), as_of, self.model, key[0])
 
-    def state(self, a: str, b: str, as_of: date, known_at: int | None) -> DyadState:
+    def state(
+        self, a: str, b: str, as_of: date, known_at: int | None, predecessors: bool = True
+    ) -> DyadState:
         key = dyad_key(a, b)
-        folded = None if self._use_checkpoints(known_at) else self.checkpoints(*key, known_at)
+        line = self._line(key, known_at, predecessors)
+        folded = self._folded(key, known_at, line)
         c = self._checkpoint(*key, as_of, folded)
         then = date.fromordinal(max(as_of.toordinal() - self.model.trend_window_days, 1))
         before = self._checkpoint(*key, then, folded)
@@ -242,7 +295,18 @@ class Queries:
             model=self.model,
             counts=c.counts if c else (0, 0, 0, 0),
             events=c.events if c else 0,
-            last_events=self._last_events(*key, as_of, known_at) if c else (),
+            last_events=(
+                ()
+                if not c
+                else self._last_events(*key, as_of, known_at)
+                if line is None
+                else tuple(
+                    EventRef.of(f)
+                    for f in reversed(self._lineage_facts(line, known_at))
+                    if f.day <= as_of
+                )[:LAST_EVENTS]
+            ),
+            lineage=line,
         )
 
     def _last_events(
@@ -250,16 +314,10 @@ class Queries:
     ) -> tuple[EventRef, ...]:
         """The latest events on or before ``as_of`` as the record stands (retracted ones left
         out, corrections applied), newest first."""
-        import json
-
         limit = known_at if known_at is not None else self.head_seq
         records = [
-            fact_from_body(seq, json.loads(body))
-            for seq, body in self.conn.execute(
-                "SELECT seq, body FROM events WHERE party_a = ? AND party_b = ? AND seq <= ? "
-                "AND type IN ('retract', 'correct')",
-                (a, b, limit),
-            )
+            fact_from_body(r.seq, json.loads(r.body))
+            for r in self.store.rows(dyad=(a, b), types=sorted(RECORD_TYPES), max_seq=limit)
         ]
         if any("occurred_on" in f.fields.get("changes", {}) for f in records):
             # an event moved in time: only the whole dyad tells which are the latest
@@ -268,14 +326,15 @@ class Queries:
                 :LAST_EVENTS
             ]
         out: list[EventRef] = []
-        for seq, body in self.conn.execute(
-            "SELECT seq, body FROM events WHERE party_a = ? AND party_b = ? AND "
-            "occurred_on <= ? AND seq <= ? AND type NOT IN ('retract', 'correct') "
-            "ORDER BY occurred_on DESC, seq DESC",
-            (a, b, as_of.isoformat(), limit),
+        for r in self.store.rows(
+            dyad=(a, b),
+            until=as_of,
+            max_seq=limit,
+            exclude_types=sorted(RECORD_TYPES),
+            order="latest",
         ):
-            fact = fact_from_body(seq, json.loads(body))
-            mine = [r for r in records if r.fields.get("refers_to") == fact.event_id]
+            fact = fact_from_body(r.seq, json.loads(r.body))
+            mine = [rec for rec in records if rec.fields.get("refers_to") == fact.event_id]
             for current in effective([fact, *mine]):
                 out.append(EventRef.of(current))
             if len(out) >= LAST_EVENTS:
@@ -285,23 +344,31 @@ class Queries:
     def _full_facts(self, a: str, b: str, max_seq: int | None) -> list[Fact]:
         """The dyad's events as the record stands, from their full bodies (not the cheap
         column facts), so that each carries its summary."""
-        import json
-
         return effective(
             fact_from_body(r.seq, json.loads(r.body))
-            for r in cp.dyad_rows(self.conn, a, b, max_seq=max_seq)
+            for r in self.store.rows(dyad=(a, b), max_seq=max_seq)
         )
 
-    def explain(self, a: str, b: str, as_of: date, known_at: int | None) -> Explanation:
+    def explain(
+        self, a: str, b: str, as_of: date, known_at: int | None, predecessors: bool = True
+    ) -> Explanation:
         from projections.explain import contributions
         from projections.stock import terms
 
         key = dyad_key(a, b)
-        items = contributions(self._full_facts(*key, known_at), as_of, self.model)
+        line = self._line(key, known_at, predecessors)
+        facts = (
+            self._full_facts(*key, known_at)
+            if line is None
+            else self._lineage_facts(line, known_at)
+        )
+        items = contributions(facts, as_of, self.model)
         folded = (
-            None
+            self._lineage_checkpoints(line, known_at)
+            if line is not None
+            else None
             if self._use_checkpoints(known_at)
-            else cp.fold_dyad(self.conn, *key, self.model, max_seq=known_at)
+            else cp.fold_dyad(self.store, *key, self.model, max_seq=known_at)
         )
         s = score_at(self._checkpoint(*key, as_of, folded), as_of, self.model, key[0])
         return Explanation(
@@ -319,17 +386,29 @@ class Queries:
             s.stock.total,
             s.flow,
             s.last_event_on,
+            line,
         )
 
     def timeline(
-        self, a: str, b: str, start: date, end: date, every: str, known_at: int | None
+        self,
+        a: str,
+        b: str,
+        start: date,
+        end: date,
+        every: str,
+        known_at: int | None,
+        predecessors: bool = True,
     ) -> list[Score]:
         from projections.timeline import dates, sample
 
         key = dyad_key(a, b)
-        return sample(
-            self.checkpoints(*key, known_at), list(dates(start, end, every)), self.model, key[0]
+        line = self._line(key, known_at, predecessors)
+        folded = (
+            self._lineage_checkpoints(line, known_at)
+            if line is not None
+            else self.checkpoints(*key, known_at)
         )
+        return sample(folded, list(dates(start, end, every)), self.model, key[0])
 
     def conflict_periods(
         self, a: str, b: str, known_at: int | None
@@ -345,21 +424,12 @@ class Queries:
         """Every dyad with events on or before ``as_of``, with its score, warmest first."""
         out: list[tuple[tuple[str, str], Score]] = []
         if self._use_checkpoints(known_at):
-            sql = "SELECT DISTINCT party_a, party_b FROM checkpoints WHERE day <= ?"
-            params: list[Any] = [as_of.isoformat()]
-            if party:
-                sql += " AND (party_a = ? OR party_b = ?)"
-                params += [party, party]
-            for a, b in self.conn.execute(sql, params).fetchall():
-                c = cp.checkpoint_on_or_before(self.conn, a, b, as_of)
+            for a, b in self.store.checkpoint_dyads(as_of.isoformat(), party):
+                c = cp.checkpoint_on_or_before(self.store, a, b, as_of)
                 out.append(((a, b), score_at(c, as_of, self.model, a)))
         else:
-            sql = "SELECT DISTINCT party_a, party_b FROM events WHERE seq <= ?"
-            params = [known_at if known_at is not None else self.head_seq]
-            if party:
-                sql += " AND (party_a = ? OR party_b = ?)"
-                params += [party, party]
-            for a, b in self.conn.execute(sql, params).fetchall():
+            limit = known_at if known_at is not None else self.head_seq
+            for a, b in self.store.dyads(party=party, max_seq=limit):
                 c = latest(self.checkpoints(a, b, known_at), as_of)
                 if c is not None:
                     out.append(((a, b), score_at(c, as_of, self.model, a)))

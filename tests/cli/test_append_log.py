@@ -78,7 +78,7 @@ def test_append_generates_an_id_when_none_is_given(tmp_path: Path) -> None:
 def test_append_json_output_has_seq_id_hash_and_created(tmp_path: Path) -> None:
     out = ok("append", *OK, "--id", "e1", "--json", "--db", str(tmp_path / "a.db"))
     data = json.loads(out)
-    assert set(data) == {"seq", "event_id", "hash", "created"}
+    assert set(data) == {"seq", "event_id", "hash", "created", "notes"}
     assert (data["seq"], data["event_id"], data["created"]) == (1, "e1", True)
     assert len(data["hash"]) == 64
 

@@ -107,11 +107,11 @@ def test_a_correction_changes_the_weight_used(tracker: Tracker) -> None:
 
 
 def test_checkpoints_are_rebuilt_for_a_store_written_without_them(tmp_path: Any) -> None:
-    from tracker.store import Store
+    from tracker.store import SQLiteStore as Store
 
     path = tmp_path / "plain.db"
     with Store(path) as store:
-        from tracker.api import prepare, to_event
+        from tracker.store.rows import prepare, to_event
 
         store.append([prepare(to_event(ev(1, "2024-01-01")))])
     with Tracker(path) as t:
@@ -123,7 +123,7 @@ def test_a_bulk_transaction_recomputes_each_dyad_once_at_the_end(
 ) -> None:
     tracker.append(ev(0, "2024-06-01"))
     recomputed.clear()
-    from tracker.api import prepare, to_event
+    from tracker.store.rows import prepare, to_event
 
     with tracker.store.transaction():
         tracker.store.append([prepare(to_event(ev(1, "2024-03-01")))])
@@ -140,7 +140,7 @@ def test_a_bulk_transaction_recomputes_each_dyad_once_at_the_end(
 def test_a_failed_bulk_transaction_leaves_checkpoints_as_they_were(tracker: Tracker) -> None:
     tracker.append(ev(0, "2024-06-01"))
     before = dump_checkpoints(tracker)
-    from tracker.api import prepare, to_event
+    from tracker.store.rows import prepare, to_event
 
     with pytest.raises(RuntimeError), tracker.store.transaction():
         tracker.store.append([prepare(to_event(ev(1, "2024-03-01")))])

@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from tracker.audit import replay, verify
+from tracker.replay import replay
+from tracker.verify import verify
 
 WORKER = r"""
 import json, sys, time

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from tracker.api import Tracker
-from tracker.audit import replay, verify
+from tracker.replay import replay
+from tracker.verify import verify
 
 BATCH = 50_000
 WAL_GROWTH = 1 << 20  # bytes of write-ahead log that prove the batch is being written
@@ -28,7 +29,8 @@ ATTEMPTS = 6
 
 WRITER = r"""
 import sys
-from tracker.api import Tracker, to_event
+from tracker.api import Tracker
+from tracker.store.rows import to_event
 
 db, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 parties = ["PRK", "RUS", "CHN", "USA", "UKR", "JPN"]

@@ -266,7 +266,7 @@ def test_ctrl_c_exits_130_and_says_the_log_is_unchanged(
     hash_file: Callable[[Path], str],
     tmp_path: Path,
 ) -> None:
-    from tracker.store import Store
+    from tracker.store import SQLiteStore as Store
 
     real_append = Store.append
     calls: list[int] = []

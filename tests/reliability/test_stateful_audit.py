@@ -41,8 +41,9 @@ from support import Clock, naive_stock
 from events.vocabulary import cameo_code, type_info
 from projections.model import DEFAULT_MODEL
 from tracker.api import Tracker
-from tracker.audit import replay, verify
 from tracker.errors import TrackerError
+from tracker.replay import replay
+from tracker.verify import verify
 
 PARTIES = ("PRK", "RUS", "CHN")
 DYADS = (("PRK", "RUS"), ("CHN", "RUS"), ("CHN", "PRK"))

@@ -16,8 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker.audit import export_file, verify
-from tracker.store import APPLICATION_ID, TRIGGERS, chain_hash
+from tracker.export import export_file
+from tracker.store import chain_hash
+from tracker.store.sqlite import APPLICATION_ID
+from tracker.verify import EXPECTED_SCHEMA, verify
 
 COLUMNS = (
     "seq",
@@ -160,7 +162,9 @@ def test_rewriting_history_consistently_needs_an_export_to_catch(
     assert "count" in fault.message
 
 
-@pytest.mark.parametrize("trigger", TRIGGERS)
+@pytest.mark.parametrize(
+    "trigger", [name for name, (kind, _t, _s) in EXPECTED_SCHEMA.items() if kind == "trigger"]
+)
 def test_dropping_a_trigger_alone_is_detected(rich_store: Path, trigger: str) -> None:
     conn = sqlite3.connect(rich_store)
     conn.execute(f"DROP TRIGGER {trigger}")

@@ -15,17 +15,13 @@ import pytest
 
 from events.canonical import dumps
 from tracker.api import Tracker
-from tracker.audit import (
-    AuditError,
-    count_events,
-    export,
-    export_file,
-    replay,
-    verify,
-)
+from tracker.audit import AuditError, count_events
 from tracker.errors import NotAStoreError, StoreNotFoundError
+from tracker.export import export, export_file
 from tracker.outputs import OutputExistsError
+from tracker.replay import replay
 from tracker.store import GENESIS_HASH, chain_hash
+from tracker.verify import verify
 
 EVENTS: list[dict[str, Any]] = [
     {

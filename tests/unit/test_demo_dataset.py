@@ -94,7 +94,8 @@ def test_the_issue_events_are_in_the_dataset(records: list[dict[str, Any]]) -> N
 
 def test_dates_are_real_and_not_in_the_future(records: list[dict[str, Any]]) -> None:
     for r in records:
-        assert date(1990, 1, 1) <= date.fromisoformat(r["occurred_on"]) <= date.today()
+        # the earliest is the USSR-DPRK relations of 1948, which PRK-RUS inherits
+        assert date(1945, 1, 1) <= date.fromisoformat(r["occurred_on"]) <= date.today()
         assert type_info(r["type"]).name == r["type"]
 
 
@@ -111,6 +112,7 @@ def test_the_structural_status_follows_the_documented_history(tmp_path: Path) ->
     def agreements(s: Any) -> dict[str, str]:
         return {ag.name.split(" between ")[0]: ag.status for ag in s.agreements}
 
+    assert status("PRK", "RUS", "2000-01-01").relations == "established"  # USSR, 1948
     prk = agreements(status("PRK", "RUS", "2024-12-31"))
     assert prk["Treaty on Comprehensive Strategic Partnership"] == "in force"
     assert "Treaty on Friendship, Good-Neighbourliness and Cooperation" not in prk

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from events.canonical import canonical_text
 from events.models import parse_event
 from events.vocabulary import cameo_codes, catalogue
-from tracker.api import prepare
 from tracker.importers import NOT_STATE_TO_STATE, Item, Skip
 from tracker.importers.cameo import coded_dict, coded_event
 from tracker.importers.gdelt import confidence, read
 from tracker.importers.inputs import open_sources
+from tracker.store import prepare
 
 SAMPLE = Path(__file__).parents[1] / "data" / "gdelt" / "events.csv"
 SAMPLE_LINES = SAMPLE.read_text(encoding="utf-8").splitlines()

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from events.models import parse_event
-from tracker.api import prepare
 from tracker.importers import NOT_STATE_TO_STATE, ImportFormatError, Item, Skip
 from tracker.importers.icews import read
 from tracker.importers.inputs import open_sources
+from tracker.store import prepare
 
 FIXTURE = Path(__file__).parents[1] / "data" / "icews" / "events.20140318.tab"
 LINES = FIXTURE.read_text(encoding="utf-8").splitlines()

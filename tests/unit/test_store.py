@@ -17,7 +17,7 @@ import pytest
 from events.canonical import canonical_bytes, decode
 from events.errors import InvalidEventError
 from events.models import parse_event
-from tracker.api import Tracker, prepare
+from tracker.api import Tracker
 from tracker.errors import (
     ConflictError,
     DamagedStoreError,
@@ -26,7 +26,8 @@ from tracker.errors import (
     StoreError,
     StoreNotFoundError,
 )
-from tracker.store import GENESIS_HASH, Store
+from tracker.store import GENESIS_HASH, prepare
+from tracker.store import SQLiteStore as Store
 
 FileState = Callable[[Path], dict[str, str]]
 Chain = Callable[[Path], list[int]]
@@ -462,7 +463,7 @@ def test_opening_a_damaged_store_raises_naming_it_and_leaves_it_unchanged(
     before = file_state(db_path)
     with pytest.raises(DamagedStoreError) as info:
         Tracker(db_path).head()
-    assert info.value.field == "db"
+    assert info.value.field == "store"
     assert str(db_path) in str(info.value)
     assert file_state(db_path) == before
 
@@ -515,7 +516,7 @@ def test_creating_a_store_in_a_missing_directory_raises_naming_the_path(tmp_path
     path = tmp_path / "no" / "such" / "x.db"
     with pytest.raises(StoreError) as info:
         Store(path)
-    assert info.value.field == "db"
+    assert info.value.field == "store"
     assert str(path) in str(info.value)
     assert not path.parent.exists()
 

@@ -270,7 +270,8 @@ def verify_cmd(
     --json keys: store, ok, events, verified, head {seq, hash}, faults [{kind, message, seq,
     line}], first_bad_seq, against, against_lines, notes.
     """
-    from tracker.audit import count_events, verify
+    from tracker.audit import count_events
+    from tracker.verify import verify
 
     if prefix and against is None:
         raise click.UsageError("--prefix only makes sense with --against FILE")
@@ -336,8 +337,8 @@ def replay_cmd(
     model_fingerprint, model, summary, faults, notes, dyads [{dyad, result, checkpoints,
     stored_checkpoints, day, column, stored, replayed, state}].
     """
-    from tracker.audit import replay
     from tracker.outputs import AtomicOutput
+    from tracker.replay import replay
 
     output = (
         AtomicOutput(report_file, field="report", store=db) if report_file is not None else None
@@ -394,7 +395,8 @@ def export_cmd(file: Path, known_at: int | datetime | None, force: bool, db: Pat
     The chain is checked while writing and a broken log is not exported; the file is written
     to a temporary name and renamed at the end, so an error leaves no partial file.
     """
-    from tracker.audit import count_events, export, export_file
+    from tracker.audit import count_events
+    from tracker.export import export, export_file
 
     if str(file) == "-":
         out = sys.stdout

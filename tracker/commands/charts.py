@@ -14,6 +14,7 @@ import click
 from tracker.outputs import echo
 from tracker.params import (
     PARTY,
+    QUERY_DATE,
     db_option,
     known_at_option,
     load_model,
@@ -148,3 +149,80 @@ def _check_size(
             raise click.BadParameter(
                 f"{value} is outside {low}..{high} {unit}", param_hint=f"'--{name}'"
             )
+
+
+# -- report --------------------------------------------------------------------------------------
+
+
+@click.command("report")
+@click.argument("a", type=PARTY)
+@click.argument("b", type=PARTY)
+@click.option(
+    "--from", "start", type=QUERY_DATE, help="First date (default: the pair's first event)."
+)
+@click.option("--to", "end", type=QUERY_DATE, help="Last date (default today).")
+@click.option(
+    "--top",
+    type=click.IntRange(1, 20),
+    default=8,
+    show_default=True,
+    help="How many of the days that moved the index most to show with their events.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write (- for standard output).",
+)
+@known_at_option
+@model_option
+@db_option
+def report_cmd(
+    a: str,
+    b: str,
+    start: date | None,
+    end: date | None,
+    top: int,
+    out: Path,
+    known_at: int | datetime | None,
+    model_file: Path | None,
+    db: Path,
+) -> None:
+    """One self-contained HTML page about A and B that works offline: the chart, the state
+    now and at telling dates, the events that moved the index with their sources, the
+    structural record, and the model fingerprint and log head that make it reproducible.
+
+    Needs matplotlib for the chart (pip install 'relations-tracker[charts]').
+
+    \b
+    Example:
+      tracker report PRK RUS --from 2022-01-01 --out prk-rus.html --db tracker-demo.db
+    """
+    from tracker import charts, report
+    from tracker.api import Tracker
+    from tracker.outputs import AtomicOutput
+
+    if start and end and start > end:
+        raise click.BadParameter(f"--from {start} is after --to {end}", param_hint="'--from'")
+    charts.require_matplotlib()
+    output = AtomicOutput(
+        out,
+        field="out",
+        store=db,
+        inputs=[model_file] if model_file else [],
+        allow_stdout=True,
+    )
+    model = load_model(model_file)
+    with Tracker(db, create=False, model=model) as tracker:
+        data = report.report_data(tracker, a, b, start=start, end=end, top=top, known_at=known_at)
+    page = report.render_report(data, report.chart_svg(data.chart))
+    with output:
+        output.stream.write(page)
+        output.publish()
+    if str(out) != "-":
+        echo(
+            f"wrote {out} ({len(page.encode('utf-8')) // 1024} KiB: chart, "
+            f"{len(data.moments)} dates, {sum(len(d.events) for d in data.days)} events on "
+            f"{len(data.days)} days, {len(data.chart.changes)} structural changes; "
+            f"log head seq {data.chart.head[0]}, model {data.chart.fingerprint})"
+        )

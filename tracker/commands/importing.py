@@ -152,6 +152,8 @@ def import_cmd(
         )
     for name, detected in summary.files:
         echo(f"  file {name}: {detected}")
+    for note in summary.notes:
+        echo(f"  note: {note}")
     if summary.head is not None:
         prefix = "head would be" if dry_run else "log head"
         echo(f"  {prefix}: seq {summary.head.seq} hash {summary.head.hash}")

@@ -136,6 +136,7 @@ def append_cmd(
             data[key] = value
     data.update(_specific_fields(type_name, fields))
     event = parse_event(data)  # validate before the store is even opened
+    notes = placement_notes((actor, target), occurred_on)
     with Tracker(db) as tracker:
         result = tracker.append(event)
     if as_json:
@@ -146,13 +147,25 @@ def append_cmd(
                     "event_id": result.event_id,
                     "hash": result.hash,
                     "created": result.created,
+                    "notes": notes,
                 }
             )
         )
-    elif result.created:
+        return
+    for note in notes:
+        echo(f"note: {note}")
+    if result.created:
         echo(f"appended seq {result.seq} id {result.event_id}")
     else:
         echo(f"already present at seq {result.seq} id {result.event_id} (nothing written)")
+
+
+def placement_notes(codes: tuple[str, ...], day: date) -> list[str]:
+    """Why a party named for an event is not the one it is recorded under (Russia in 1985 is
+    recorded as the USSR)."""
+    from events.parties import place
+
+    return [n for n in (place(code, day).note for code in codes) if n]
 
 
 @click.command("log")

@@ -28,6 +28,19 @@ def _open(db: Path, model_file: Path | None) -> Any:
     return Tracker(db, create=False, model=load_model(model_file))
 
 
+predecessors_option = click.option(
+    "--predecessors/--no-predecessors",
+    default=True,
+    show_default=True,
+    help="Include the record of the states A or B continue (Russia: the USSR's).",
+)
+
+
+def _predecessor_lines(entries: list[dict[str, Any]]) -> list[str]:
+    """What a query included besides the dyad's own record, said in its output."""
+    return [f"  {e['note']} (--no-predecessors to leave it out)" for e in entries]
+
+
 def _signed(x: float) -> str:
     return f"{x:+.2f}"
 
@@ -38,6 +51,7 @@ def _signed(x: float) -> str:
 @as_of_option
 @known_at_option
 @model_option
+@predecessors_option
 @json_option
 @db_option
 def state_cmd(
@@ -46,6 +60,7 @@ def state_cmd(
     as_of: date | None,
     known_at: int | datetime | None,
     model_file: Path | None,
+    predecessors: bool,
     as_json: bool,
     db: Path,
 ) -> None:
@@ -56,11 +71,14 @@ def state_cmd(
 
     --json keys: dyad, as_of, known_at, index, score, stock {total, components, terms}, flow
     {total, components}, components (directed flow), last_event_on, days_since_last_event,
-    rests_on_structure, label, status, trend, counts, events, last_events, mode,
+    rests_on_structure, label, status, trend, counts, events, last_events, predecessors, mode,
     model_fingerprint.
+
+    A state that continues another (Russia the USSR) is judged on both records unless
+    --no-predecessors is given; the output names what it included.
     """
     with _open(db, model_file) as tracker:
-        st = tracker.state(a, b, as_of=as_of, known_at=known_at)
+        st = tracker.state(a, b, as_of=as_of, known_at=known_at, predecessors=predecessors)
         d = st.to_dict()
     if as_json:
         click.echo(dumps(d))
@@ -68,6 +86,8 @@ def state_cmd(
     x, y = d["dyad"]
     known = "now" if d["known_at"] is None else f"seq {d['known_at']}"
     echo(f"{x}–{y} as of {d['as_of']} (log as known: {known})")
+    for line in _predecessor_lines(d["predecessors"]):
+        echo(line)
     echo(
         f"  index    {d['index']:+7.1f}  {d['label']}   "
         f"(trend {d['trend']['change']:+.1f} over {d['trend']['window_days']} days)"
@@ -139,6 +159,7 @@ def _clip(text: str | None, width: int = 70) -> str:
 @known_at_option
 @model_option
 @click.option("--limit", type=click.IntRange(min=1), help="Show only the N largest (text).")
+@predecessors_option
 @json_option
 @db_option
 def explain_cmd(
@@ -148,6 +169,7 @@ def explain_cmd(
     known_at: int | datetime | None,
     model_file: Path | None,
     limit: int | None,
+    predecessors: bool,
     as_json: bool,
     db: Path,
 ) -> None:
@@ -157,12 +179,15 @@ def explain_cmd(
     the event contributions (weight × confidence × decay) add up to the score (in mean mode
     the contributions add up to the decayed sum S, and the flow is K·artanh(S/D/10)).
     --json keys: dyad, as_of, known_at, score, stock, flow, index, last_event_on,
-    days_since_last_event, model_fingerprint, mode, structure (each with what, detail, since,
+    days_since_last_event, model_fingerprint, mode, predecessors, structure (each with what,
+    detail, since,
     direction, weight, factor, value, event_id), contributions (each with event_id, seq,
     occurred_on, type, actor, target, summary, weight, confidence, decay, contribution).
     """
     with _open(db, model_file) as tracker:
-        d = tracker.explain(a, b, as_of=as_of, known_at=known_at).to_dict()
+        d = tracker.explain(
+            a, b, as_of=as_of, known_at=known_at, predecessors=predecessors
+        ).to_dict()
     if as_json:
         click.echo(dumps(d))
         return
@@ -171,6 +196,8 @@ def explain_cmd(
         f"{x}–{y} as of {d['as_of']}: score {_signed(d['score'])}, index "
         f"{d['index']:+.1f}  (model {d['model_fingerprint']})"
     )
+    for line in _predecessor_lines(d["predecessors"]):
+        echo(line)
     if d["structure"]:
         echo(f"  structure in force (stock {_signed(d['stock'])}):")
     for t in d["structure"]:
@@ -217,6 +244,7 @@ def explain_cmd(
 @model_option
 @json_option
 @click.option("--csv", "as_csv", is_flag=True, help="CSV output: date,index,label,score.")
+@predecessors_option
 @db_option
 def timeline_cmd(
     a: str,
@@ -228,11 +256,13 @@ def timeline_cmd(
     model_file: Path | None,
     as_json: bool,
     as_csv: bool,
+    predecessors: bool,
     db: Path,
 ) -> None:
     """The A–B index sampled every period.
 
-    --json prints {"dyad", "every", "model_fingerprint", "last_event_on", "conflict_periods":
+    --json prints {"dyad", "every", "model_fingerprint", "last_event_on", "predecessors",
+    "conflict_periods":
     [{"start", "end"}], "points": [{"date", "index", "label", "score", "stock", "flow",
     "last_event_on", "days_since_last_event"}]}. Points after the last event show the stock
     and a fading flow: the text output marks where the record ends.
@@ -240,7 +270,17 @@ def timeline_cmd(
     if as_json and as_csv:
         raise click.UsageError("--json and --csv cannot be combined")
     with _open(db, model_file) as tracker:
-        points = tracker.timeline(a, b, start=start, end=end, every=every, known_at=known_at)
+        points = tracker.timeline(
+            a,
+            b,
+            start=start,
+            end=end,
+            every=every,
+            known_at=known_at,
+            predecessors=predecessors,
+        )
+        line = tracker.lineage(a, b, known_at=known_at) if predecessors else None
+        included = line.to_dict() if line else []
         fingerprint = tracker.model.fingerprint
         wars = tracker.conflict_periods(a, b, known_at=known_at)
     rows = [point_dict(p) for p in points]
@@ -253,6 +293,7 @@ def timeline_cmd(
                     "every": every,
                     "model_fingerprint": fingerprint,
                     "last_event_on": last,
+                    "predecessors": included,
                     "conflict_periods": [
                         {"start": s.isoformat(), "end": e.isoformat() if e else None}
                         for s, e in wars
@@ -262,10 +303,14 @@ def timeline_cmd(
             )
         )
     elif as_csv:
+        for text in _predecessor_lines(included):
+            click.echo(text.strip(), err=True)
         echo("date,index,label,score")
         for r in rows:
             echo(f"{r['date']},{r['index']:.6f},{r['label']},{r['score']:.6f}")
     else:
+        for text in _predecessor_lines(included):
+            echo(text.strip())
         marked = False
         for r in rows:
             if last and not marked and r["date"] > last:
@@ -403,16 +448,26 @@ def model_show_cmd(model_file: Path | None, as_json: bool, db: Path) -> None:
 
 @click.command("rebuild")
 @model_option
+@click.option(
+    "--mode",
+    type=click.Choice(["sum", "mean"]),
+    help="Aggregation mode of the rebuilt model: sum (curated logs) or mean (bulk coded data).",
+)
 @db_option
-def rebuild_cmd(model_file: Path | None, db: Path) -> None:
+def rebuild_cmd(model_file: Path | None, mode: str | None, db: Path) -> None:
     """Drop every checkpoint and recompute them from the log alone.
 
-    With --model FILE the checkpoints are rebuilt with that model, which becomes the store's.
+    With --model FILE the checkpoints are rebuilt with that model, which becomes the store's;
+    --mode changes only the aggregation mode of the store's (or that) model.
     """
+    from dataclasses import replace
+
     from tracker.api import Tracker
 
     model = load_model(model_file)
     with Tracker(db, create=False) as tracker:
+        if mode is not None:
+            model = replace(model or tracker.model, mode=mode)
         n = tracker.rebuild(model)
     with Tracker(db, create=False) as tracker:
         fingerprint = tracker.model.fingerprint

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -158,33 +157,21 @@ class Existing:
 
 def inspect_target(path: str | Path) -> Existing:
     """Classify ``path`` without changing it (the file is opened read-only)."""
-    from urllib.parse import quote
-
-    from tracker.store import APPLICATION_ID
+    from tracker.errors import TrackerError
+    from tracker.store import read_snapshot
 
     path = Path(path)
     if path.is_dir():
         return Existing("directory")
     if not path.exists():
         return Existing("absent")
-    uri = "file:" + quote(str(path.resolve())) + "?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True)
-    except sqlite3.Error:
+        with read_snapshot(path) as store:
+            total = store.count()
+            foreign = store.count_without_prefix(ID_PREFIX)
+    except TrackerError:
         return Existing("other")
-    try:
-        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
-        if app_id != APPLICATION_ID:
-            return Existing("other")
-        total, foreign = conn.execute(
-            "SELECT count(*), coalesce(sum(substr(event_id, 1, ?) != ?), 0) FROM events",
-            (len(ID_PREFIX), ID_PREFIX),
-        ).fetchone()
-    except sqlite3.Error:
-        return Existing("other")
-    finally:
-        conn.close()
-    return Existing("demo" if foreign == 0 else "store", int(total), int(foreign))
+    return Existing("demo" if foreign == 0 else "store", total, foreign)
 
 
 def _sidecars(path: Path) -> list[Path]:

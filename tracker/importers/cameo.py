@@ -34,7 +34,7 @@ from json.encoder import encode_basestring
 from events.dates import parse_iso_date
 from events.errors import TrackerError, UnknownPartyError, field_message
 from events.text import CONTROL
-from tracker.store import Prepared
+from tracker.store.rows import Prepared
 
 GENERIC = "cameo"
 _MAX_TEXT = 2000  # events.models.Text
@@ -347,6 +347,6 @@ def coded_dict(
 
 def slow_coded_event(**fields: object) -> Prepared:
     from events.models import parse_event
-    from tracker.api import prepare
+    from tracker.store.rows import prepare
 
     return prepare(parse_event(coded_dict(**fields)))  # type: ignore[arg-type]

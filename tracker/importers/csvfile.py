@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from functools import cache
 
 from events.errors import TrackerError
-from tracker.importers import ImportFormatError, Item, Skip
 from tracker.importers.inputs import Source
 from tracker.importers.jsonl import prepare_flat
+from tracker.importers.reader import ImportFormatError, Item, Skip
 
 
 @cache

@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from events.errors import TrackerError
-from tracker.importers import NOT_STATE_TO_STATE, Item, Skip, decode_error
 from tracker.importers.cameo import (
     FieldError,
     bad,
@@ -40,6 +39,7 @@ from tracker.importers.cameo import (
     yyyymmdd,
 )
 from tracker.importers.inputs import Source
+from tracker.importers.reader import NOT_STATE_TO_STATE, Item, Skip, decode_error
 
 # column positions (0-based); the layouts differ only after column 37
 GLOBALEVENTID, SQLDATE = 0, 1

@@ -49,7 +49,6 @@ from importlib import resources
 
 from events.errors import TrackerError
 from events.parties import resolve
-from tracker.importers import NOT_STATE_TO_STATE, ImportFormatError, Item, Skip, decode_error
 from tracker.importers.cameo import (
     FieldError,
     bad,
@@ -60,7 +59,8 @@ from tracker.importers.cameo import (
     scale,
 )
 from tracker.importers.inputs import Source
-from tracker.store import Prepared
+from tracker.importers.reader import NOT_STATE_TO_STATE, ImportFormatError, Item, Skip, decode_error
+from tracker.store.rows import Prepared
 
 REQUIRED = ("Event ID", "Event Date", "Source Country", "CAMEO Code", "Intensity", "Target Country")
 OPTIONAL = ("Source Name", "Event Text", "Target Name", "Story ID", "Publisher")

@@ -30,17 +30,14 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 from events.errors import TrackerError
-from tracker.importers import Item, Skip
 from tracker.importers.inputs import Source
-from tracker.store import Prepared
+from tracker.importers.reader import Item, Skip, text_lines
+from tracker.store.rows import EXPORT_KEYS, Prepared, is_timestamp
 
-EXPORT_KEYS = frozenset({"event", "hash", "recorded_at", "seq"})
 _HASH = re.compile(r"[0-9a-f]{64}")
-_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 
 
 def derived_id(data: dict[str, Any]) -> str:
@@ -56,7 +53,7 @@ def derived_id(data: dict[str, Any]) -> str:
 def prepare_flat(data: dict[str, Any]) -> Prepared:
     """Validate one hand-written event (deriving its id if it has none) into its stored form."""
     from events.models import parse_event
-    from tracker.api import prepare
+    from tracker.store.rows import prepare
 
     if data.get("event_id") in (None, ""):
         data = {**data, "event_id": derived_id(data)}
@@ -65,13 +62,9 @@ def prepare_flat(data: dict[str, Any]) -> Prepared:
 
 def read(src: Source) -> Iterator[Item | Skip]:
     export: bool | None = None
-    for line, raw in src.lines():
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            from tracker.importers import decode_error
-
-            yield Skip(line, "not UTF-8", decode_error(raw, exc))
+    for line, text in text_lines(src):
+        if isinstance(text, Skip):
+            yield text
             continue
         if not text.strip():
             continue
@@ -121,19 +114,11 @@ def read(src: Source) -> Iterator[Item | Skip]:
             yield Skip(line, f"invalid {exc.field or 'event'}", exc)
 
 
-def _real_time(stamp: str) -> bool:
-    try:
-        datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ")
-    except ValueError:
-        return False
-    return True
-
-
 def _export_item(line: int, obj: dict[str, Any]) -> Item:
     seq, stamp, digest, event = obj["seq"], obj["recorded_at"], obj["hash"], obj["event"]
     if type(seq) is not int or seq < 1:
         raise TrackerError(f"seq {seq!r}: must be a whole number >= 1", field="seq", value=seq)
-    if not isinstance(stamp, str) or not _STAMP.fullmatch(stamp) or not _real_time(stamp):
+    if not is_timestamp(stamp):
         raise TrackerError(
             f"recorded_at {stamp!r}: must be a UTC time written YYYY-MM-DDTHH:MM:SS.ffffffZ",
             field="recorded_at",
@@ -150,6 +135,6 @@ def _export_item(line: int, obj: dict[str, Any]) -> Item:
             value=event if not isinstance(event, dict) else None,
         )
     from events.models import AS_RECORDED, parse_event
-    from tracker.api import prepare
+    from tracker.store.rows import prepare
 
     return Item(line, prepare(parse_event(event, parties_mode=AS_RECORDED)), seq, stamp, digest)

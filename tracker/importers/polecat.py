@@ -49,10 +49,10 @@ from typing import Any, NamedTuple
 
 from events.errors import TrackerError
 from events.parties import parties, resolve
-from tracker.importers import NOT_STATE_TO_STATE, ImportFormatError, Item, Skip
 from tracker.importers.cameo import FieldError, bad, coded_event, dated_party, iso_date
 from tracker.importers.inputs import Source
-from tracker.store import Prepared
+from tracker.importers.reader import NOT_STATE_TO_STATE, ImportFormatError, Item, Skip
+from tracker.store.rows import Prepared
 
 REQUIRED = ("Event ID", "Event Date", "Event Type", "Actor Country", "Recipient Country")
 OPTIONAL = ("Event Mode", "Contexts", "Actor Name", "Recipient Name", "Source")

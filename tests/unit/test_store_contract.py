@@ -1,0 +1,225 @@
+"""The ``Store`` protocol's contract, through the protocol alone: every backend must pass these
+unchanged (the ``store_factory`` fixture in conftest.py is parametrised over the backends)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from events.models import parse_event
+from tracker.errors import ConflictError, StoreError
+from tracker.store import GENESIS_HASH, BulkListener, Row, Store, chain_hash, prepare
+from tracker.store.derived import LAYOUT
+from tracker.store.rows import Prepared
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+StoreFactory = Callable[[], Store]
+
+
+def event(
+    n: int, day: str = "2024-01-01", actor: str = "PRK", target: str = "RUS", **more: Any
+) -> Prepared:
+    return prepare(
+        parse_event(
+            {
+                "event_id": f"e{n}",
+                "type": "praise",
+                "actor": actor,
+                "target": target,
+                "occurred_on": day,
+                **more,
+            }
+        )
+    )
+
+
+def test_an_empty_store_has_the_genesis_head(store: Store) -> None:
+    assert tuple(store.head()) == (0, GENESIS_HASH, None)
+    assert store.count() == 0
+    assert list(store.rows()) == []
+
+
+def test_appends_are_numbered_and_chained_from_the_genesis_hash(store: Store) -> None:
+    results = store.append([event(1), event(2)], recorded_at=T0)
+    assert [r.seq for r in results] == [1, 2]
+    rows = list(store.rows())
+    prev = GENESIS_HASH
+    for row in rows:
+        assert row.hash == chain_hash(prev, row.body, row.seq, row.recorded_at)
+        prev = row.hash
+    assert store.head() == (2, prev, "2026-01-01T00:00:00.000000Z")
+
+
+def test_an_identical_event_again_is_a_no_op_and_another_under_its_id_conflicts(
+    store: Store,
+) -> None:
+    (first,) = store.append([event(1)], recorded_at=T0)
+    (again,) = store.append([event(1)], recorded_at=T0)
+    assert (again.seq, again.hash, again.created) == (first.seq, first.hash, False)
+    with pytest.raises(ConflictError) as info:
+        store.append([event(1, day="2024-02-02")], recorded_at=T0)
+    assert (info.value.field, info.value.value) == ("event_id", "e1")
+    assert store.count() == 1
+
+
+def test_transaction_time_never_goes_backwards(store: Store) -> None:
+    store.append([event(1)], recorded_at=T0)
+    with pytest.raises(StoreError) as info:
+        store.append([event(2)], recorded_at=T0 - timedelta(seconds=1))
+    assert info.value.field == "recorded_at"
+    (late,) = store.append([event(3)], clock=lambda: T0 - timedelta(days=1))
+    assert store.head().recorded_at == "2026-01-01T00:00:00.000000Z" and late.seq == 2
+
+
+def test_a_transaction_is_all_or_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.append([event(1)], recorded_at=T0)
+        store.append([event(2)], recorded_at=T0)
+        raise RuntimeError("abort")
+    assert store.count() == 0
+    with store.transaction():
+        store.append([event(1)], recorded_at=T0)
+        with pytest.raises(ConflictError):
+            store.append([event(1, day="2024-03-03")], recorded_at=T0)  # undoes only itself
+        store.append([event(2)], recorded_at=T0)
+    assert store.count() == 2
+
+
+def test_a_second_connection_sees_committed_appends(store_factory: StoreFactory) -> None:
+    writer, reader = store_factory(), store_factory()
+    writer.append([event(1)], recorded_at=T0)
+    assert reader.head().seq == 1
+
+
+def test_listeners_run_inside_the_append_and_can_refuse_it(store: Store) -> None:
+    seen: list[list[str]] = []
+
+    def listener(s: Store, rows: Sequence[Row]) -> None:
+        seen.append([r.event_id for r in rows])
+        if any(r.event_id == "bad" for r in rows):
+            raise StoreError("refused")
+
+    store.listeners.append(listener)
+    store.append([event(1), event(2)], recorded_at=T0)
+    with pytest.raises(StoreError):
+        store.append([prepare(parse_event({**_flat(3), "event_id": "bad"}))], recorded_at=T0)
+    assert seen == [["e1", "e2"], ["bad"]] and store.count() == 2
+
+
+def _flat(n: int) -> dict[str, Any]:
+    return {"type": "praise", "actor": "PRK", "target": "RUS", "occurred_on": "2024-01-01"}
+
+
+class Bulk:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __call__(self, store: Store, rows: Sequence[Row]) -> None:
+        self.calls.append(f"rows {len(rows)}")
+
+    def begin_bulk(self) -> None:
+        self.calls.append("begin")
+
+    def end_bulk(self, store: Store) -> None:
+        self.calls.append("end")
+
+    def abort_bulk(self) -> None:
+        self.calls.append("abort")
+
+
+def test_bulk_listeners_are_told_where_a_transaction_begins_and_ends(store: Store) -> None:
+    hook = Bulk()
+    assert isinstance(hook, BulkListener)
+    store.listeners.append(hook)
+    with store.transaction():
+        store.append([event(1)], recorded_at=T0)
+    store.append([event(2)], recorded_at=T0)  # a lone append is not a bulk
+    assert hook.calls == ["begin", "rows 1", "end", "rows 1"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, ["e1", "e2", "e3", "e4"]),
+        ({"dyad": ("RUS", "PRK")}, ["e1", "e2", "e4"]),
+        ({"actor": "USA"}, ["e3"]),
+        ({"since": "2024-02-01"}, ["e2", "e3"]),
+        ({"until": "2024-01-31"}, ["e1", "e4"]),
+        ({"max_seq": 2}, ["e1", "e2"]),
+        ({"limit": 1}, ["e1"]),
+        ({"order": "occurred"}, ["e4", "e1", "e2", "e3"]),
+        ({"order": "latest"}, ["e3", "e2", "e1", "e4"]),
+        ({"types": ["praise"], "exclude_types": ["praise"]}, []),
+    ],
+)
+def test_rows_filter_and_order(store: Store, filters: dict[str, Any], expected: list[str]) -> None:
+    store.append(
+        [
+            event(1, "2024-01-10"),
+            event(2, "2024-02-10"),
+            event(3, "2024-03-10", "USA", "CUB"),
+            event(4, "2024-01-01", "RUS", "PRK"),
+        ],
+        recorded_at=T0,
+    )
+    assert [r.event_id for r in store.rows(**filters)] == expected
+
+
+def test_reads_by_dyad_and_position(store: Store) -> None:
+    store.append([event(1, "2024-05-01"), event(2, "2024-01-01", "USA", "CUB")], recorded_at=T0)
+    store.append([event(3, "2024-03-01", "RUS", "PRK")], recorded_at=T0 + timedelta(hours=1))
+    assert store.dyads() == [("CUB", "USA"), ("PRK", "RUS")]
+    assert store.dyads(party="USA") == [("CUB", "USA")]
+    assert store.dyads(max_seq=1) == [("PRK", "RUS")]
+    assert store.first_day("PRK", "RUS") == "2024-03-01"
+    assert store.first_day("CHN", "RUS") is None
+    assert [f.event_id for f in store.facts("PRK", "RUS")] == ["e1", "e3"]
+    assert [f.event_id for f in store.facts("PRK", "RUS", since="2024-04-01")] == ["e1"]
+    assert store.known_seq(T0 + timedelta(minutes=1)) == 2
+    assert store.known_seq(7) == 7 and store.known_seq(None) is None
+    assert store.row_by_id("e2") is not None and store.row_by_id("nope") is None
+    assert [r[0] for r in store.chain()] == [1, 2, 3]
+    assert store.chain_after(2) is not None and store.chain_after(3) is None
+
+
+def test_derived_tables_are_created_written_read_and_cleared(store: Store) -> None:
+    assert store.derived_layout() is None
+    with store.transaction():
+        store.create_derived(LAYOUT)
+        store.put_projection_meta({"model": "{}", "fingerprint": "f"})
+        row = ("PRK", "RUS", "2024-01-01", 1.0, 0.0, 1.0, 0.0, "cordial", 1, 0, 0, 0, 1)
+        later = ("PRK", "RUS", "2024-02-01", 2.0, 0.0, 2.0, 0.0, "cordial", 2, 0, 0, 0, 2)
+        store.write_checkpoints([row, later], [("PRK", "RUS", "2024-02-01", '{"x":1}')])
+    assert store.derived_layout() == LAYOUT
+    assert store.projection_meta()["fingerprint"] == "f"
+    assert [c[0] for c in store.checkpoints("PRK", "RUS")] == ["2024-01-01", "2024-02-01"]
+    assert store.checkpoints("PRK", "RUS")[1][-1] == '{"x":1}'
+    assert store.checkpoints("PRK", "RUS")[0][-1] is None
+    on = store.checkpoint_before("PRK", "RUS", "2024-02-01", inclusive=True)
+    before = store.checkpoint_before("PRK", "RUS", "2024-02-01", inclusive=False)
+    assert on is not None and on[0] == "2024-02-01"
+    assert before is not None and before[0] == "2024-01-01"
+    assert store.checkpoint_dyads("2024-01-15") == [("PRK", "RUS")]
+    assert store.checkpoint_dyads("2023-12-31") == []
+    assert store.stored_checkpoints("PRK", "RUS")[0] == row[2:]
+    assert store.stored_structure("PRK", "RUS") == [("2024-02-01", '{"x":1}')]
+    assert store.derived_dyads() == {("PRK", "RUS")}
+    with store.transaction():
+        store.clear_checkpoints(("PRK", "RUS"), "2024-02-01")
+    assert [c[0] for c in store.checkpoints("PRK", "RUS")] == ["2024-01-01"]
+    with store.transaction():
+        store.clear_checkpoints()
+    assert store.checkpoints("PRK", "RUS") == [] and store.derived_dyads() == set()
+
+
+def test_a_snapshot_reads_one_log(store_factory: StoreFactory) -> None:
+    reader, writer = store_factory(), store_factory()
+    writer.append([event(1)], recorded_at=T0)
+    with reader.snapshot():
+        assert reader.head().seq == 1
+        writer.append([event(2)], recorded_at=T0)
+        assert reader.head().seq == 1
+    assert reader.head().seq == 2

@@ -1,0 +1,65 @@
+"""Reader plumbing shared by every format: what a reader yields, and decoding its text.
+
+A reader turns one :class:`~tracker.importers.inputs.Source` into a stream of :class:`Item`
+(a row that became a prepared event) and :class:`Skip` (a row that did not: filtered out by
+design, or invalid with the error that says which field and value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from events.errors import TrackerError
+from tracker.importers.inputs import Source
+from tracker.store.rows import Prepared
+
+NOT_STATE_TO_STATE = "not a state-to-state event"
+
+
+class ImportFormatError(TrackerError):
+    """The format of an input cannot be told, or its header is wrong."""
+
+
+@dataclass(slots=True)
+class Item:
+    """A row that became an event. Export records also carry the position they had."""
+
+    line: int
+    prepared: Prepared
+    seq: int | None = None
+    recorded_at: str | None = None
+    hash: str | None = None
+
+
+@dataclass(slots=True)
+class Skip:
+    """A row that did not become an event: filtered out by design (``error`` is None) or
+    invalid (``error`` says which field and value, and why)."""
+
+    line: int
+    reason: str
+    error: TrackerError | None = None
+
+
+Reader = Callable[[Source], Iterator[Item | Skip]]
+
+
+def decode_error(raw: bytes, exc: UnicodeDecodeError) -> TrackerError:
+    """The error for a line that is not UTF-8 (naming the byte where it fails)."""
+    return TrackerError(
+        f"line: not valid UTF-8 text at byte {exc.start} "
+        f"({raw[max(0, exc.start - 10) : exc.start + 10]!r})",
+        field="line",
+        value=None,
+    )
+
+
+def text_lines(src: Source) -> Iterator[tuple[int, str | Skip]]:
+    """(line number, text) for every line of a source; a line that is not UTF-8 comes as a
+    :class:`Skip` instead of its text."""
+    for line, raw in src.lines():
+        try:
+            yield line, raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield line, Skip(line, "not UTF-8", decode_error(raw, exc))

@@ -1,0 +1,82 @@
+"""Continuity in queries: a state's predecessors' record counted as its own.
+
+Russia continues the USSR (``events/data/lifespans.csv``), so "how do North Korea and Russia
+get along?" should see the diplomatic relations the USSR established with North Korea in 1948.
+Events stay recorded under the state that existed on their date (PRK–SUN in 1948); a query
+about a dyad whose parties continue other states also folds the dyads of those predecessors,
+their parties renamed to the continuing states, and says so in its answer. The caller can turn
+this off (then only the dyad's own record counts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+
+from events.parties import label, predecessors
+from projections.facts import Fact
+
+
+class Lineage(NamedTuple):
+    """The predecessor dyads a query about ``dyad`` includes, and how their parties map."""
+
+    dyad: tuple[str, str]
+    included: tuple[tuple[str, str], ...]
+    rename: dict[str, str]
+    """predecessor code -> the continuing party of the dyad asked about"""
+
+    def rename_fact(self, fact: Fact) -> Fact:
+        """A predecessor dyad's fact as a fact of the continuing dyad."""
+        actor = self.rename.get(fact.actor, fact.actor)
+        target = self.rename.get(fact.target, fact.target)
+        return (
+            fact
+            if (actor, target) == (fact.actor, fact.target)
+            else fact._replace(actor=actor, target=target)
+        )
+
+    def notes(self) -> list[str]:
+        """One sentence per included dyad: whose record it is and why it counts."""
+        out = []
+        for x, y in self.included:
+            why = "; ".join(
+                f"{label(self.rename[c])} continues {label(c)}" for c in (x, y) if c in self.rename
+            )
+            out.append(f"includes the record of {x}–{y} ({why})")
+        return out
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        return [
+            {"dyad": list(d), "note": note}
+            for d, note in zip(self.included, self.notes(), strict=True)
+        ]
+
+
+def dyad_of(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def candidates(a: str, b: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """Every predecessor dyad of A–B (any pair of A or a state A continues with B or a state B
+    continues, other than A–B itself), and the renaming of predecessors to A and B."""
+    rename = {p: a for p in predecessors(a)} | {p: b for p in predecessors(b)}
+    if not rename:
+        return [], {}
+    pairs: list[tuple[str, str]] = []
+    for x in (a, *predecessors(a)):
+        for y in (b, *predecessors(b)):
+            if x != y and {x, y} != {a, b}:
+                pairs.append(dyad_of(x, y))
+    return pairs, rename
+
+
+def lineage(a: str, b: str, has_events: Callable[[tuple[str, str]], bool]) -> Lineage | None:
+    """The predecessor dyads of A–B that have events (None: there are none to include)."""
+    pairs, rename = candidates(a, b)
+    included = tuple(p for p in pairs if has_events(p))
+    return Lineage(dyad_of(a, b), included, rename) if included else None
+
+
+def merged(line: Lineage, facts: Iterable[Fact]) -> list[Fact]:
+    """Facts of the dyad and its predecessors, renamed to the dyad's parties (for folds)."""
+    return [line.rename_fact(f) for f in facts]

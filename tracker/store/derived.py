@@ -1,0 +1,95 @@
+"""The derived tables' SQL: materialised checkpoints, structural status, projection metadata.
+
+Derived and disposable (see :mod:`tracker.checkpoints` for what they mean and how they are
+kept current): a store whose derived tables have another :data:`LAYOUT` (or none) gets them
+dropped and recomputed from the log. Tables (party_a < party_b)::
+
+    checkpoints (party_a, party_b, day, s_ab, s_ba, d_ab, d_ba, label, n_verbal_coop,
+                 n_material_coop, n_verbal_conflict, n_material_conflict, events)
+    structure (party_a, party_b, day, status)
+    projection_meta (key, value)
+"""
+
+from __future__ import annotations
+
+LAYOUT = "3"
+"""Version of the derived tables' layout."""
+
+DDL = """
+CREATE TABLE IF NOT EXISTS checkpoints (
+    party_a TEXT NOT NULL,
+    party_b TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    s_ab    REAL NOT NULL,
+    s_ba    REAL NOT NULL,
+    d_ab    REAL NOT NULL,
+    d_ba    REAL NOT NULL,
+    label   TEXT NOT NULL,
+    n_verbal_coop INTEGER NOT NULL,
+    n_material_coop INTEGER NOT NULL,
+    n_verbal_conflict INTEGER NOT NULL,
+    n_material_conflict INTEGER NOT NULL,
+    events  INTEGER NOT NULL,
+    PRIMARY KEY (party_a, party_b, day)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS structure (
+    party_a TEXT NOT NULL,
+    party_b TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    status  TEXT NOT NULL,
+    PRIMARY KEY (party_a, party_b, day)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS projection_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+CHECKPOINT_FIELDS = (
+    "day",
+    "s_ab",
+    "s_ba",
+    "d_ab",
+    "d_ba",
+    "label",
+    "n_verbal_coop",
+    "n_material_coop",
+    "n_verbal_conflict",
+    "n_material_conflict",
+    "events",
+)
+"""A checkpoint row's columns after its dyad, in table order."""
+STRUCTURE_FIELDS = ("day", "status")
+CHECKPOINT_COLUMNS = ", ".join(CHECKPOINT_FIELDS)
+DERIVED_TABLES = ("checkpoints", "structure")
+META_TABLE = "projection_meta"
+
+WITH_STATUS = (
+    f"SELECT {CHECKPOINT_COLUMNS}, (SELECT s.status FROM structure s WHERE s.party_a = c.party_a "
+    "AND s.party_b = c.party_b AND s.day <= c.day ORDER BY s.day DESC LIMIT 1) "
+    "FROM checkpoints c WHERE c.party_a = ? AND c.party_b = ?"
+)
+"""A checkpoint row with the structural status in force on its day (one statement)."""
+
+ALL = WITH_STATUS + " ORDER BY c.day"
+BEFORE = WITH_STATUS + " AND c.day < ? ORDER BY c.day DESC LIMIT 1"
+ON_OR_BEFORE = WITH_STATUS + " AND c.day <= ? ORDER BY c.day DESC LIMIT 1"
+INSERT_CHECKPOINT = (
+    f"INSERT INTO checkpoints (party_a, party_b, {CHECKPOINT_COLUMNS}) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+INSERT_STRUCTURE = "INSERT INTO structure (party_a, party_b, day, status) VALUES (?,?,?,?)"
+STORED_CHECKPOINTS = (
+    f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE party_a = ? AND party_b = ? ORDER BY day"
+)
+STORED_STRUCTURE = (
+    "SELECT day, status FROM structure WHERE party_a = ? AND party_b = ? ORDER BY day"
+)
+META = "SELECT key, value FROM projection_meta"
+PUT_META = "INSERT OR REPLACE INTO projection_meta (key, value) VALUES (?, ?)"
+
+
+def checkpoint_dyads(party: str | None) -> tuple[str, int]:
+    """Dyads with a checkpoint on or before a day (first parameter), optionally involving
+    ``party`` (then the second and third); returns (sql, number of parameters)."""
+    sql = "SELECT DISTINCT party_a, party_b FROM checkpoints WHERE day <= ?"
+    if party:
+        return sql + " AND (party_a = ? OR party_b = ?)", 3
+    return sql, 1

@@ -1,0 +1,235 @@
+"""The ``Store`` protocol: everything the application asks of a backend.
+
+A backend (SQLite today: :class:`tracker.store.sqlite.SQLiteStore`; PostgreSQL next) is one
+class that implements these methods; nothing else in the application speaks SQL to the log.
+The contract every backend keeps:
+
+The log (append-only, hash-chained)
+    Rows are :class:`~tracker.store.rows.Row`; positions ``seq`` are 1, 2, ... without gaps;
+    ``recorded_at`` is UTC text in :data:`~tracker.store.rows.TIMESTAMP_FORMAT` and never
+    decreases; ``hash`` = :func:`~tracker.store.rows.chain_hash` of the previous hash and the
+    row. Nothing is ever updated or deleted (the backend enforces it: triggers in SQLite,
+    roles in PostgreSQL). The same events give the same bytes, chain and head in any backend.
+
+Writing
+    :meth:`Store.append` appends a batch atomically under the write lock, so concurrent writers
+    queue instead of forking the chain; an ``event_id`` already stored with the same body is a
+    no-op reporting its position, with another body a :class:`~tracker.errors.ConflictError`
+    (nothing written). ``recorded_at`` is read from ``clock`` only once the lock is held.
+    Inside the batch's transaction, after the rows are written, each entry of
+    :attr:`Store.listeners` is called with ``(store, rows)``; a listener that raises rolls
+    the batch back (reference checks and checkpoints hook in here).
+    :meth:`Store.transaction` is the one write transaction: every append and derived-table
+    write inside it is one all-or-nothing unit (a failed ``append`` in it undoes only itself);
+    listeners that are :class:`BulkListener` get ``begin_bulk``/``end_bulk``/``abort_bulk``.
+    Nested blocks join the outer one.
+
+Reading
+    Reads see a consistent log; :meth:`Store.snapshot` pins one snapshot for a series of reads
+    (audits). Filters take the dyad in party order (``party_a < party_b``:
+    :func:`events.models.dyad_of`), dates as ISO text or :class:`datetime.date`, and ``max_seq``
+    = "as the log stood at that position" (transaction time; see :meth:`Store.known_seq`).
+
+Derived tables
+    Checkpoints (one row per dyad and day: the decayed sums, label, counts), structural status
+    changes and projection metadata (layout, model, fingerprint). They are disposable:
+    :meth:`Store.derived_layout` tells whether they exist in the current layout,
+    :meth:`Store.create_derived` (re)creates them empty. Checkpoint rows are plain tuples in
+    :data:`~tracker.store.derived.CHECKPOINT_FIELDS` order, read back with the status JSON in
+    force on their day appended (``None`` before the first change).
+
+Errors
+    A backend raises only :class:`~tracker.errors.StoreError` subclasses, naming the store
+    (``field="store"``, ``value`` = its path or address), never a CLI flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from tracker.store.rows import AppendResult, Head, Prepared, Row
+
+if TYPE_CHECKING:
+    from projections.facts import Fact
+
+AppendListener = Callable[["Store", Sequence[Row]], None]
+"""Called inside the append transaction with the rows just written (projections hook here)."""
+
+KnownAt = int | datetime | None
+"""Transaction time: a log position (seq) or a UTC moment; None = the log as it is now."""
+
+CheckpointRow = tuple[Any, ...]
+"""A stored checkpoint: :data:`~tracker.store.derived.CHECKPOINT_FIELDS`, then status JSON."""
+
+
+@runtime_checkable
+class BulkListener(Protocol):
+    """A listener that, inside :meth:`Store.transaction`, may defer its work to the end."""
+
+    def begin_bulk(self) -> None: ...
+
+    def end_bulk(self, store: Store) -> None: ...
+
+    def abort_bulk(self) -> None: ...
+
+
+class Store(Protocol):
+    """One event log with its derived tables (see the module docstring for the contract)."""
+
+    listeners: list[AppendListener]
+    name: str
+    """What errors and reports call the store (its path, or a connection address)."""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None: ...
+    def __enter__(self) -> Store: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+    # -- writing -----------------------------------------------------------------------------
+    def append(
+        self,
+        batch: Sequence[Prepared],
+        *,
+        recorded_at: datetime | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> list[AppendResult]:
+        """Append a batch atomically; one result per input, in input order."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """The write transaction: everything inside commits together or not at all."""
+        ...
+
+    # -- reading the log ---------------------------------------------------------------------
+    def snapshot(self) -> AbstractContextManager[None]:
+        """One consistent view of the store for every read inside the block."""
+        ...
+
+    def head(self) -> Head:
+        """Position, hash and time of the last event (seq 0 and 64 zeros when empty)."""
+        ...
+
+    def count(self) -> int: ...
+
+    def count_without_prefix(self, prefix: str) -> int:
+        """How many events have an id that does not start with ``prefix``."""
+        ...
+
+    def known_seq(self, known_at: KnownAt) -> int | None:
+        """The log position a ``known_at`` stands for (a seq as given; a UTC moment: the last
+        event recorded by then); None = the whole log."""
+        ...
+
+    def rows(
+        self,
+        *,
+        actor: str | None = None,
+        target: str | None = None,
+        dyad: tuple[str, str] | None = None,
+        types: Sequence[str] = (),
+        exclude_types: Sequence[str] = (),
+        refers_to: str | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        max_seq: int | None = None,
+        limit: int | None = None,
+        order: str = "seq",
+    ) -> Iterator[Row]:
+        """Rows matching every filter; ``order``: ``seq`` (log order), ``occurred`` (valid
+        time, then seq) or ``latest`` (valid time descending, then seq descending)."""
+        ...
+
+    def row_by_id(self, event_id: str) -> Row | None: ...
+
+    def facts(
+        self, a: str, b: str, *, since: str | None = None, max_seq: int | None = None
+    ) -> Iterator[Fact]:
+        """A dyad's events as projection facts, in log order, reading the body only for
+        structural and record-keeping types (the fold's hot path)."""
+        ...
+
+    def dyads(
+        self, *, party: str | None = None, max_seq: int | None = None
+    ) -> list[tuple[str, str]]:
+        """Every dyad with an event (up to ``max_seq``), in party order."""
+        ...
+
+    def first_day(self, a: str, b: str) -> str | None:
+        """The earliest ``occurred_on`` of the dyad (None: no events)."""
+        ...
+
+    def moved_dates(self, a: str, b: str) -> bool:
+        """Whether a correction in the dyad changes an event's ``occurred_on``."""
+        ...
+
+    def scan(self) -> Generator[tuple[Any, ...], None, None]:
+        """Every row, all columns as stored (:data:`~tracker.store.sql.EVENT_COLUMNS`), in
+        log order, with no type conversion: what ``verify`` checks."""
+        ...
+
+    def chain(self, max_seq: int | None = None) -> Iterator[tuple[Any, Any, Any, Any]]:
+        """``(seq, recorded_at, body, hash)`` as stored, in log order (what ``export`` writes)."""
+        ...
+
+    def chain_after(self, seq: int) -> tuple[Any, Any, Any, Any] | None:
+        """The stored ``(seq, recorded_at, body, hash)`` right after ``seq``, if any."""
+        ...
+
+    # -- derived tables ----------------------------------------------------------------------
+    def derived_layout(self) -> str | None:
+        """The layout the derived tables were created with; None if they are missing."""
+        ...
+
+    def create_derived(self, layout: str) -> None:
+        """Drop and create the derived tables empty, recording ``layout``."""
+        ...
+
+    def projection_meta(self) -> dict[str, str]:
+        """Projection metadata (``model``, ``fingerprint``, ``layout``); empty if none."""
+        ...
+
+    def put_projection_meta(self, values: Mapping[str, str]) -> None: ...
+
+    def clear_checkpoints(self, dyad: tuple[str, str] | None = None, since: str = "") -> None:
+        """Delete checkpoints and status changes (of one dyad, from ``since`` on; or all)."""
+        ...
+
+    def write_checkpoints(
+        self, rows: Sequence[tuple[Any, ...]], changes: Sequence[tuple[str, str, str, str]]
+    ) -> None:
+        """Insert checkpoint rows (``party_a, party_b`` then CHECKPOINT_FIELDS) and status
+        changes ``(party_a, party_b, day, status JSON)``."""
+        ...
+
+    def checkpoints(self, a: str, b: str) -> list[CheckpointRow]:
+        """Every checkpoint of a dyad, in day order, each with its status JSON."""
+        ...
+
+    def checkpoint_before(
+        self, a: str, b: str, day: str, *, inclusive: bool
+    ) -> CheckpointRow | None:
+        """The last checkpoint before (or on, if ``inclusive``) ``day``: one indexed lookup."""
+        ...
+
+    def checkpoint_dyads(self, day: str, party: str | None = None) -> list[tuple[str, str]]:
+        """Dyads with a checkpoint on or before ``day``."""
+        ...
+
+    def stored_checkpoints(self, a: str, b: str) -> list[tuple[Any, ...]]:
+        """A dyad's checkpoint rows exactly as stored (no status), for replay's comparison."""
+        ...
+
+    def stored_structure(self, a: str, b: str) -> list[tuple[Any, ...]]:
+        """A dyad's ``(day, status)`` rows exactly as stored."""
+        ...
+
+    def derived_dyads(self) -> set[tuple[str, str]]:
+        """Every dyad with a row in a derived table."""
+        ...
+
+    def tables(self) -> set[str]:
+        """The names of the tables in the store."""
+        ...

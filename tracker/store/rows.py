@@ -1,0 +1,182 @@
+"""What the log stores of an event, and the mapping between the two in both directions.
+
+An event (a pydantic model from :mod:`events.models`) becomes a :class:`Prepared` row (its
+canonical body plus the indexed envelope columns) with :func:`prepare`; the store gives it a
+position, a transaction time and a chain hash, and hands back :class:`Row`; :func:`decode`
+turns a row back into a :class:`StoredEvent`. Every backend stores exactly these values, so
+the chain (and an export) is the same whichever backend wrote it.
+
+The chain: ``hash = sha256(previous hash || record)`` where the previous hash of seq 1 is
+:data:`GENESIS_HASH` and the record is the canonical JSON ``{"event":BODY,"recorded_at":..,
+"seq":N}`` (:func:`record_bytes`). Transaction times are UTC with microseconds, fixed width
+(:data:`TIMESTAMP_FORMAT`), so text order is time order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from tracker.errors import StoreError
+
+if TYPE_CHECKING:
+    from events.models import EventBase
+
+GENESIS_HASH = "0" * 64
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+TIMESTAMP_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+"""The text form of :data:`TIMESTAMP_FORMAT`, for checking stored or imported stamps."""
+EXPORT_KEYS = frozenset({"event", "hash", "recorded_at", "seq"})
+"""The keys of one export record (``tracker export``, ``log --json``)."""
+
+
+class Prepared(NamedTuple):
+    """An event reduced to what the log stores, before it has a position."""
+
+    event_id: str
+    type: str
+    code: str
+    actor: str
+    target: str
+    occurred_on: str
+    confidence: float
+    weight: float | None
+    refers_to: str | None
+    body: str
+
+
+class Row(NamedTuple):
+    """A stored event as the log holds it (no model construction: cheap for bulk reads)."""
+
+    seq: int
+    event_id: str
+    type: str
+    code: str
+    actor: str
+    target: str
+    occurred_on: str
+    confidence: float
+    weight: float | None
+    refers_to: str | None
+    recorded_at: str
+    body: str
+    hash: str
+
+
+class Head(NamedTuple):
+    seq: int
+    hash: str
+    recorded_at: str | None
+
+
+EMPTY_HEAD = Head(0, GENESIS_HASH, None)
+
+
+class AppendResult(NamedTuple):
+    seq: int
+    event_id: str
+    hash: str
+    created: bool
+
+
+class StoredEvent(NamedTuple):
+    """An event with its place in the log."""
+
+    seq: int
+    recorded_at: str
+    hash: str
+    event: EventBase
+
+    def to_record(self) -> dict[str, Any]:
+        """The export / ``log --json`` form: canonical event plus seq, recorded_at and hash."""
+        from events.canonical import canonical_dict
+
+        return {
+            "event": canonical_dict(self.event),
+            "hash": self.hash,
+            "recorded_at": self.recorded_at,
+            "seq": self.seq,
+        }
+
+
+# -- event -> row -> event -----------------------------------------------------------------------
+
+
+def prepare(event: EventBase) -> Prepared:
+    """What the log stores of an event (its canonical body plus the indexed columns)."""
+    from events.canonical import canonical_text
+
+    return Prepared(
+        event_id=event.event_id,
+        type=event.type,
+        code=event.code,
+        actor=event.actor,
+        target=event.target,
+        occurred_on=event.occurred_on.isoformat(),
+        confidence=event.confidence,
+        weight=event.weight,
+        # (read through __dict__: pydantic's __getattr__ for a missing field is slow)
+        refers_to=event.__dict__.get("refers_to"),
+        body=canonical_text(event),
+    )
+
+
+def to_event(item: EventBase | Mapping[str, Any]) -> EventBase:
+    """A model as given, or the one a plain mapping validates into."""
+    from events.models import EventBase, parse_event
+
+    if isinstance(item, EventBase):
+        return item
+    return parse_event(dict(item))
+
+
+def decode(row: Row) -> StoredEvent:
+    """The stored event a row holds (its body validated back into a model)."""
+    from events.canonical import decode as decode_body
+
+    return StoredEvent(row.seq, row.recorded_at, row.hash, decode_body(row.body))
+
+
+# -- transaction time and the chain ------------------------------------------------------------
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Transaction times are UTC with microseconds, fixed width, so text order is time order."""
+    if moment.tzinfo is None:
+        raise StoreError(
+            f"recorded_at {moment.isoformat()!r}: must be timezone-aware",
+            field="recorded_at",
+            value=moment.isoformat(),
+        )
+    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def parse_timestamp(stamp: str) -> datetime:
+    """The moment a stored stamp stands for (raises ``ValueError`` if it is not one)."""
+    return datetime.strptime(stamp, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+
+
+def is_timestamp(stamp: object) -> bool:
+    """Whether ``stamp`` is a well-formed stored transaction time (a real moment)."""
+    if not isinstance(stamp, str) or not TIMESTAMP_PATTERN.fullmatch(stamp):
+        return False
+    try:
+        parse_timestamp(stamp)
+    except ValueError:
+        return False
+    return True
+
+
+def record_bytes(body: str, seq: int, recorded_at: str) -> bytes:
+    """Canonical JSON of ``{"event": body, "recorded_at": .., "seq": ..}`` (keys sorted)."""
+    return f'{{"event":{body},"recorded_at":"{recorded_at}","seq":{seq}}}'.encode()
+
+
+def chain_hash(previous: str, body: str, seq: int, recorded_at: str) -> str:
+    import hashlib  # here, not at the top: queries never hash
+
+    return hashlib.sha256(
+        previous.encode("ascii") + record_bytes(body, seq, recorded_at)
+    ).hexdigest()

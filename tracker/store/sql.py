@@ -1,0 +1,201 @@
+"""The ``events`` table: its columns, its schema, and every query the application asks of it.
+
+This is the one module that names the table's columns and builds its SQL (a test fails if any
+module outside :mod:`tracker.store` names the table in SQL). Placeholders are ``?`` (SQLite's
+qmark style); a backend with another style translates them (``sql.replace("?", "%s")`` is
+enough for these statements: none has a literal ``?``). Every value a user supplies reaches
+SQL as a bound parameter; the only text spliced in is column names and vocabulary literals
+defined here.
+
+Layout (schema version 1; readable by any SQLite tool): ``seq`` = position in the log (1, 2,
+...); the envelope columns for indexed reads, ``party_a < party_b`` the unordered dyad;
+``body`` = the canonical JSON of the event; ``recorded_at`` = transaction time; ``hash`` =
+the chain hash (see :mod:`tracker.store.rows`). Triggers refuse UPDATE and DELETE (and an
+INSERT OR REPLACE over a stored row, which would otherwise delete it without firing the
+DELETE trigger).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from events.dyad import dyad_of
+from projections.facts import CORRECT, RECORD_TYPES, RETRACT
+
+EVENT_COLUMNS = (
+    "seq",
+    "event_id",
+    "type",
+    "code",
+    "actor",
+    "target",
+    "party_a",
+    "party_b",
+    "occurred_on",
+    "confidence",
+    "weight",
+    "refers_to",
+    "recorded_at",
+    "body",
+    "hash",
+)
+"""Every column, in table order (what ``verify`` reads)."""
+
+ROW_COLUMNS = (
+    "seq, event_id, type, code, actor, target, occurred_on, confidence, weight, "
+    "refers_to, recorded_at, body, hash"
+)
+"""The columns of a :class:`tracker.store.rows.Row`, in its field order."""
+
+SCHEMA = """
+CREATE TABLE events (
+    seq          INTEGER PRIMARY KEY,
+    event_id     TEXT NOT NULL UNIQUE,
+    type         TEXT NOT NULL,
+    code         TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    target       TEXT NOT NULL,
+    party_a      TEXT NOT NULL,
+    party_b      TEXT NOT NULL,
+    occurred_on  TEXT NOT NULL,
+    confidence   REAL NOT NULL,
+    weight       REAL,
+    refers_to    TEXT,
+    recorded_at  TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    hash         TEXT NOT NULL
+);
+CREATE INDEX events_dyad_date ON events (party_a, party_b, occurred_on);
+CREATE INDEX events_date ON events (occurred_on);
+CREATE INDEX events_refers_to ON events (refers_to) WHERE refers_to IS NOT NULL;
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: DELETE refused'); END;
+CREATE TRIGGER events_no_replace BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq OR event_id = NEW.event_id)
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: REPLACE refused'); END;
+"""
+
+
+def schema_statements() -> list[str]:
+    """The statements of :data:`SCHEMA`, one each (table, indexes, triggers)."""
+    return [s for s in SCHEMA.split(";\n") if s.strip()]
+
+
+INSERT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({','.join('?' * 15)})"
+HEAD = "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1"
+COUNT = "SELECT count(*) FROM events"
+SEQ_KNOWN_AT = "SELECT coalesce(max(seq), 0) FROM events WHERE recorded_at <= ?"
+WITHOUT_PREFIX = "SELECT coalesce(sum(substr(event_id, 1, ?) != ?), 0) FROM events"
+BY_ID = f"SELECT {ROW_COLUMNS} FROM events WHERE event_id = ?"
+HASH_AT = "SELECT hash FROM events WHERE seq = ?"
+FIRST_DAY = "SELECT min(occurred_on) FROM events WHERE party_a = ? AND party_b = ?"
+MOVED_DATES = (
+    f"SELECT 1 FROM events WHERE party_a = ? AND party_b = ? AND type = '{CORRECT}' "
+    "AND json_extract(body, '$.changes.occurred_on') IS NOT NULL LIMIT 1"
+)
+"""Whether a correction in the dyad moves an event in time (then only a full refold is right)."""
+SCAN = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY seq"
+"""Every stored value of every row, as stored (verify checks the types itself)."""
+CHAIN_UPTO = "SELECT seq, recorded_at, body, hash FROM events WHERE seq <= ? ORDER BY seq"
+CHAIN_AFTER = "SELECT seq, recorded_at, body, hash FROM events WHERE seq > ? ORDER BY seq LIMIT 1"
+
+assert "?" not in RETRACT + CORRECT  # vocabulary literals are spliced in below
+
+
+def existing(count: int) -> str:
+    """``event_id, seq, body`` of the given ids (``count`` placeholders)."""
+    return f"SELECT event_id, seq, body FROM events WHERE event_id IN ({','.join('?' * count)})"
+
+
+def dyads(*, party: str | None, max_seq: int | None) -> tuple[str, list[Any]]:
+    """The distinct dyads with events (up to ``max_seq``), optionally involving ``party``."""
+    sql = "SELECT DISTINCT party_a, party_b FROM events"
+    where, params = _where(party=party, max_seq=max_seq)
+    return sql + where + " ORDER BY party_a, party_b", params
+
+
+def _where(*, party: str | None = None, max_seq: int | None = None) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if max_seq is not None:
+        clauses.append("seq <= ?")
+        params.append(max_seq)
+    if party:
+        clauses.append("(party_a = ? OR party_b = ?)")
+        params += [party, party]
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+ORDERS = {
+    "seq": " ORDER BY seq",
+    "occurred": " ORDER BY occurred_on, seq",
+    "latest": " ORDER BY occurred_on DESC, seq DESC",
+}
+"""Row orders: log order, valid-time order, newest (by valid time) first."""
+
+
+def rows(
+    *,
+    actor: str | None = None,
+    target: str | None = None,
+    dyad: tuple[str, str] | None = None,
+    types: Sequence[str] = (),
+    exclude_types: Sequence[str] = (),
+    refers_to: str | None = None,
+    since: date | str | None = None,
+    until: date | str | None = None,
+    max_seq: int | None = None,
+    limit: int | None = None,
+    order: str = "seq",
+    columns: str = ROW_COLUMNS,
+) -> tuple[str, list[Any]]:
+    """A select of ``columns`` matching every filter given (``dyad`` in either order)."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (("actor", actor), ("target", target), ("refers_to", refers_to)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if dyad:
+        where.append("party_a = ? AND party_b = ?")
+        params += list(dyad_of(*dyad))
+    if types:
+        where.append(f"type IN ({','.join('?' * len(types))})")
+        params += list(types)
+    if exclude_types:
+        where.append(f"type NOT IN ({','.join('?' * len(exclude_types))})")
+        params += list(exclude_types)
+    if since:
+        where.append("occurred_on >= ?")
+        params.append(since if isinstance(since, str) else since.isoformat())
+    if until:
+        where.append("occurred_on <= ?")
+        params.append(until if isinstance(until, str) else until.isoformat())
+    if max_seq is not None:
+        where.append("seq <= ?")
+        params.append(max_seq)
+    sql = f"SELECT {columns} FROM events"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += ORDERS[order]
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return sql, params
+
+
+FACT_COLUMNS_HEAD = "seq, event_id, type, actor, target, occurred_on, code, confidence, weight"
+
+
+def fact_columns(body_types: Sequence[str]) -> str:
+    """The columns a projection fact needs; the body only for ``body_types`` (structural and
+    record-keeping types), so that a fold reads little for the ordinary flow of events."""
+    listed = ", ".join(repr(t) for t in sorted({*body_types, *RECORD_TYPES}))
+    return f"{FACT_COLUMNS_HEAD}, CASE WHEN type IN ({listed}) THEN body END"
+
+
+__all__ = ["EVENT_COLUMNS", "RETRACT", "ROW_COLUMNS", "SCHEMA"]

@@ -1,0 +1,703 @@
+"""The SQLite backend: one file holding the log (``meta``, ``events``) and its derived tables.
+
+``meta(key, value)`` holds ``app`` = ``relations-tracker``, ``schema_version`` and
+``created_at``; ``PRAGMA application_id`` marks the file as ours. The ``events`` table and its
+queries are in :mod:`tracker.store.sql`, the derived tables' in :mod:`tracker.store.derived`.
+
+Appends run in one ``BEGIN IMMEDIATE`` transaction, so a batch is all-or-nothing and
+concurrent writers queue instead of forking the chain; :meth:`SQLiteStore.transaction` is the
+one place that begins, commits and rolls back a write transaction. The append path stays on
+the ``sqlite3`` module, not ``sqlite-utils``: a bulk import inserts millions of rows through
+``executemany`` with prepared statements, which a row-dict API would slow several-fold.
+
+This module is over 400 lines because it is one backend: connecting and checking the file,
+appending, the log reads and the derived-table reads and writes all share its connection and
+its error mapping.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from tracker.crashes import record_commit
+from tracker.errors import (
+    ConflictError,
+    DamagedStoreError,
+    NewerSchemaError,
+    NotAStoreError,
+    StoreError,
+    StoreNotFoundError,
+)
+from tracker.store import derived, sql
+from tracker.store.protocol import AppendListener, BulkListener, CheckpointRow, KnownAt
+from tracker.store.rows import (
+    EMPTY_HEAD,
+    AppendResult,
+    Head,
+    Prepared,
+    Row,
+    chain_hash,
+    format_timestamp,
+)
+
+if TYPE_CHECKING:
+    from projections.facts import Fact
+
+APP_NAME = "relations-tracker"
+APPLICATION_ID = 0x52454C54  # "RELT": marks the file as ours (PRAGMA application_id)
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 60.0
+OPTIMISTIC_BATCH = 256
+"""From this many events on, a batch is inserted before its ids are looked up (see append)."""
+
+
+class SQLiteStore:
+    """One SQLite file holding the log and its derived tables (implements ``Store``).
+
+    ``create=False`` makes a missing file an error; ``readonly=True`` opens an existing store
+    through a read-only connection (audits: the file cannot be changed through it), and with
+    ``checked=False`` any SQLite file (``verify`` reports what is wrong with it instead).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        create: bool = True,
+        readonly: bool = False,
+        checked: bool = True,
+    ) -> None:
+        self.path = Path(path)
+        self.name = str(self.path)
+        self.listeners: list[AppendListener] = []
+        self.readonly = readonly
+        self._wrote = False
+        self.conn = (
+            _connect_readonly(self.path, checked=checked)
+            if readonly
+            else _connect(self.path, create=create)
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions ----------------------------------------------------------------------
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Make every write inside the block one all-or-nothing transaction.
+
+        Takes the write lock once (``BEGIN IMMEDIATE``); each ``append`` in the block runs as a
+        savepoint of it (a failed append undoes only itself), listeners run as usual, and the
+        whole block commits at the end or rolls back if it raises. Bulk imports use this to be
+        atomic across many batches (bulk listeners defer their work to its end). Nested blocks
+        join the outer one.
+        """
+        return self._write(bulk=True)
+
+    @contextmanager
+    def _write(self, *, bulk: bool) -> Iterator[None]:
+        """The one place a write transaction begins, commits or rolls back."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
+        # listeners that can defer their work (checkpoints) do it once, before the commit
+        hooks: list[BulkListener] = []
+        for candidate in self.listeners if bulk else ():
+            if isinstance(candidate, BulkListener):
+                hooks.append(candidate)
+        self._guard(lambda: conn.execute("BEGIN IMMEDIATE"))
+        try:
+            for hook in hooks:
+                hook.begin_bulk()
+            yield
+            for hook in hooks:
+                hook.end_bulk(self)
+        except BaseException:
+            for hook in hooks:
+                hook.abort_bulk()
+            conn.execute("ROLLBACK")
+            raise
+        self._guard(lambda: conn.execute("COMMIT"))
+        if bulk or self._wrote:
+            record_commit()  # (for the crash message: "the log is unchanged" stays true)
+        self._wrote = False
+
+    @contextmanager
+    def _savepoint(self, name: str) -> Iterator[None]:
+        conn = self.conn
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: every read inside sees the same log, even while other
+        processes append. Damage found while reading becomes a ``DamagedStoreError``."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
+        self._guard(lambda: conn.execute("BEGIN"))
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def head(self) -> Head:
+        row = self._guard(lambda: self.conn.execute(sql.HEAD).fetchone())
+        return Head(row[0], row[1], row[2]) if row else EMPTY_HEAD
+
+    def count(self) -> int:
+        return int(self._guard(lambda: self.conn.execute(sql.COUNT).fetchone()[0]))
+
+    def count_without_prefix(self, prefix: str) -> int:
+        row = self.conn.execute(sql.WITHOUT_PREFIX, (len(prefix), prefix)).fetchone()
+        return int(row[0])
+
+    def known_seq(self, known_at: KnownAt) -> int | None:
+        if known_at is None:
+            return None
+        if isinstance(known_at, int):
+            if known_at < 0:
+                raise StoreError(
+                    f"known_at {known_at}: a log position is >= 0",
+                    field="known_at",
+                    value=known_at,
+                )
+            return known_at
+        stamp = format_timestamp(known_at)
+        return int(self.conn.execute(sql.SEQ_KNOWN_AT, (stamp,)).fetchone()[0])
+
+    def rows(
+        self,
+        *,
+        actor: str | None = None,
+        target: str | None = None,
+        dyad: tuple[str, str] | None = None,
+        types: Sequence[str] = (),
+        exclude_types: Sequence[str] = (),
+        refers_to: str | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        max_seq: int | None = None,
+        limit: int | None = None,
+        order: str = "seq",
+    ) -> Iterator[Row]:
+        """Stored rows matching every filter given, in log order (or valid-time order)."""
+        query, params = sql.rows(
+            actor=actor,
+            target=target,
+            dyad=dyad,
+            types=types,
+            exclude_types=exclude_types,
+            refers_to=refers_to,
+            since=since,
+            until=until,
+            max_seq=max_seq,
+            limit=limit,
+            order=order,
+        )
+        for r in self._guard(lambda: self.conn.execute(query, params)):
+            yield Row(*r)
+
+    def row_by_id(self, event_id: str) -> Row | None:
+        r = self.conn.execute(sql.BY_ID, (event_id,)).fetchone()
+        return Row(*r) if r else None
+
+    def facts(
+        self, a: str, b: str, *, since: str | None = None, max_seq: int | None = None
+    ) -> Iterator[Fact]:
+        from projections.facts import Fact, fact_from_body
+
+        query, params = sql.rows(dyad=(a, b), since=since, max_seq=max_seq, columns=_fact_columns())
+        fromiso = date.fromisoformat
+        for seq, event_id, type_, actor, target, day, code, conf, weight, body in self.conn.execute(
+            query, params
+        ):
+            if body is not None:
+                yield fact_from_body(seq, json.loads(body))
+            else:
+                yield Fact(seq, event_id, type_, actor, target, fromiso(day), code, conf, weight)
+
+    def dyads(
+        self, *, party: str | None = None, max_seq: int | None = None
+    ) -> list[tuple[str, str]]:
+        query, params = sql.dyads(party=party, max_seq=max_seq)
+        return [(a, b) for a, b in self.conn.execute(query, params).fetchall()]
+
+    def first_day(self, a: str, b: str) -> str | None:
+        first = self.conn.execute(sql.FIRST_DAY, (a, b)).fetchone()[0]
+        return str(first) if first is not None else None
+
+    def moved_dates(self, a: str, b: str) -> bool:
+        return self.conn.execute(sql.MOVED_DATES, (a, b)).fetchone() is not None
+
+    def scan(self) -> Generator[tuple[Any, ...], None, None]:
+        cursor = self.conn.execute(sql.SCAN)
+        try:
+            yield from cursor
+        finally:
+            cursor.close()
+
+    def chain(self, max_seq: int | None = None) -> Iterator[tuple[Any, Any, Any, Any]]:
+        yield from self.conn.execute(sql.CHAIN_UPTO, (max_seq if max_seq is not None else 2**62,))
+
+    def chain_after(self, seq: int) -> tuple[Any, Any, Any, Any] | None:
+        row = self.conn.execute(sql.CHAIN_AFTER, (seq,)).fetchone()
+        return tuple(row) if row is not None else None
+
+    # -- what the file holds (verify's file checks, `tracker info`) ------------------------
+
+    def application_id(self) -> int:
+        return int(self.conn.execute("PRAGMA application_id").fetchone()[0])
+
+    def tables(self) -> set[str]:
+        return _tables(self.conn)
+
+    def meta(self) -> dict[str, str]:
+        """The ``meta`` table (raises ``sqlite3.DatabaseError`` if it is unreadable)."""
+        return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+
+    def log_schema(self) -> dict[str, tuple[str, str, str]]:
+        """name -> (kind, table, whitespace-normalised SQL) of every schema object on the log
+        table, as found in the file (verify compares it with :func:`expected_log_schema`)."""
+        from sqlite_utils import Database
+
+        db = Database(self.conn)
+        return {
+            row[1]: (row[0], row[2], " ".join((row[3] or "").split()))
+            for row in db.execute(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master "
+                "WHERE tbl_name = 'events' OR name = 'events'"
+            ).fetchall()
+        }
+
+    def event_columns(self) -> list[str]:
+        from sqlite_utils import Database
+
+        table = Database(self.conn).table("events")
+        return list(table.columns_dict) if table.exists() else []
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def append(
+        self,
+        batch: Sequence[Prepared],
+        *,
+        recorded_at: datetime | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> list[AppendResult]:
+        """Append a batch atomically; return one result per input, in input order.
+
+        An ``event_id`` already stored with identical content is a no-op reporting its position;
+        with different content (in the log or earlier in the batch) it is a ``ConflictError``
+        and nothing is written. ``recorded_at`` fixes the transaction time (tests, imports of an
+        exported log); otherwise ``clock`` is read *after* the write lock is taken, so that
+        transaction times follow log order across processes.
+        """
+        firsts: dict[str, Prepared] = {}
+        for p in batch:
+            seen = firsts.setdefault(p.event_id, p)
+            if seen is not p and seen.body != p.body:
+                raise ConflictError(
+                    f"event_id {p.event_id!r}: appears twice in the batch with different content",
+                    field="event_id",
+                    value=p.event_id,
+                )
+        conn = self.conn
+        # inside `transaction()` a batch is a savepoint of the enclosing transaction
+        with self._write(bulk=False), self._savepoint("append"):
+            # A large batch (a bulk import) is first tried as if none of its ids were stored:
+            # the UNIQUE index and the no-replace trigger check every row anyway, so looking
+            # the ids up beforehand would pay for the same index search twice. If one is
+            # stored after all, the attempt is rolled back and the batch placed exactly.
+            optimistic = len(firsts) >= OPTIMISTIC_BATCH
+            existing = {} if optimistic else self._existing(list(firsts))
+            head = self.head()
+            rows, placed = self._place(firsts, existing, head, recorded_at, clock)
+            if rows and optimistic:
+                try:
+                    with self._savepoint("fresh"):
+                        conn.executemany(sql.INSERT, (_insert_params(r) for r in rows))
+                except sqlite3.IntegrityError:
+                    optimistic = False
+                    existing = self._existing(list(firsts))
+                    rows, placed = self._place(firsts, existing, head, recorded_at, clock)
+            if rows and not optimistic:
+                conn.executemany(sql.INSERT, (_insert_params(r) for r in rows))
+            if rows:
+                self._wrote = True
+                for listener in self.listeners:
+                    listener(self, rows)
+        return [
+            placed[p.event_id]
+            if firsts[p.event_id] is p
+            else AppendResult(placed[p.event_id].seq, p.event_id, placed[p.event_id].hash, False)
+            for p in batch
+        ]
+
+    def _place(
+        self,
+        firsts: dict[str, Prepared],
+        existing: dict[str, tuple[int, str]],
+        head: Head,
+        recorded_at: datetime | None,
+        clock: Callable[[], datetime] | None,
+    ) -> tuple[list[Row], dict[str, AppendResult]]:
+        """Positions and chain hashes for the new events of a batch (``existing``: the ids
+        already stored, with their seq and body)."""
+        for event_id, (_seq, body) in existing.items():
+            if body != firsts[event_id].body:
+                raise ConflictError(
+                    f"event_id {event_id!r}: already in the log at seq {_seq} with different "
+                    "content (ids are idempotency keys: use a new id, or a correction)",
+                    field="event_id",
+                    value=event_id,
+                )
+        # an all-duplicate batch writes nothing, so its recorded_at is not checked
+        fresh = any(eid not in existing for eid in firsts)
+        stamp = _stamp(head, recorded_at, clock) if fresh else ""
+        seq, prev = head.seq, head.hash
+        rows: list[Row] = []
+        placed: dict[str, AppendResult] = {
+            eid: AppendResult(s, eid, self._hash_at(s), False) for eid, (s, _b) in existing.items()
+        }
+        for p in firsts.values():
+            if p.event_id in placed:
+                continue
+            seq += 1
+            prev = chain_hash(prev, p.body, seq, stamp)
+            rows.append(Row(seq, *p[:9], stamp, p.body, prev))
+            placed[p.event_id] = AppendResult(seq, p.event_id, prev, True)
+        return rows, placed
+
+    def _existing(self, ids: list[str]) -> dict[str, tuple[int, str]]:
+        found: dict[str, tuple[int, str]] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            for event_id, seq, body in self.conn.execute(sql.existing(len(chunk)), chunk):
+                found[event_id] = (seq, body)
+        return found
+
+    def _hash_at(self, seq: int) -> str:
+        return str(self.conn.execute(sql.HASH_AT, (seq,)).fetchone()[0])
+
+    # -- derived tables --------------------------------------------------------------------
+
+    def derived_layout(self) -> str | None:
+        names = self.tables()
+        if not {*derived.DERIVED_TABLES, derived.META_TABLE} <= names:
+            return None
+        return self.projection_meta().get("layout")
+
+    def create_derived(self, layout: str) -> None:
+        for table in derived.DERIVED_TABLES:
+            self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+        for statement in derived.DDL.split(";\n"):
+            if statement.strip():
+                self.conn.execute(statement)
+        self.put_projection_meta({"layout": layout})
+
+    def projection_meta(self) -> dict[str, str]:
+        if derived.META_TABLE not in self.tables():
+            return {}
+        return dict(self.conn.execute(derived.META).fetchall())
+
+    def put_projection_meta(self, values: Mapping[str, str]) -> None:
+        self.conn.executemany(derived.PUT_META, list(values.items()))
+
+    def clear_checkpoints(self, dyad: tuple[str, str] | None = None, since: str = "") -> None:
+        for table in derived.DERIVED_TABLES:
+            if dyad is None:
+                self.conn.execute(f"DELETE FROM {table}")
+            else:
+                self.conn.execute(
+                    f"DELETE FROM {table} WHERE party_a = ? AND party_b = ? AND day >= ?",
+                    (*dyad, since),
+                )
+
+    def write_checkpoints(
+        self, rows: Sequence[tuple[Any, ...]], changes: Sequence[tuple[str, str, str, str]]
+    ) -> None:
+        self.conn.executemany(derived.INSERT_CHECKPOINT, rows)
+        self.conn.executemany(derived.INSERT_STRUCTURE, changes)
+
+    def checkpoints(self, a: str, b: str) -> list[CheckpointRow]:
+        return self.conn.execute(derived.ALL, (a, b)).fetchall()
+
+    def checkpoint_before(
+        self, a: str, b: str, day: str, *, inclusive: bool
+    ) -> CheckpointRow | None:
+        query = derived.ON_OR_BEFORE if inclusive else derived.BEFORE
+        row: CheckpointRow | None = self.conn.execute(query, (a, b, day)).fetchone()
+        return row
+
+    def checkpoint_dyads(self, day: str, party: str | None = None) -> list[tuple[str, str]]:
+        query, _n = derived.checkpoint_dyads(party)
+        params = [day, party, party] if party else [day]
+        return [(a, b) for a, b in self.conn.execute(query, params).fetchall()]
+
+    def stored_checkpoints(self, a: str, b: str) -> list[tuple[Any, ...]]:
+        return self.conn.execute(derived.STORED_CHECKPOINTS, (a, b)).fetchall()
+
+    def stored_structure(self, a: str, b: str) -> list[tuple[Any, ...]]:
+        return self.conn.execute(derived.STORED_STRUCTURE, (a, b)).fetchall()
+
+    def derived_dyads(self) -> set[tuple[str, str]]:
+        keys: set[tuple[str, str]] = set()
+        for table in derived.DERIVED_TABLES:
+            keys |= {
+                (a, b)
+                for a, b in self.conn.execute(f"SELECT DISTINCT party_a, party_b FROM {table}")
+            }
+        return keys
+
+    # -- errors ----------------------------------------------------------------------------
+
+    def _guard(self, op: Callable[[], Any]) -> Any:
+        """Run a database operation, turning SQLite's damage reports into a clear error."""
+        try:
+            return op()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> StoreError:
+        return _store_error(self.path, exc)
+
+
+@cache
+def _fact_columns() -> str:
+    from events.vocabulary import STRUCTURAL_EFFECTS, catalogue
+
+    return sql.fact_columns(
+        [name for name, info in catalogue().items() if set(info.effects) & STRUCTURAL_EFFECTS]
+    )
+
+
+def _insert_params(r: Row) -> tuple[Any, ...]:
+    a, b = (r.actor, r.target) if r.actor < r.target else (r.target, r.actor)
+    return (*r[:6], a, b, *r[6:])
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _stamp(head: Head, recorded_at: datetime | None, clock: Callable[[], datetime] | None) -> str:
+    if recorded_at is not None:
+        stamp = format_timestamp(recorded_at)
+        if head.recorded_at and stamp < head.recorded_at:
+            raise StoreError(
+                f"recorded_at {stamp!r}: earlier than the log head's {head.recorded_at!r} "
+                "(transaction time never goes backwards)",
+                field="recorded_at",
+                value=stamp,
+            )
+        return stamp
+    stamp = format_timestamp((clock or _utcnow)())
+    # another machine's clock may lag: transaction time still never goes backwards
+    return max(stamp, head.recorded_at or stamp)
+
+
+# -- opening and checking the file -----------------------------------------------------------
+
+
+def _store_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    where = f"store {str(path)!r}"
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return StoreError(
+            f"{where}: busy (locked by another process): {exc}", field="store", value=str(path)
+        )
+    return DamagedStoreError(
+        f"{where}: the file is damaged or unreadable ({exc})", field="store", value=str(path)
+    )
+
+
+def _tables(conn: sqlite3.Connection, schema: str = "main") -> set[str]:
+    return {
+        r[0] for r in conn.execute(f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'")
+    }
+
+
+def _require_file(path: Path, *, create: bool) -> None:
+    if path.is_dir():
+        raise NotAStoreError(
+            f"store {str(path)!r}: is a directory, not a tracker store",
+            field="store",
+            value=str(path),
+        )
+    if not path.exists() and not create:
+        raise StoreNotFoundError(
+            f"store {str(path)!r}: no tracker store there", field="store", value=str(path)
+        )
+
+
+def check_store(conn: sqlite3.Connection, path: Path) -> None:
+    """The one "is this a relations-tracker store?" check: our application id, the ``meta``
+    and ``events`` tables, and a schema version this code understands."""
+    try:
+        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        tables = _tables(conn)
+    except sqlite3.DatabaseError as exc:
+        raise NotAStoreError(
+            f"store {str(path)!r}: not a tracker store ({exc})", field="store", value=str(path)
+        ) from None
+    if app_id != APPLICATION_ID or "meta" not in tables or "events" not in tables:
+        raise NotAStoreError(
+            f"store {str(path)!r}: an SQLite database, but not a relations-tracker store "
+            "(refusing to touch it)",
+            field="store",
+            value=str(path),
+        )
+    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    try:
+        version = int(meta.get("schema_version", "0"))
+    except ValueError:
+        version = 0
+    if version > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"store {str(path)!r}: schema version {version} is newer than this tracker "
+            f"understands ({SCHEMA_VERSION}); upgrade relations-tracker to read it",
+            field="schema_version",
+            value=version,
+        )
+    if version < 1:
+        raise NotAStoreError(
+            f"store {str(path)!r}: meta table has no valid schema_version",
+            field="schema_version",
+            value=meta.get("schema_version"),
+        )
+
+
+def is_store(path: str | Path) -> bool:
+    """Whether ``path`` is a relations-tracker store (read-only look; never raises)."""
+    try:
+        SQLiteStore(path, readonly=True).close()
+    except StoreError:
+        return False
+    return True
+
+
+def readonly_uri(path: Path) -> str:
+    return "file:" + quote(str(path.resolve())) + "?mode=ro"
+
+
+def _connect_readonly(path: Path, *, checked: bool = True) -> sqlite3.Connection:
+    _require_file(path, create=False)
+    conn = sqlite3.connect(
+        readonly_uri(path),
+        uri=True,
+        isolation_level=None,
+        timeout=BUSY_TIMEOUT_S,
+        check_same_thread=False,
+    )
+    try:
+        if checked:
+            check_store(conn, path)
+        else:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise NotAStoreError(
+            f"store {str(path)!r}: not a tracker store ({exc})", field="store", value=str(path)
+        ) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
+    _require_file(path, create=create)
+    try:
+        conn = sqlite3.connect(
+            path, isolation_level=None, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+        )
+    except sqlite3.Error as exc:  # e.g. its directory does not exist
+        raise StoreError(
+            f"store {str(path)!r}: cannot open ({exc})", field="store", value=str(path)
+        ) from None
+    try:
+        try:
+            app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+            empty = not _tables(conn)
+        except sqlite3.DatabaseError as exc:
+            raise NotAStoreError(
+                f"store {str(path)!r}: not a tracker store ({exc})",
+                field="store",
+                value=str(path),
+            ) from None
+        if empty and app_id == 0:
+            if not create:
+                raise NotAStoreError(
+                    f"store {str(path)!r}: an empty file, not a tracker store",
+                    field="store",
+                    value=str(path),
+                )
+            _initialise(conn)
+        else:
+            check_store(conn, path)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:  # e.g. a damaged page behind an intact header
+        conn.close()
+        raise _store_error(path, exc) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _initialise(conn: sqlite3.Connection) -> None:
+    """Create the schema in an empty file, once, even if two processes race to do it."""
+    import sqlite_utils
+
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            conn.execute("ROLLBACK")  # another process initialised it first
+            return
+        db = sqlite_utils.Database(conn)
+        db.table("meta").create({"key": str, "value": str}, pk="key", not_null={"value"})
+        for statement in sql.schema_statements():
+            conn.execute(statement)
+        db.table("meta").insert_all(
+            [
+                {"key": "app", "value": APP_NAME},
+                {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                {"key": "created_at", "value": format_timestamp(_utcnow())},
+            ]
+        )
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

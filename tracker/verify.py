@@ -1,0 +1,516 @@
+"""``verify``: prove the log intact, from the stored bytes alone.
+
+The checks run in order, each adding :class:`Fault` objects to the report; a new check is one
+more entry in a list:
+
+- :data:`FILE_CHECKS`, on the file before the log is read: the ``application_id`` marker,
+  the ``meta`` table, and that the log's schema (table, indexes and the append-only
+  triggers) is exactly the one the store creates (read through ``sqlite-utils``);
+- the chain pass (:class:`ChainPass`), one streamed read of the log in seq order: it
+  recomputes the hash chain (``hash = sha256(previous hash || {"event":BODY,"recorded_at":
+  ..,"seq":N})``) and checks per row that ``seq`` continues the sequence, that
+  ``recorded_at`` is well formed and never goes backwards, that the body is a canonical JSON
+  object of a known type and that the indexed columns agree with it; ``deep`` also validates
+  each body as its typed event and applies the record-keeping rules of
+  :mod:`tracker.records`; ``against`` compares every stored event with an exported log;
+- :data:`LOG_CHECKS`, after the pass, given the store and what the pass established (the
+  verified prefix and the head): checks of the log as a whole.
+
+The first broken position is reported (later positions cannot be trusted once the chain is
+broken). The chain pass stays on raw ``sqlite3`` rows and plain ``json``/``hashlib``, without
+a pydantic model per row: it is the hot path of an audit of millions of events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from events.canonical import dumps
+from events.dyad import dyad_of
+from events.errors import TrackerError
+from events.models import SCHEMA_VERSION as EVENT_SCHEMA_VERSION
+from tracker.against import Against
+from tracker.audit import Fault, Progress, Ticker, canonical_body
+from tracker.records import ReferenceRules
+from tracker.store import GENESIS_HASH, read_snapshot, record_bytes
+from tracker.store.rows import TIMESTAMP_PATTERN
+from tracker.store.sql import EVENT_COLUMNS, schema_statements
+from tracker.store.sqlite import APP_NAME, APPLICATION_ID, SCHEMA_VERSION, SQLiteStore
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    store: str
+    events: int
+    """Rows read from the log."""
+    verified: int
+    """Positions 1..verified chain correctly and agree with their bodies."""
+    head_seq: int
+    head_hash: str
+    faults: tuple[Fault, ...] = ()
+    against: str | None = None
+    against_lines: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.faults
+
+    @property
+    def first(self) -> Fault | None:
+        """The first fault in the log itself (a position), if any."""
+        return next((f for f in self.faults if f.seq is not None and f.kind != "against"), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "store": self.store,
+            "ok": self.ok,
+            "events": self.events,
+            "verified": self.verified,
+            "head": {"seq": self.head_seq, "hash": self.head_hash},
+            "faults": [f.to_dict() for f in self.faults],
+            "first_bad_seq": self.first.seq if self.first else None,
+            "against": self.against,
+            "against_lines": self.against_lines,
+            "notes": list(self.notes),
+        }
+
+
+def _statements() -> dict[str, tuple[str, str, str]]:
+    """name -> (kind, table, normalised SQL) for every object the store's schema creates."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for statement in schema_statements():
+        sql = " ".join(statement.split())
+        m = re.match(r"CREATE (?:UNIQUE )?(TABLE|INDEX|TRIGGER) (\w+)", sql)
+        if m is None:
+            continue
+        kind, name = m.group(1).lower(), m.group(2)
+        table = name
+        if kind != "table":
+            t = re.search(r" ON (\w+)", sql)
+            table = t.group(1) if t else name
+        out[name] = (kind, table, sql)
+    return out
+
+
+EXPECTED_SCHEMA = _statements()
+"""What a healthy store's ``sqlite_master`` holds for the log (names, kinds, SQL)."""
+
+
+# -- file checks -----------------------------------------------------------------------------
+
+FileCheck = Callable[[SQLiteStore], list["Fault"]]
+
+
+def check_marker(store: SQLiteStore) -> list[Fault]:
+    """The file carries the relations-tracker ``application_id``."""
+    app_id = store.application_id()
+    if app_id == APPLICATION_ID:
+        return []
+    return [
+        Fault(
+            "meta",
+            f"application_id {app_id:#x}: expected {APPLICATION_ID:#x} (a relations-tracker store)",
+        )
+    ]
+
+
+def check_meta(store: SQLiteStore) -> list[Fault]:
+    """The ``meta`` table names the application and this schema version."""
+    if "meta" not in store.tables():
+        return [Fault("meta", "the meta table is missing")]
+    faults: list[Fault] = []
+    try:
+        meta = store.meta()
+    except Exception as exc:  # a damaged or altered table: report, do not stop
+        meta = {}
+        faults.append(Fault("meta", f"the meta table is unreadable ({exc})"))
+    for key, want in (("app", APP_NAME), ("schema_version", str(SCHEMA_VERSION))):
+        if meta.get(key) != want:
+            faults.append(Fault("meta", f"meta {key} {meta.get(key)!r}: expected {want!r}"))
+    return faults
+
+
+def check_schema(store: SQLiteStore) -> list[Fault]:
+    """No index or trigger of the log was added, removed or altered."""
+    faults: list[Fault] = []
+    present = store.log_schema()
+    for name, (kind, _table, sql) in EXPECTED_SCHEMA.items():
+        if kind == "table" and name != "events":
+            continue
+        fault_kind = "trigger" if kind == "trigger" else "schema"
+        if name not in present:
+            why = (
+                " (the log is no longer protected against being rewritten)"
+                if kind == "trigger"
+                else ""
+            )
+            faults.append(Fault(fault_kind, f"{kind} {name} is missing{why}"))
+        elif present[name][2] != sql:
+            faults.append(
+                Fault(
+                    fault_kind,
+                    f"{kind} {name} was altered: found {present[name][2]!r}, expected {sql!r}",
+                )
+            )
+    for name, (kind, _table, sql) in present.items():
+        if name not in EXPECTED_SCHEMA and not name.startswith("sqlite_autoindex"):
+            fault_kind = "trigger" if kind == "trigger" else "schema"
+            faults.append(Fault(fault_kind, f"unexpected {kind} {name} on events: {sql!r}"))
+    return faults
+
+
+FILE_CHECKS: list[FileCheck] = [check_marker, check_meta, check_schema]
+"""Checks of the file, run before the log is read; each returns its faults."""
+
+
+@dataclass
+class PassResult:
+    """What the chain pass established: rows read, the verified prefix, the head."""
+
+    rows: int = 0
+    verified: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS_HASH
+    faults: list[Fault] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    against_records: int = 0
+
+
+LogCheck = Callable[[SQLiteStore, PassResult], list["Fault"]]
+LOG_CHECKS: list[LogCheck] = []
+"""Checks of the log as a whole, run after the chain pass (e.g. a Merkle tree head)."""
+
+
+# -- the chain pass --------------------------------------------------------------------------
+
+_COLUMN_NAMES = EVENT_COLUMNS[1:12]
+"""The indexed columns a body implies (event_id ... refers_to), in table order."""
+
+
+@cache
+def _type_codes() -> dict[str, str]:
+    from events.vocabulary import catalogue
+
+    return {name: info.cameo_code or "" for name, info in catalogue().items()}
+
+
+def _body_columns(obj: dict[str, Any]) -> tuple[Any, ...] | str:
+    """The values of :data:`_COLUMN_NAMES` a body implies, or why it is not a valid envelope."""
+    try:
+        type_name, event_id = obj["type"], obj["event_id"]
+        actor, target, occurred_on = obj["actor"], obj["target"], obj["occurred_on"]
+        type_code = _type_codes()[type_name]
+    except (KeyError, TypeError):
+        for key in ("type", "event_id", "actor", "target", "occurred_on"):
+            if key not in obj:
+                return f"body field {key} is missing"
+        return f"body type {obj['type']!r} is not in the vocabulary"
+    if not (
+        isinstance(event_id, str)
+        and isinstance(actor, str)
+        and isinstance(target, str)
+        and isinstance(occurred_on, str)
+    ):
+        return "body fields event_id, actor, target and occurred_on must be strings"
+    if obj.get("schema_version") != EVENT_SCHEMA_VERSION:
+        return f"body schema_version {obj.get('schema_version')!r} is not {EVENT_SCHEMA_VERSION}"
+    a, b = dyad_of(actor, target)
+    return (
+        event_id,
+        type_name,
+        obj.get("cameo_code") or type_code,
+        actor,
+        target,
+        a,
+        b,
+        occurred_on,
+        obj.get("confidence", 1.0),
+        obj.get("weight"),
+        obj.get("refers_to"),
+    )
+
+
+def _same(stored: Any, implied: Any) -> bool:
+    if isinstance(implied, (int, float)) and not isinstance(implied, bool):
+        return (
+            isinstance(stored, (int, float))
+            and not isinstance(stored, bool)
+            and float(stored) == float(implied)
+        )
+    return type(stored) is type(implied) and stored == implied
+
+
+def verify(
+    path: str | Path,
+    *,
+    against: str | Path | None = None,
+    deep: bool = False,
+    prefix: bool = False,
+    progress: Progress | None = None,
+) -> VerifyReport:
+    """Check the store at ``path`` (see the module docstring); never raises for a fault, only
+    when the file cannot be read as SQLite at all.
+
+    ``against``: an exported log to compare with; ``prefix``: accept a store that has more
+    events than that file (an export taken earlier).
+    """
+    p = Path(path)
+    with read_snapshot(p, checked=False) as store:
+        checker = Against(Path(against)) if against is not None else None
+        try:
+            faults = [fault for check in FILE_CHECKS for fault in check(store)]
+            against_name = str(checker.path) if checker is not None else None
+            columns = store.event_columns()
+            missing = [c for c in EVENT_COLUMNS if c not in columns]
+            if missing:
+                what = (
+                    "the events table is missing: not a relations-tracker store"
+                    if not columns
+                    else f"the events table lacks columns {missing}"
+                )
+                faults.append(Fault("schema", what))
+                return VerifyReport(str(p), 0, 0, 0, GENESIS_HASH, tuple(faults), against_name)
+            result = ChainPass(store, checker, deep=deep, prefix=prefix).run(Ticker(progress))
+            faults += result.faults
+            for log_check in LOG_CHECKS:
+                faults += log_check(store, result)
+            return VerifyReport(
+                str(p),
+                result.rows,
+                result.verified,
+                result.head_seq,
+                result.head_hash,
+                tuple(faults),
+                against_name,
+                result.against_records,
+                tuple(result.notes),
+            )
+        finally:
+            if checker is not None:
+                checker.close()
+
+
+class ChainPass:
+    """One streamed read of the log: the chain, the rows' consistency, ``deep`` and
+    ``against`` (see the module docstring)."""
+
+    def __init__(
+        self, store: SQLiteStore, checker: Against | None, *, deep: bool, prefix: bool
+    ) -> None:
+        self.store = store
+        self.checker = checker
+        self.rules = ReferenceRules() if deep else None
+        self.prefix = prefix
+        self.result = PassResult()
+
+    def run(self, ticker: Ticker) -> PassResult:
+        result, checker = self.result, self.checker
+        chain_fault: Fault | None = None
+        against_fault: Fault | None = None
+        prev_hash, prev_stamp = GENESIS_HASH, ""
+        prev_bytes = GENESIS_HASH.encode("ascii")
+        sha256, loads = hashlib.sha256, json.loads
+        expected = 1
+        rows = self.store.scan()
+        for row in rows:
+            result.rows += 1
+            seq, recorded_at, body, stored_hash = row[0], row[12], row[13], row[14]
+            if chain_fault is None:
+                # the fast path: every check in one expression; any doubt (or exception) goes
+                # to the detailed check, which names the fault
+                try:
+                    good = (
+                        seq == expected
+                        and sha256(prev_bytes + record_bytes(body, seq, recorded_at)).hexdigest()
+                        == stored_hash
+                        and dumps(obj := loads(body)) == body
+                        and row[1:12] == _body_columns(obj)
+                        and (
+                            recorded_at == prev_stamp
+                            or (
+                                recorded_at > prev_stamp
+                                and TIMESTAMP_PATTERN.fullmatch(recorded_at) is not None
+                            )
+                        )
+                    )
+                except Exception:
+                    good = False
+                if not good:
+                    chain_fault = _check_row(row, expected, prev_hash, prev_stamp)
+                    if chain_fault is not None and chain_fault.kind == "hash":
+                        chain_fault = self._diagnose(chain_fault, prev_hash, row)
+                    elif chain_fault is None:
+                        obj = loads(body)
+                if chain_fault is None and self.rules is not None:
+                    chain_fault = self._deep(seq, body, obj)
+                if chain_fault is None:
+                    result.verified, expected = seq, seq + 1
+                    prev_hash, prev_stamp = stored_hash, recorded_at
+                    prev_bytes = stored_hash.encode("ascii")
+            if checker is not None and against_fault is None:
+                against_fault = checker.compare(seq, recorded_at, body, stored_hash)
+                if (
+                    against_fault is not None
+                    and against_fault.kind == "against-end"
+                    and self.prefix
+                ):
+                    result.notes.append(
+                        f"the store has events after the end of {checker.path.name} "
+                        f"(from seq {seq}); accepted with --prefix"
+                    )
+                    against_fault = None
+                    result.against_records = checker.records
+                    checker = None
+            ticker.tick()
+            if chain_fault is not None and (checker is None or against_fault is not None):
+                break
+        rows.close()
+        ticker.done()
+        head = self.store.head()
+        result.head_seq = head.seq if isinstance(head.seq, int) else 0
+        result.head_hash = str(head.hash)
+        if checker is not None and against_fault is None:
+            against_fault = checker.trailing(result.head_seq)
+        if checker is not None:
+            result.against_records = checker.records
+        if chain_fault is not None:
+            result.faults.append(chain_fault)
+        if against_fault is not None:
+            if against_fault.kind == "against-end":
+                against_fault = Fault(
+                    "against", against_fault.message, against_fault.seq, against_fault.line
+                )
+            result.faults.append(against_fault)
+        return result
+
+    def _deep(self, seq: int, body: str, obj: dict[str, Any]) -> Fault | None:
+        """Full validation (``verify --deep``): the typed body and the reference rules."""
+        from events.canonical import canonical_text
+        from events.models import AS_RECORDED, parse_event
+
+        assert self.rules is not None
+        try:
+            event = parse_event(obj, parties_mode=AS_RECORDED)
+        except TrackerError as exc:
+            return Fault("body", f"body is not a valid event: {exc.message}", seq=seq)
+        if canonical_text(event) != body:
+            return Fault(
+                "body", "body differs from the canonical form of the event it encodes", seq=seq
+            )
+        why = self.rules.check(
+            seq, obj["event_id"], obj["type"], obj["actor"], obj["target"], obj.get("refers_to")
+        )
+        return Fault("reference", why, seq=seq) if why is not None else None
+
+    def _diagnose(self, fault: Fault, prev_hash: str, row: Sequence[Any]) -> Fault:
+        """Say which part of a row broke the chain, from whether the next row chains from the
+        stored hash (the content was changed) or from the recomputed one (the hash was)."""
+        seq, recorded_at, body, stored_hash = row[0], row[12], row[13], row[14]
+        nxt = self.store.chain_after(seq)
+        if nxt is None:
+            why = "the last event's body, recorded_at or hash was altered"
+        elif not all(isinstance(x, str) for x in nxt[1:]):
+            why = "this row or the next one was altered"
+        else:
+            recomputed = hashlib.sha256(
+                prev_hash.encode("ascii") + record_bytes(body, seq, recorded_at)
+            ).hexdigest()
+
+            def chains_from(h: str) -> bool:
+                return bool(
+                    hashlib.sha256(
+                        h.encode("ascii", "replace") + record_bytes(nxt[2], nxt[0], nxt[1])
+                    ).hexdigest()
+                    == nxt[3]
+                )
+
+            if chains_from(stored_hash):
+                why = (
+                    "the body or recorded_at was altered after it was chained (the stored hash "
+                    "is the original)"
+                )
+            elif chains_from(recomputed):
+                why = "the stored hash was altered (the next event chains from the content)"
+            else:
+                why = "several rows were altered, or the chain was rewritten from here"
+        return Fault("hash", f"{fault.message}: {why}", seq=seq)
+
+
+def _check_row(row: Sequence[Any], expected: int, prev_hash: str, prev_stamp: str) -> Fault | None:
+    """The first thing wrong with one stored row, given the verified row before it."""
+    seq, recorded_at, body, stored_hash = row[0], row[12], row[13], row[14]
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        return Fault("seq", f"seq {seq!r} is not an integer position", seq=expected)
+    if seq != expected:
+        if seq > expected:
+            gap = f"{expected}" if seq == expected + 1 else f"{expected}..{seq - 1}"
+            return Fault(
+                "seq",
+                f"gap: position {gap} missing (the log jumps from {expected - 1} to {seq})",
+                seq=expected,
+            )
+        if seq < 1:
+            return Fault("seq", f"seq {seq}: positions start at 1", seq=seq)
+        return Fault("seq", f"duplicate or out-of-order seq {seq} (expected {expected})", seq=seq)
+    for name, value in (("recorded_at", recorded_at), ("body", body), ("hash", stored_hash)):
+        if not isinstance(value, str):
+            return Fault(
+                "body" if name == "body" else "hash" if name == "hash" else "time",
+                f"{name} is stored as {type(value).__name__}, not text",
+                seq=seq,
+            )
+    computed = hashlib.sha256(
+        prev_hash.encode("ascii") + record_bytes(body, seq, recorded_at)
+    ).hexdigest()
+    if computed != stored_hash:
+        return Fault(
+            "hash",
+            f"hash mismatch: stored {stored_hash[:16]}…, recomputed {computed[:16]}…",
+            seq=seq,
+        )
+    obj, why = canonical_body(body)
+    if why is not None or obj is None:
+        return Fault("body", why or "body is not a JSON object", seq=seq)
+    implied = _body_columns(obj)
+    if isinstance(implied, str):
+        return Fault("body", implied, seq=seq)
+    if tuple(row[1:12]) != implied:
+        for name, stored, value in zip(_COLUMN_NAMES, row[1:12], implied, strict=True):
+            if not _same(stored, value):
+                return Fault(
+                    "column",
+                    f"column {name} {stored!r} does not match the event body ({value!r})",
+                    seq=seq,
+                )
+    if not TIMESTAMP_PATTERN.fullmatch(recorded_at):
+        return Fault(
+            "time",
+            f"recorded_at {recorded_at!r} is not a UTC timestamp YYYY-MM-DDTHH:MM:SS.ffffffZ",
+            seq=seq,
+        )
+    if recorded_at < prev_stamp:
+        return Fault(
+            "time",
+            f"recorded_at {recorded_at!r} is earlier than the previous "
+            f"event's {prev_stamp!r} (transaction time goes backwards)",
+            seq=seq,
+        )
+    return None
+
+
+__all__ = [
+    "FILE_CHECKS",
+    "LOG_CHECKS",
+    "Fault",
+    "PassResult",
+    "VerifyReport",
+    "verify",
+]
