@@ -24,6 +24,8 @@ from tracker.store import (
     Store,
     StoredEvent,
     decode,
+    exists,
+    location,
     open_store,
     prepare,
 )
@@ -56,7 +58,7 @@ class Tracker:
         create: bool = True,
         model: ScoringModel | None = None,
     ) -> None:
-        self.path = Path(path)
+        self.path = location(path)
         self.clock = clock
         self._create = create
         self._model = model
@@ -144,7 +146,9 @@ class Tracker:
         files = check_inputs(paths, fmt)
         # the report is checked before anything is opened: never the store or an input
         checked = Report(
-            Path(report) if report is not None else None, store=self.path, inputs=files
+            Path(report) if report is not None else None,
+            store=self.path if isinstance(self.path, Path) else None,
+            inputs=files,
         )
         options: dict[str, Any] = {
             "fmt": fmt,
@@ -155,7 +159,7 @@ class Tracker:
             "batch_size": batch_size or DEFAULT_BATCH_SIZE,
             "clock": self.clock,
         }
-        if dry_run and not self.path.exists():
+        if dry_run and not exists(self.path):
             # a dry run creates nothing: it runs against a scratch store
             import tempfile
 
@@ -166,7 +170,7 @@ class Tracker:
                 return import_into(
                     stand_in.store, files, on_format=stand_in._aggregation_note, **options
                 )
-        new_store = not self.path.exists()
+        new_store = not exists(self.path)
         try:
             return import_into(self.store, files, on_format=self._aggregation_note, **options)
         except BaseException:
@@ -188,8 +192,9 @@ class Tracker:
         except TrackerError:
             return
         self.close()
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+        if isinstance(self.path, Path):  # (a PostgreSQL schema is left: DDL is the owner's)
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
 
     # -- reading ---------------------------------------------------------------------------
 

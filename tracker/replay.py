@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tracker.store import Store, read_snapshot
+from tracker.store import Store, location, read_snapshot, store_name
 from tracker.store.derived import CHECKPOINT_FIELDS, STRUCTURE_FIELDS
 
 
@@ -133,12 +133,12 @@ def replay(path: str | Path, *, known_at: int | datetime | None = None) -> Repla
     checkpoints reflect the current log, so there is nothing to compare with, and each dyad's
     state then is reported instead.
     """
-    p = Path(path)
+    p = location(path)
     with read_snapshot(p) as store:  # one snapshot for the rebuild and the comparison
-        return _replay(store, p, known_at)
+        return _replay(store, store_name(p), known_at)
 
 
-def _replay(store: Store, path: Path, known_at: int | datetime | None) -> ReplayReport:
+def _replay(store: Store, name: str, known_at: int | datetime | None) -> ReplayReport:
     from projections.model import DEFAULT_MODEL
     from tracker.checkpoints import fold_dyad, model_from_json, table_rows
 
@@ -206,7 +206,7 @@ def _replay(store: Store, path: Path, known_at: int | datetime | None) -> Replay
                 verdict = structural
         results.append(verdict)
     return ReplayReport(
-        str(path),
+        name,
         model.fingerprint,
         model.to_dict(),
         head,

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from events.canonical import dumps
 from events.dyad import dyad_of
@@ -39,10 +39,13 @@ from events.models import SCHEMA_VERSION as EVENT_SCHEMA_VERSION
 from tracker.against import Against
 from tracker.audit import Fault, Progress, Ticker, canonical_body
 from tracker.records import ReferenceRules
-from tracker.store import GENESIS_HASH, read_snapshot, record_bytes
+from tracker.store import GENESIS_HASH, Store, location, read_snapshot, record_bytes, store_name
 from tracker.store.rows import TIMESTAMP_PATTERN
 from tracker.store.sql import EVENT_COLUMNS, schema_statements
 from tracker.store.sqlite import APP_NAME, APPLICATION_ID, SCHEMA_VERSION, SQLiteStore
+
+if TYPE_CHECKING:
+    from tracker.store.postgres import PostgresStore
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ def check_marker(store: SQLiteStore) -> list[Fault]:
     ]
 
 
-def check_meta(store: SQLiteStore) -> list[Fault]:
+def check_meta(store: SQLiteStore | PostgresStore) -> list[Fault]:
     """The ``meta`` table names the application and this schema version."""
     if "meta" not in store.tables():
         return [Fault("meta", "the meta table is missing")]
@@ -171,6 +174,19 @@ FILE_CHECKS: list[FileCheck] = [check_marker, check_meta, check_schema]
 """Checks of the file, run before the log is read; each returns its faults."""
 
 
+def check_server_schema(store: PostgresStore) -> list[Fault]:
+    """PostgreSQL: the append-only triggers are in place and enabled, no trigger was added and
+    no index of the log removed (the server keeps its own files sound)."""
+    return [Fault(kind, message) for kind, message in store.schema_faults()]
+
+
+def file_faults(store: SQLiteStore | PostgresStore) -> list[Fault]:
+    """The checks for the store's backend, run before the log is read."""
+    if isinstance(store, SQLiteStore):
+        return [fault for check in FILE_CHECKS for fault in check(store)]
+    return check_meta(store) + check_server_schema(store)
+
+
 @dataclass
 class PassResult:
     """What the chain pass established: rows read, the verified prefix, the head."""
@@ -184,7 +200,7 @@ class PassResult:
     against_records: int = 0
 
 
-LogCheck = Callable[[SQLiteStore, PassResult], list["Fault"]]
+LogCheck = Callable[[Store, PassResult], list["Fault"]]
 LOG_CHECKS: list[LogCheck] = []
 """Checks of the log as a whole, run after the chain pass (e.g. a Merkle tree head)."""
 
@@ -262,11 +278,11 @@ def verify(
     ``against``: an exported log to compare with; ``prefix``: accept a store that has more
     events than that file (an export taken earlier).
     """
-    p = Path(path)
+    p = location(path)
     with read_snapshot(p, checked=False) as store:
         checker = Against(Path(against)) if against is not None else None
         try:
-            faults = [fault for check in FILE_CHECKS for fault in check(store)]
+            faults = file_faults(store)
             against_name = str(checker.path) if checker is not None else None
             columns = store.event_columns()
             missing = [c for c in EVENT_COLUMNS if c not in columns]
@@ -277,13 +293,15 @@ def verify(
                     else f"the events table lacks columns {missing}"
                 )
                 faults.append(Fault("schema", what))
-                return VerifyReport(str(p), 0, 0, 0, GENESIS_HASH, tuple(faults), against_name)
+                return VerifyReport(
+                    store_name(p), 0, 0, 0, GENESIS_HASH, tuple(faults), against_name
+                )
             result = ChainPass(store, checker, deep=deep, prefix=prefix).run(Ticker(progress))
             faults += result.faults
             for log_check in LOG_CHECKS:
                 faults += log_check(store, result)
             return VerifyReport(
-                str(p),
+                store_name(p),
                 result.rows,
                 result.verified,
                 result.head_seq,
@@ -302,9 +320,7 @@ class ChainPass:
     """One streamed read of the log: the chain, the rows' consistency, ``deep`` and
     ``against`` (see the module docstring)."""
 
-    def __init__(
-        self, store: SQLiteStore, checker: Against | None, *, deep: bool, prefix: bool
-    ) -> None:
+    def __init__(self, store: Store, checker: Against | None, *, deep: bool, prefix: bool) -> None:
         self.store = store
         self.checker = checker
         self.rules = ReferenceRules() if deep else None
