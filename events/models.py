@@ -738,9 +738,9 @@ def _invalid(exc: ValidationError, cls: type[EventBase], data: dict[str, Any]) -
 _BATCH: Any = None
 
 
-def parse_events(batch: list[Any]) -> list[EventBase | TrackerError]:
+def parse_events(batch: list[Any], *, parties_mode: str = PLACE) -> list[EventBase | TrackerError]:
     """Validate many mappings at once: for each, its event or the error :func:`parse_event`
-    would raise for it.
+    would raise for it (``parties_mode`` as there).
 
     A bulk import validates thousands of events; one compiled pass of a ``TypeAdapter`` over
     the whole list (pydantic's core dispatching on ``type``) costs about a quarter less per
@@ -754,14 +754,16 @@ def parse_events(batch: list[Any]) -> list[EventBase | TrackerError]:
 
             _BATCH = TypeAdapter(list[Event])
         try:
-            events: list[EventBase | TrackerError] = _BATCH.validate_python(batch)
+            events: list[EventBase | TrackerError] = _BATCH.validate_python(
+                batch, context={"parties": parties_mode}
+            )
             return events
         except ValidationError:
             pass
     out: list[EventBase | TrackerError] = []
     for item in batch:
         try:
-            out.append(parse_event(item))
+            out.append(parse_event(item, parties_mode=parties_mode))
         except TrackerError as exc:
             out.append(exc)
     return out

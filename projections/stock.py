@@ -76,8 +76,8 @@ NO_STOCK = Stock()
 
 
 def terms(status: Status, model: ScoringModel) -> list[Term]:
-    """Every non-zero structural term of ``status``, in a fixed order (relations, conflict,
-    agreements by kind, sanctions by direction; largest first within a group)."""
+    """Every non-zero structural term of ``status``, in a fixed order: relations, armed
+    conflict, agreements (largest first), sanctions by direction."""
     out: list[Term] = []
     if status.relations in ("established", "downgraded", "severed"):
         w = model.weight(f"relations_{status.relations}")
@@ -97,13 +97,17 @@ def terms(status: Status, model: ScoringModel) -> list[Term]:
         ),
         key=lambda t: (t[0], -abs(t[1]), t[2].name),
     )
+    agreement_terms: list[Term] = []
     for _kind, group in groupby(agreements, key=lambda t: t[0]):
         for n, (kind, _value, a) in enumerate(group):
             share = 1.0 if a.status == "in force" else model.signed_fraction
             w = model.agreement_weight(kind)
             detail = a.name if a.status == "in force" else f"{a.name} (signed, not in force)"
             factor = share * model.returns**n
-            out.append(Term("agreement", detail, a.since, SHARED, w, factor, a.event_id))
+            agreement_terms.append(
+                Term("agreement", detail, a.since, SHARED, w, factor, a.event_id)
+            )
+    out.extend(sorted(agreement_terms, key=lambda t: (-abs(t.value), t.detail)))
     sanctions = sorted(status.sanctions, key=lambda s: (s.by, s.on, s.since, s.regime))
     w = model.weight("sanctions")
     for (by, on), group_s in groupby(sanctions, key=lambda s: (s.by, s.on)):

@@ -47,3 +47,24 @@ def naive_stock(
     for count in directions.values():
         total += sum(model.structure.get("sanctions", 0.0) * model.returns**n for n in range(count))
     return total
+
+
+def run_installed(*args: str, cwd: Any, timeout: int = 120) -> Any:
+    """The installed `tracker` console script as a real subprocess (TRACKER_DB unset)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "tracker"
+    env = {k: v for k, v in os.environ.items() if k != "TRACKER_DB"}
+    return subprocess.run(
+        [str(script), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+        check=False,
+    )

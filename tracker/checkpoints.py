@@ -150,8 +150,15 @@ class Projector:
 
     def end_bulk(self, store: Store) -> None:
         pending, self._deferred = self._deferred or {}, None
+        # the dyads where a correction moves an event in time, found once from the log's
+        # corrections (few, and indexed) rather than by a scan of each dyad's rows
+        moved = {
+            dyad_of(r.actor, r.target)
+            for r in store.rows(types=[CORRECT])
+            if "occurred_on" in json.loads(r.body)["changes"]
+        }
         for (a, b), since in sorted(pending.items()):
-            self.recompute(a, b, None if since is None or store.moved_dates(a, b) else since)
+            self.recompute(a, b, None if since is None or (a, b) in moved else since)
 
     def abort_bulk(self) -> None:
         self._deferred = None

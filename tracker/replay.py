@@ -246,9 +246,14 @@ def _identical(x: Any, y: Any) -> bool:
 
 
 def _same_rows(x: Sequence[Any], y: Sequence[Any]) -> bool:
-    # repr is exact: a float prints its shortest round-tripping form (so bit for bit, the
-    # sign of a zero included), and 1 and 1.0 print differently
-    return repr(tuple(x)) == repr(tuple(y))
+    """Exact equality of two rows: same types, floats bit for bit. ``==`` decides; it cannot
+    tell 1 from 1.0 (so the types are compared) or 0.0 from -0.0 (so a row holding a zero is
+    compared value by value)."""
+    return (
+        tuple(x) == tuple(y)
+        and list(map(type, x)) == list(map(type, y))
+        and (0.0 not in x or all(map(_identical, x, y)))
+    )
 
 
 def _compare(

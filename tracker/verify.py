@@ -334,6 +334,12 @@ class ChainPass:
         prev_hash, prev_stamp = GENESIS_HASH, ""
         prev_bytes = GENESIS_HASH.encode("ascii")
         sha256, loads = hashlib.sha256, json.loads
+        # orjson parses a body about three times faster; the fast path accepts a row only if
+        # the canonical text of what was parsed is the stored text byte for byte, so a parse
+        # that differs from json.loads's (numbers beyond 64 bits, say) can only send the row
+        # to the detailed check, which parses with json
+        from orjson import loads as fast_loads
+
         expected = 1
         rows = self.store.scan()
         for row in rows:
@@ -347,7 +353,7 @@ class ChainPass:
                         seq == expected
                         and sha256(prev_bytes + record_bytes(body, seq, recorded_at)).hexdigest()
                         == stored_hash
-                        and dumps(obj := loads(body)) == body
+                        and dumps(obj := fast_loads(body)) == body
                         and row[1:12] == _body_columns(obj)
                         and (
                             recorded_at == prev_stamp

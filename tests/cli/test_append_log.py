@@ -630,7 +630,7 @@ def test_parties_resolves_north_korea_to_prk() -> None:
 def test_parties_json_puts_the_resolved_party_first() -> None:
     found = json.loads(ok("parties", "DPRK", "--json"))
     assert found[0]["code"] == "PRK"
-    assert set(found[0]) == {"code", "name", "kind"}
+    assert set(found[0]) == {"code", "name", "kind", "since", "until", "continues"}
 
 
 def test_parties_lists_organisations() -> None:
@@ -639,7 +639,23 @@ def test_parties_lists_organisations() -> None:
         "code": "NATO",
         "name": "North Atlantic Treaty Organization",
         "kind": "organisation",
+        "since": None,
+        "until": None,
+        "continues": None,
     }
+
+
+def test_parties_show_when_a_state_existed_and_what_it_continues() -> None:
+    [ussr] = json.loads(ok("parties", "USSR", "--json"))[:1]
+    assert (ussr["code"], ussr["kind"], ussr["since"], ussr["until"]) == (
+        "SUN",
+        "former",
+        "1922-12-30",
+        "1991-12-25",
+    )
+    [russia] = json.loads(ok("parties", "RUS", "--json"))[:1]
+    assert (russia["since"], russia["continues"]) == ("1991-12-26", "SUN")
+    assert "[1991-12-26, continues SUN]" in ok("parties", "RUS")
 
 
 def test_parties_without_a_query_lists_every_party() -> None:

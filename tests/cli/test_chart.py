@@ -38,7 +38,7 @@ def test_terminal_chart_is_drawn_with_its_legend(db: Path) -> None:
     assert "numbers: the 5 event days that moved the score most" in result.output
     assert "2024-06-19" in result.output  # the treaty day is numbered
     assert "letters along the bottom:" in result.output
-    assert "treaty in force: Treaty on Comprehensive Strategic Partnership" in result.output
+    assert "mutual defence in force: Treaty on Comprehensive Strategic Partnership" in result.output
     assert "\x1b[" not in result.output  # no colours off a terminal
 
 

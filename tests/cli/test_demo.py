@@ -81,12 +81,48 @@ def test_the_tour_shows_each_pair_at_its_telling_dates(first_run: tuple[Path, st
 def test_the_tour_explains_charts_and_suggests_commands(first_run: tuple[Path, str]) -> None:
     _, out = first_run
     assert "What makes up the PRK–RUS score on" in out
-    assert "the five largest contributions" in out
+    assert "and the five largest event contributions" in out
+    assert "structural terms and all" in out and "together they add up to the score" in out
     assert "PRK–RUS index, 2000-02-09" in out  # the terminal chart's title
     assert "numbers: the 5 event days that moved the score most" in out
     assert "Try next" in out
     assert "tracker explain RUS UKR --as-of 2022-02-24 --limit 5 --db tracker-demo.db" in out
     assert "\x1b[" not in out  # no colour codes when not a terminal
+
+
+def test_today_says_how_old_the_record_is_and_what_the_reading_rests_on(
+    first_run: tuple[Path, str],
+) -> None:
+    _, out = first_run
+    today = re.findall(
+        r"^  today\s+([+-]\d+\.\d)\s+(\S+(?: war)?)\s+last event ([\d.]+ \w+) ago; "
+        r"stock ([+-]\d+\.\d), flow ([+-]\d+\.\d)(: rests on structure)?$",
+        out,
+        re.MULTILINE,
+    )
+    assert len(today) == 4  # PRK–RUS, RUS–UKR, CUB–USA, QAT–SAU, in the tour's order
+    (prk, _, _, _, _, faded), (ukr, war, *_), (cub, cub_label, *_), (qat, qat_label, *_) = today
+    assert faded  # the PRK–RUS record ends in December 2024
+    assert today[0][1] in ("friendly", "allied") and float(prk) >= 30
+    assert war == "at war" and float(ukr) <= -30
+    assert cub_label not in ("friendly", "allied") and float(cub) < 30
+    assert qat_label != "hostile" and float(qat) > -30
+    assert "structure in force today (stock" in out
+
+
+def test_the_prk_rus_story_is_named_and_the_gaps_are_said(first_run: tuple[Path, str]) -> None:
+    _, out = first_run
+    for line in (
+        "2023-09-13  intent_to_cooperate           RUS→PRK  summit pledges military cooperation",
+        "2023-09-13  invitation                    PRK→RUS  Kim invites Putin to visit Pyongyang",
+        "2024-03-18  congratulate                  PRK→RUS  Kim congratulates Putin on his fifth",
+        "2024-02-18  diplomatic_cooperation        RUS→PRK  Putin's gift of a Russian-made Aurus",
+        "2023-09-07  arms_transfer                 PRK→RUS  munitions shipped for the war",
+        "2024-06-19  summit                        PRK→RUS  Putin's visit to Pyongyang",
+    ):
+        assert line in out
+    assert "not in the record: the 2000 treaty's entry into force" in out
+    assert "diplomatic relations: established since 1948-10-12" in out  # the USSR's, continued
 
 
 def test_running_it_again_replaces_the_demo_store_and_says_so(tmp_path: Path) -> None:

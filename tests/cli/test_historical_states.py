@@ -5,14 +5,12 @@ its predecessor's record unless told not to."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import run_installed
 
-TRACKER = Path(sys.executable).parent / "tracker"
 RELATIONS_1948 = [
     "append",
     "establish_relations",
@@ -28,16 +26,8 @@ RELATIONS_1948 = [
 
 
 def tracker(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TRACKER_DB"}
-    return subprocess.run(
-        [str(TRACKER), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
+    result: subprocess.CompletedProcess[str] = run_installed(*args, cwd=cwd)
+    return result
 
 
 def ok(*args: str, cwd: Path) -> str:

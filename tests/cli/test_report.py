@@ -68,7 +68,8 @@ def test_the_page_holds_chart_state_events_structure_and_provenance(
     assert head.hash in html and f"seq <strong>{head.seq}</strong>" in html
     assert fingerprint in html
     assert "Source: Reuters/KCNA: Putin and Kim sign Treaty on Comprehensive" in html
-    assert "treaty in force" in html and "Treaty on Comprehensive Strategic Partnership" in html
+    assert "mutual defence in force" in html  # the 2024 treaty's kind (demo data, issue 12)
+    assert "Treaty on Comprehensive Strategic Partnership" in html
     assert '<time datetime="2024-06-19">' in html  # a telling date in the state table
 
 

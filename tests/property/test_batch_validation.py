@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.errors import TrackerError
-from events.models import EventBase, parse_event, parse_events
+from events.models import AS_RECORDED, PLACE, EventBase, parse_event, parse_events
 from tests.property.test_canonical import event_data
 
 BREAKAGES: list[tuple[str, Any]] = [
@@ -35,9 +35,9 @@ def items(draw: st.DrawFn) -> Any:
     return data
 
 
-def one_at_a_time(item: Any) -> EventBase | TrackerError:
+def one_at_a_time(item: Any, mode: str) -> EventBase | TrackerError:
     try:
-        return parse_event(item)
+        return parse_event(item, parties_mode=mode)
     except TrackerError as exc:
         return exc
 
@@ -54,10 +54,10 @@ def _same(x: EventBase | TrackerError, y: EventBase | TrackerError) -> bool:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(items(), max_size=12))
-def test_a_batch_validates_exactly_as_its_items_one_at_a_time(batch: list[Any]) -> None:
-    expected = [one_at_a_time(item) for item in batch]
-    got = parse_events(batch)
+@given(st.lists(items(), max_size=12), st.sampled_from([PLACE, AS_RECORDED]))
+def test_a_batch_validates_exactly_as_its_items_one_at_a_time(batch: list[Any], mode: str) -> None:
+    expected = [one_at_a_time(item, mode) for item in batch]
+    got = parse_events(batch, parties_mode=mode)
     assert len(got) == len(expected)
     for x, y in zip(got, expected, strict=True):
         assert _same(x, y)

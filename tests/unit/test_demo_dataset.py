@@ -134,3 +134,58 @@ def test_the_structural_status_follows_the_documented_history(tmp_path: Path) ->
     assert status("QAT", "SAU", "2021-01-05").relations == "established"
     assert status("CUB", "USA", "2015-07-20").relations == "established"
     assert status("CUB", "USA", "2017-11-09").relations == "downgraded"
+
+
+def test_issue_12_holds_on_a_fresh_demo_store_as_of_2026_12_01(tmp_path: Path) -> None:
+    """The "Resolved when" readings of issue 12, as `state --json` gives them."""
+    db = tmp_path / "demo.db"
+    build_store(db, load_events())
+    today = date(2026, 12, 1)
+    with Tracker(db, create=False) as t:
+        got = {pair: t.state(*pair, as_of=today).to_dict() for pair in PAIRS_OF_ISSUE_12}
+    assert got[("PRK", "RUS")]["label"] in ("friendly", "allied")
+    assert got[("RUS", "UKR")]["label"] == "at war" and got[("RUS", "UKR")]["index"] <= -30
+    assert got[("QAT", "SAU")]["label"] != "hostile"
+    assert got[("CUB", "USA")]["label"] not in ("friendly", "allied")
+    for d in got.values():
+        assert d["last_event_on"] is not None and d["days_since_last_event"] > 0
+        assert d["rests_on_structure"] is True
+        stock = sum(term["value"] for term in d["stock"]["terms"])
+        assert abs(stock - d["stock"]["total"]) < 1e-9
+        assert abs(d["stock"]["total"] + d["flow"]["total"] - d["score"]) < 1e-9
+    assert got[("PRK", "RUS")]["last_event_on"] == "2024-12-04"
+    assert got[("PRK", "RUS")]["days_since_last_event"] == 727
+
+
+PAIRS_OF_ISSUE_12 = (("PRK", "RUS"), ("RUS", "UKR"), ("QAT", "SAU"), ("CUB", "USA"))
+
+
+def test_multilateral_sanctions_are_imposed_by_the_un_and_votes_are_flow(
+    records: list[dict[str, Any]],
+) -> None:
+    """The nine Security Council resolutions are UN sanctions on the DPRK; each Russian vote
+    for one is an event of Russia toward the DPRK that changes no status."""
+    un = [r for r in records if r["type"] == "impose_sanctions" and r["actor"] == "UN"]
+    assert len(un) == 9 and {r["target"] for r in un} == {"PRK"}
+    assert not [
+        r
+        for r in records
+        if r["type"] == "impose_sanctions" and {r["actor"], r["target"]} == {"PRK", "RUS"}
+    ]
+    votes = [
+        r for r in records if r["event_id"].startswith("demo:prk-rus:") and "unsc-" in r["event_id"]
+    ]
+    assert {r["event_id"].split(":")[-1] for r in votes} >= {
+        r["event_id"].split(":")[-1] for r in un
+    }
+    assert all(type_info(r["type"]).effects == () for r in votes)
+
+
+def test_the_2024_veto_is_an_event_and_the_un_sanctions_stay_in_force(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    build_store(db, load_events())
+    with Tracker(db, create=False) as t:
+        veto = t.state("PRK", "RUS", as_of=date(2024, 3, 28)).last_events[0]
+        un = t.state("PRK", "UN", as_of=date(2026, 12, 1)).score.status
+    assert veto.type == "support_at_international_body"
+    assert len(un.sanctions) == 9 and {s.by for s in un.sanctions} == {"UN"}

@@ -256,3 +256,34 @@ def test_gzip_and_zip_sources(tmp_path: Path) -> None:
         names.append(src.name)
         assert sum(1 for _ in src.lines()) > 10
     assert names == [f"{archive}:gdelt/events.csv", f"{archive}:icews.tab"]
+
+
+def test_events_validated_in_batches_come_out_in_line_order_with_their_own_errors(
+    tmp_path: Path,
+) -> None:
+    from tracker.importers.jsonl import BATCH, prepare_flat
+
+    good = [{**PRAISE, "event_id": f"id-{i}"} for i in range(BATCH + 3)]
+    objs: list[object] = [
+        *good[:5],
+        {**PRAISE, "event_id": "bad-actor", "actor": "Atlantis"},
+        {**PRAISE, "source": "no id: derived"},
+        "not json",
+        *good[5:],
+        {**PRAISE, "event_id": "bad-date", "occurred_on": "18/03/2024"},
+    ]
+    rows = jsonl_rows(lines(tmp_path, *objs))
+    assert [r.line for r in rows] == list(range(1, len(objs) + 1))
+    bad = {"bad-actor", "bad-date"}
+    for obj, row in zip(objs, rows, strict=True):
+        if isinstance(obj, dict) and obj.get("event_id") not in bad:
+            assert isinstance(row, Item)
+            assert row.prepared == prepare_flat(obj)
+        else:
+            assert isinstance(row, Skip)
+    skips = [r for r in rows if isinstance(r, Skip)]
+    assert [(s.line, s.error.field if s.error else None) for s in skips] == [
+        (6, "actor"),
+        (8, "line"),
+        (len(objs), "occurred_on"),
+    ]

@@ -256,3 +256,21 @@ def test_ids_come_from_the_source_so_they_are_stable() -> None:
     first = [r.prepared.event_id for r in rows_of(TSV) if isinstance(r, Item)]
     assert first == [r.prepared.event_id for r in rows_of(TSV) if isinstance(r, Item)]
     assert all(re.fullmatch(r"polecat:a00\d\d_1(/[A-Z]{3}-[A-Z]{3})?", i) for i in first)
+
+
+def test_plovers_own_country_codes_are_non_states_or_known_parties() -> None:
+    from events.parties import parties
+    from tracker.importers.polecat import country_codes
+
+    own = country_codes()
+    assert {c for c, p in own.items() if p is None} == {
+        "IGO",
+        "UNO",
+        "EUR",
+        "NGO",
+        "ISM",
+        "IMG",
+        "MNC",
+    }
+    assert all(p in parties() for p in own.values() if p is not None)
+    assert own["KOS"] == "XKX"

@@ -722,3 +722,83 @@ def test_events_filters(filled: Tracker, filters: dict[str, Any], expected: list
 def test_prepared_event_carries_the_canonical_body(sample_event: Sample) -> None:
     event = parse_event(sample_event(1))
     assert prepare(event).body.encode("utf-8") == canonical_bytes(event)
+
+
+# --- the bulk path (inside transaction()) ------------------------------------------------------
+
+
+def _prepared(sample_event: Sample, n: int, **fields: Any) -> Any:
+    return prepare(parse_event(sample_event(n, **fields)))
+
+
+def test_a_bulk_transaction_appends_without_savepoints_and_commits_every_batch(
+    db_path: Path, sample_event: Sample
+) -> None:
+    with Store(db_path) as store:
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        with store.transaction():
+            store.append([_prepared(sample_event, i) for i in range(1, 4)])
+            store.append([_prepared(sample_event, i) for i in range(3, 7)])  # 3 is stored
+        store.conn.set_trace_callback(None)
+        assert not [s for s in statements if "SAVEPOINT" in s.upper()]
+        assert [r.seq for r in store.rows()] == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_bulk_transaction_uses_a_larger_page_cache_and_restores_it(db_path: Path) -> None:
+    from tracker.store.sqlite import BULK_CACHE_KIB
+
+    with Store(db_path) as store:
+        before = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+        with store.transaction():
+            assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == -BULK_CACHE_KIB
+        assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == before
+
+
+def test_a_listener_failing_after_a_bulk_write_rolls_the_whole_transaction_back(
+    db_path: Path, sample_event: Sample, file_state: FileState
+) -> None:
+    with Store(db_path) as store:
+        store.append([_prepared(sample_event, 1)])
+    before = file_state(db_path)
+
+    def refuse(_store: Any, rows: Any) -> None:
+        if any(r.seq == 3 for r in rows):
+            raise StoreError("refused", field="seq", value=3)
+
+    with Store(db_path) as store:
+        store.listeners.append(refuse)
+        with pytest.raises(StoreError, match="nothing was committed"), store.transaction():
+            with pytest.raises(StoreError, match="refused"):
+                store.append([_prepared(sample_event, 2), _prepared(sample_event, 3)])
+            store.append([_prepared(sample_event, 4)])  # refused too: the transaction is torn
+    assert file_state(db_path) == before
+    with Store(db_path) as store:
+        assert [r.seq for r in store.rows()] == [1]
+
+
+def test_a_bulk_batch_with_record_keeping_rows_is_undone_alone_when_refused(
+    tracker: Tracker, sample_event: Sample
+) -> None:
+    tracker.append(sample_event(1))
+    store = tracker.store
+    with store.transaction():
+        store.append([_prepared(sample_event, 2)])
+        bad = prepare(
+            parse_event(
+                {
+                    **sample_event(3),
+                    "type": "retract",
+                    "refers_to": "no-such-event",
+                    "reason": "test",
+                }
+            )
+        )
+        with pytest.raises(StoreError):
+            store.append([_prepared(sample_event, 4), bad])
+        store.append([_prepared(sample_event, 5)])
+    assert [r.event_id for r in store.rows()] == [
+        sample_event(1)["event_id"],
+        sample_event(2)["event_id"],
+        sample_event(5)["event_id"],
+    ]

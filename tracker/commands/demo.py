@@ -142,20 +142,35 @@ def _pair_section(t: Any, width: int) -> None:
         "the last event of this pair in the demo data"
     )
     now = t.now.score
-    echo(
-        f"  {'today':<10}  {now.index:+6.1f}  {now.label:<9}  "
-        "(no later events: the score has faded since)"
-    )
-    echo(f"  structure at the end of the record ({t.last.isoformat()}):")
-    for line in _structure(end.status, width - 4):
+    echo(f"  {'today':<10}  {now.index:+6.1f}  {now.label:<9}  {_now_caption(now)}")
+    echo(f"  structure in force today (stock {now.stock.total:+.1f}):")
+    for line in _structure(now.status, width - 4):
         echo("    " + line)
+    if t.story:
+        echo("  the story, as recorded:")
+        for day, kind, arrow, caption in t.story:
+            echo(f"    {day.isoformat()}  {kind:<29} {arrow}  {caption}")
+    for gap in p.not_in_record:
+        echo(f"  not in the record: {gap}")
+
+
+def _now_caption(now: Any) -> str:
+    """What today's reading rests on: how old the record is, and stock against flow."""
+    from tracker.commands.query import age
+
+    days = now.days_since_last_event
+    if days is None:
+        return "no events recorded: the reading rests on structure"
+    text = f"last event {age(days)} ago; stock {now.stock.total:+.1f}, flow {now.flow:+.1f}"
+    return text + (": rests on structure" if now.faded else "")
 
 
 def _structure(status: Any, width: int) -> list[str]:
     from tracker.charts import clip
 
+    relations = "not in the record" if status.relations == "none recorded" else status.relations
     lines = [
-        f"diplomatic relations: {status.relations}"
+        f"diplomatic relations: {relations}"
         + (f" since {status.relations_since.isoformat()}" if status.relations_since else "")
     ]
     if status.conflict != "none":
@@ -192,9 +207,13 @@ def _core_extras(t: Any, explanation: Any, chart: str, width: int) -> None:
     echo("")
     echo(
         f"  What makes up the {p.a}–{p.b} score on {t.last.isoformat()} "
-        f"(score {explanation.score:+.2f}, index {explanation.index:+.1f}); "
-        "the five largest contributions:"
+        f"(score {explanation.score:+.2f} = stock {explanation.stock:+.2f} + flow "
+        f"{explanation.flow:+.2f}, index {explanation.index:+.1f}):"
     )
+    for term in explanation.structure:
+        head = f"    {term.value:+6.2f}  {term.what} in force since {_iso(term.since)}: "
+        echo(head + clip(term.detail, max(width - len(head), 30)))
+    echo("    and the five largest event contributions:")
     for ref, _weight, _confidence, _decay, contribution in explanation.items[:5]:
         head = (
             f"    {contribution:+6.2f}  {ref.occurred_on.isoformat()}  {ref.type} "
@@ -202,11 +221,16 @@ def _core_extras(t: Any, explanation: Any, chart: str, width: int) -> None:
         )
         echo(head + clip(ref.summary, max(width - len(head), 30)))
     echo(
-        f"    (`tracker explain {p.a} {p.b} --as-of {t.last.isoformat()}` lists all "
-        f"{len(explanation.items)}; they add up to the score)"
+        f"    (`tracker explain {p.a} {p.b} --as-of {t.last.isoformat()}` lists the "
+        f"{len(explanation.structure)} structural terms and all {len(explanation.items)} "
+        "events; together they add up to the score)"
     )
     echo("")
     click.echo(chart)  # its colours are ours; the legend is escaped in _chart_text
+
+
+def _iso(day: Any) -> str:
+    return day.isoformat() if day else "?"
 
 
 def _chart_text(tracker: Any, a: str, b: str, width: int) -> str:

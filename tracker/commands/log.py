@@ -307,9 +307,10 @@ def parties_cmd(query: str | None, as_json: bool) -> None:
     Example:  tracker parties "north korea"   ->   PRK  Korea, Democratic People's Republic of
     """
     from events.errors import UnknownPartyError
-    from events.parties import parties, search, suggest
+    from events.parties import lifespans, parties, search, suggest
 
     found = search(query) if query else list(parties().values())
+    spans = lifespans()
     if query and not found:
         hint = suggest(query)
         raise UnknownPartyError(
@@ -320,7 +321,31 @@ def parties_cmd(query: str | None, as_json: bool) -> None:
             suggestions=hint,
         )
     if as_json:
-        click.echo(dumps([{"code": p.code, "name": p.name, "kind": p.kind} for p in found]))
+        click.echo(
+            dumps(
+                [
+                    {
+                        "code": p.code,
+                        "name": p.name,
+                        "kind": p.kind,
+                        "since": _iso(spans[p.code].since) if p.code in spans else None,
+                        "until": _iso(spans[p.code].until) if p.code in spans else None,
+                        "continues": spans[p.code].continues if p.code in spans else None,
+                    }
+                    for p in found
+                ]
+            )
+        )
         return
     for p in found:
-        echo(f"{p.code:<6} {p.name}" + ("" if p.kind == "country" else f"  ({p.kind})"))
+        kind = "" if p.kind == "country" else f"  ({p.kind})"
+        span = spans.get(p.code)
+        life = ""
+        if span is not None:
+            life = f"  [{span.span()}" + (f", continues {span.continues}" if span.continues else "")
+            life += "]"
+        echo(f"{p.code:<6} {p.name}{kind}{life}")
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -54,6 +54,10 @@ class Pair:
     b: str
     title: str
     moments: tuple[Moment, ...]
+    story: tuple[tuple[str, str], ...] = ()
+    """(event_id, caption): the events of the story the pair's tour tells, as recorded."""
+    not_in_record: tuple[str, ...] = ()
+    """What the story involves but the dataset could not source: the tour says so."""
 
 
 def _m(day: str, caption: str) -> Moment:
@@ -71,6 +75,41 @@ PAIRS: tuple[Pair, ...] = (
             _m("2019-04-25", "Kim and Putin's first summit, in Vladivostok"),
             _m("2023-09-13", "Vostochny Cosmodrome summit: military cooperation pledged"),
             _m("2024-06-19", "Putin in Pyongyang: strategic partnership treaty signed"),
+        ),
+        story=(
+            (
+                "demo:prk-rus:2023-09-07:containers-shipped",
+                "munitions shipped for the war in Ukraine",
+            ),
+            (
+                "demo:prk-rus:2023-09-13:military-cooperation-pledge",
+                "summit pledges military cooperation",
+            ),
+            ("demo:prk-rus:2023-09-13:invites-putin", "Kim invites Putin to visit Pyongyang"),
+            ("demo:prk-rus:2023-12-30:ballistic-missiles", "ballistic missiles for the war"),
+            (
+                "demo:prk-rus:2024-02-18:aurus-gift",
+                "Putin's gift of a Russian-made Aurus limousine",
+            ),
+            (
+                "demo:prk-rus:2024-03-18:congratulations",
+                "Kim congratulates Putin on his fifth term",
+            ),
+            (
+                "demo:prk-rus:2024-03-28:panel-of-experts-veto",
+                "Russian veto ends the UN Panel of Experts",
+            ),
+            ("demo:prk-rus:2024-06-19:pyongyang-summit", "Putin's visit to Pyongyang"),
+            ("demo:prk-rus:2024-06-19:treaty", "the strategic partnership treaty signed"),
+            (
+                "demo:prk-rus:2024-12-04:treaty-in-force",
+                "the treaty in force, with its mutual defence",
+            ),
+        ),
+        not_in_record=(
+            "the 2000 treaty's entry into force (no date found; recorded as signed until 2024)",
+            "Kim's public appearance in the Aurus limousine (only its delivery is recorded)",
+            "who conveyed the March 2024 congratulations (the ambassador detail is unsourced)",
         ),
     ),
     Pair(
@@ -226,6 +265,8 @@ class PairTour:
     now: DyadState
     end: DyadState
     """The state on the pair's last event day (the end of its record)."""
+    story: tuple[tuple[date, str, str, str], ...] = ()
+    """(day, type, actor→target, caption) of each story event, from the store."""
 
 
 def pair_tour(tracker: Tracker, pair: Pair) -> PairTour:
@@ -237,6 +278,18 @@ def pair_tour(tracker: Tracker, pair: Pair) -> PairTour:
         )
     days = sorted(date.fromisoformat(r.occurred_on) for r in rows)
     moments = tuple((m, tracker.state(pair.a, pair.b, as_of=m.day).score) for m in pair.moments)
+    by_id = {r.event_id: r for r in rows}
+    story = []
+    for event_id, caption in pair.story:
+        row = by_id.get(event_id)
+        if row is None:
+            raise DemoDataError(
+                f"{pair.a}–{pair.b}: story event {event_id!r} is not in the store",
+                field="event_id",
+                value=event_id,
+            )
+        arrow = f"{row.actor}→{row.target}"
+        story.append((date.fromisoformat(row.occurred_on), row.type, arrow, caption))
     return PairTour(
         pair,
         len(rows),
@@ -245,4 +298,5 @@ def pair_tour(tracker: Tracker, pair: Pair) -> PairTour:
         moments,
         tracker.state(pair.a, pair.b),
         tracker.state(pair.a, pair.b, as_of=days[-1]),
+        tuple(story),
     )

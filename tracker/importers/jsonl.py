@@ -60,10 +60,16 @@ def prepare_flat(data: dict[str, Any]) -> Prepared:
     return prepare(parse_event(data))
 
 
+BATCH = 512
+"""Hand-written events validated together (one compiled pass: ``events.models.parse_events``)."""
+
+
 def read(src: Source) -> Iterator[Item | Skip]:
     export: bool | None = None
+    pending: list[tuple[int, dict[str, Any]]] = []
     for line, text in text_lines(src):
         if isinstance(text, Skip):
+            yield from _validated(pending)
             yield text
             continue
         if not text.strip():
@@ -71,6 +77,7 @@ def read(src: Source) -> Iterator[Item | Skip]:
         try:
             obj = json.loads(text)
         except ValueError as exc:
+            yield from _validated(pending)
             yield Skip(
                 line,
                 "not valid JSON",
@@ -83,6 +90,7 @@ def read(src: Source) -> Iterator[Item | Skip]:
             )
             continue
         if not isinstance(obj, dict):
+            yield from _validated(pending)
             yield Skip(
                 line,
                 "not a JSON object",
@@ -97,6 +105,7 @@ def read(src: Source) -> Iterator[Item | Skip]:
         if export is None:
             export = is_export
         elif is_export != export:
+            yield from _validated(pending)
             yield Skip(
                 line,
                 "mixed forms",
@@ -108,10 +117,37 @@ def read(src: Source) -> Iterator[Item | Skip]:
                 ),
             )
             continue
+        if not is_export and obj.get("event_id") not in (None, ""):
+            pending.append((line, obj))  # validated in batches, yielded in line order
+            if len(pending) >= BATCH:
+                yield from _validated(pending)
+            continue
+        yield from _validated(pending)
         try:
             yield _export_item(line, obj) if is_export else Item(line, prepare_flat(obj))
         except TrackerError as exc:
             yield Skip(line, f"invalid {exc.field or 'event'}", exc)
+    yield from _validated(pending)
+
+
+def _validated(pending: list[tuple[int, dict[str, Any]]]) -> list[Item | Skip]:
+    """The pending hand-written events (each with its id) as items, or skips naming the line;
+    empties ``pending``."""
+    from events.models import parse_events
+    from tracker.store.rows import prepare
+
+    if not pending:
+        return []
+    out: list[Item | Skip] = []
+    for (line, _obj), event in zip(pending, parse_events([o for _l, o in pending]), strict=True):
+        try:
+            if isinstance(event, TrackerError):
+                raise event
+            out.append(Item(line, prepare(event)))
+        except TrackerError as exc:
+            out.append(Skip(line, f"invalid {exc.field or 'event'}", exc))
+    pending.clear()
+    return out
 
 
 def _export_item(line: int, obj: dict[str, Any]) -> Item:

@@ -15,9 +15,10 @@ Two layouts are read, both described in ``tests/data/polecat/README.md``:
 
 Which rows are kept
     Rows with an actor country and a recipient country that stand for two different states
-    (country names or ISO codes, through :func:`events.parties.resolve`; POLECAT's ``KOS`` is
-    Kosovo). PLOVER's non-state entities in the country fields (``IGO``, ``UNO``, ``EUR``,
-    ``NGO``, ``ISM``, ``IMG``, ``MNC``), a missing country, or the same state on both sides:
+    (country names or ISO codes, through :func:`events.parties.resolve`; PLOVER's own codes
+    are in ``events/data/plover_countries.csv``: ``KOS`` is Kosovo). PLOVER's non-state
+    entities in the country fields (``IGO``, ``UNO``, ``EUR``, ...), a missing country, or the
+    same state on both sides:
     filtered out as "not a state-to-state event" (counted, not errors), as for GDELT and ICEWS.
     PLOVER codes compound actors as lists ("the United States and France accused Russia"):
     such a row becomes one event per actor-recipient pair of states, as the codebook suggests
@@ -58,12 +59,6 @@ REQUIRED = ("Event ID", "Event Date", "Event Type", "Actor Country", "Recipient 
 OPTIONAL = ("Event Mode", "Contexts", "Actor Name", "Recipient Name", "Source")
 MISSING = frozenset({"", "None", "NA", "null"})
 CONFIDENCE = 0.5
-NON_STATE = frozenset({"IGO", "UNO", "EUR", "NGO", "ISM", "IMG", "MNC"})
-"""PLOVER's international non-state entities in the country fields (codebook, "Country
-names", table "International Non-state actor names"): not states, so not parties here."""
-POLECAT_CODES = {"KOS": "XKX"}
-"""PLOVER's own country codes: Kosovo has no ISO code; PLOVER uses ``KOS``, the tracker
-``XKX``."""
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+#=-]{0,150}")
 _SPLIT = re.compile(r"\s*[;|]\s*")
 
@@ -76,6 +71,14 @@ class Mapping(NamedTuple):
     type: str
     cameo_code: str
     weight: float
+
+
+@cache
+def country_codes() -> dict[str, str | None]:
+    """``plover_countries.csv``: PLOVER's own codes in the country fields -> party (None: a
+    non-state entity such as ``UNO``, ``NGO``); every other value is a name or ISO code."""
+    text = resources.files("events").joinpath("data", "plover_countries.csv").read_text("utf-8")
+    return {row["code"]: row["party"] or None for row in csv.DictReader(io.StringIO(text))}
 
 
 @cache
@@ -119,9 +122,10 @@ def _values(text: str) -> list[str]:
 def _state(value: str, column: str) -> str | None:
     """The state a country field value names (a name or a 3-letter code); None if it names
     a non-state entity."""
-    if value in NON_STATE:
+    own = country_codes()
+    if value in own and own[value] is None:
         return None
-    code = POLECAT_CODES.get(value, value)
+    code = own.get(value) or value
     try:
         party = resolve(code)
     except TrackerError as exc:

@@ -54,6 +54,11 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 60.0
 OPTIMISTIC_BATCH = 256
 """From this many events on, a batch is inserted before its ids are looked up (see append)."""
+BULK_CACHE_KIB = 16 * 1024
+"""SQLite's page cache during a bulk transaction (its default is 2 MiB). Random event ids and
+dyads spread a bulk import's index inserts over whole B-trees; 16 MiB keeps far more of them in
+memory (measured at 100k events: about 40 % less CPU for the inserts) while a million-event
+import stays under 100 MB of peak memory."""
 
 
 class SQLiteStore:
@@ -77,6 +82,7 @@ class SQLiteStore:
         self.listeners: list[AppendListener] = []
         self.readonly = readonly
         self._wrote = False
+        self._bulk = self._torn = False
         self.conn = (
             _connect_readonly(self.path, checked=checked)
             if readonly
@@ -120,10 +126,18 @@ class SQLiteStore:
             if isinstance(candidate, BulkListener):
                 hooks.append(candidate)
         self._guard(lambda: conn.execute("BEGIN IMMEDIATE"))
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0] if bulk else None
+        self._bulk, self._torn = bulk, False
         try:
+            if bulk:
+                conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
             for hook in hooks:
                 hook.begin_bulk()
             yield
+            if self._torn:
+                raise StoreError(
+                    f"{self.name}: a bulk append failed after writing; nothing was committed"
+                )
             for hook in hooks:
                 hook.end_bulk(self)
         except BaseException:
@@ -131,10 +145,14 @@ class SQLiteStore:
                 hook.abort_bulk()
             conn.execute("ROLLBACK")
             raise
-        self._guard(lambda: conn.execute("COMMIT"))
-        if bulk or self._wrote:
-            record_commit()  # (for the crash message: "the log is unchanged" stays true)
-        self._wrote = False
+        else:
+            self._guard(lambda: conn.execute("COMMIT"))
+            if bulk or self._wrote:
+                record_commit()  # (for the crash message: "the log is unchanged" stays true)
+        finally:
+            self._bulk = self._torn = self._wrote = False
+            if cache is not None:
+                conn.execute(f"PRAGMA cache_size = {cache}")
 
     @contextmanager
     def _savepoint(self, name: str) -> Iterator[None]:
@@ -231,6 +249,7 @@ class SQLiteStore:
     def facts(
         self, a: str, b: str, *, since: str | None = None, max_seq: int | None = None
     ) -> Iterator[Fact]:
+
         query, params = sql.rows(
             dyad=(a, b), since=since, max_seq=max_seq, columns=sql.dyad_fact_columns()
         )
@@ -314,7 +333,41 @@ class SQLiteStore:
         """
         firsts = firsts_of(batch)
         conn = self.conn
-        # inside `transaction()` a batch is a savepoint of the enclosing transaction
+        if self._torn:
+            raise StoreError(
+                f"{self.name}: a bulk append failed after writing; nothing was committed"
+            )
+        if self._bulk and all(p.refers_to is None for p in firsts.values()):
+            # The bulk path (inside `transaction()`): no savepoint. A savepoint journals every
+            # page the batch touches (a third more CPU for the inserts at a bulk cache size);
+            # it is needed only to undo a batch a listener refuses, and listeners refuse only
+            # record-keeping rows (bad references). The ids are looked up first, so the
+            # insert cannot fail on a stored one. Should anything still fail after writing,
+            # the transaction is marked torn and rolled back whole at its end.
+            existing = self._existing(list(firsts))
+            rows, placed = place(firsts, existing, self.head(), recorded_at, clock, self._hash_at)
+            try:
+                if rows:
+                    conn.executemany(sql.INSERT, (insert_params(r) for r in rows))
+                    self._wrote = True
+                    for listener in self.listeners:
+                        listener(self, rows)
+            except BaseException:
+                self._torn = True
+                raise
+        else:
+            placed = self._append_savepoint(firsts, recorded_at, clock)
+        return results(batch, firsts, placed)
+
+    def _append_savepoint(
+        self,
+        firsts: dict[str, Prepared],
+        recorded_at: datetime | None,
+        clock: Callable[[], datetime] | None,
+    ) -> dict[str, AppendResult]:
+        """An append as one transaction, or (inside ``transaction()``) one savepoint of it,
+        so that a listener that refuses the batch undoes exactly the batch."""
+        conn = self.conn
         with self._write(bulk=False), self._savepoint("append"):
             # A large batch (a bulk import) is first tried as if none of its ids were stored:
             # the UNIQUE index and the no-replace trigger check every row anyway, so looking
@@ -338,7 +391,7 @@ class SQLiteStore:
                 self._wrote = True
                 for listener in self.listeners:
                     listener(self, rows)
-        return results(batch, firsts, placed)
+        return placed
 
     def _existing(self, ids: list[str]) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}

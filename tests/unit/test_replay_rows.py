@@ -1,0 +1,38 @@
+"""Replay compares rows exactly: same types, floats bit for bit (its fast `==` path included)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tracker.replay import _same_rows
+
+ROW = ("2024-01-02", 1.5, -2.25, 3.0, 0.5, "cordial", 1, 2, 3, 4, 10)
+
+
+def _with(i: int, value: Any) -> tuple[Any, ...]:
+    return (*ROW[:i], value, *ROW[i + 1 :])
+
+
+@pytest.mark.parametrize(
+    ("stored", "replayed", "same"),
+    [
+        (ROW, ROW, True),
+        (ROW, list(ROW), True),
+        (_with(1, 0.0), _with(1, 0.0), True),
+        (_with(1, 0.0), _with(1, -0.0), False),
+        (_with(1, -0.0), _with(1, 0.0), False),
+        (_with(3, 3), _with(3, 3.0), False),  # an integer where a float was computed
+        (_with(6, 1.0), _with(6, 1), False),
+        (_with(6, 0), _with(6, 0.0), False),
+        (_with(6, True), _with(6, 1), False),
+        (_with(1, 1.5000000000000002), ROW, False),
+        (_with(5, "friendly"), ROW, False),
+        (ROW[:-1], ROW, False),
+    ],
+)
+def test_rows_are_the_same_only_when_identical(
+    stored: tuple[Any, ...], replayed: tuple[Any, ...], same: bool
+) -> None:
+    assert _same_rows(stored, replayed) is same
