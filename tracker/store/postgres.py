@@ -28,6 +28,7 @@ Over 400 lines for the same reason as the SQLite backend: one class implementing
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
@@ -72,12 +73,16 @@ ITERSIZE = 5000
 """Rows fetched at a time by the server-side cursors of long scans (verify, export)."""
 
 
+_INDEXED_BY = re.compile(r" INDEXED BY \w+")
+
+
 @cache
 def pg(statement: str) -> str:
-    """A statement of :mod:`tracker.store.sql` or :mod:`tracker.store.derived` in psycopg's
-    placeholder style (none of them has a literal ``?`` or ``%``)."""
+    """A statement of :mod:`tracker.store.sql` or :mod:`tracker.store.derived` in this dialect:
+    psycopg's placeholders (none of them has a literal ``?`` or ``%``), and without SQLite's
+    index hints (``INDEXED BY``: PostgreSQL's planner picks the index itself)."""
     assert "%" not in statement
-    return statement.replace("?", "%s")
+    return _INDEXED_BY.sub("", statement).replace("?", "%s")
 
 
 MOVED_DATES = (
