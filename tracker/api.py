@@ -28,6 +28,7 @@ from tracker.store import (
     location,
     open_store,
     prepare,
+    store_name,
 )
 from tracker.store.rows import to_event
 
@@ -65,6 +66,13 @@ class Tracker:
         self._store: Store | None = None
         self._projector: Projector | None = None
         self._query_cache: Queries | None = None
+
+    @property
+    def name(self) -> str:
+        """What reports call the store: the file's name, or its URL (password masked)."""
+        if isinstance(self.path, Path):
+            return self.path.name
+        return store_name(self.path)
 
     @property
     def store(self) -> Store:

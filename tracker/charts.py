@@ -171,7 +171,6 @@ def chart_data(
     from events.parties import party
     from events.vocabulary import STRUCTURAL_EFFECTS, type_info
     from projections.state import Status
-    from tracker.store import store_name
 
     samples = tracker.timeline(a, b, start=start, end=end, every=every, known_at=known_at)
     first, last = samples[0].day, end or tracker.today()
@@ -263,7 +262,7 @@ def chart_data(
         known_at=tracker.known_seq(known_at),
         bands=tuple((band.label, band.lower) for band in model.bands),
         model_text=model_summary(model),
-        store=tracker.path.name if isinstance(tracker.path, Path) else store_name(tracker.path),
+        store=tracker.name,
     )
 
 

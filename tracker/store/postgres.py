@@ -22,8 +22,8 @@ lock, and under MVCC never block a writer. Triggers refuse UPDATE, DELETE and TR
 log even for its owner; the roles :func:`tracker.store.pg_roles.init_db` creates make the
 database refuse them before the triggers are reached.
 
-Over 400 lines for the same reason as the SQLite backend: one class implementing the whole
-``Store`` protocol around one connection and its error mapping.
+This module is over 400 lines for the same reason as the SQLite backend: one class
+implementing the whole ``Store`` protocol around one connection and its error mapping.
 """
 
 from __future__ import annotations
