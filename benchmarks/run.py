@@ -488,7 +488,7 @@ def report(
     def rate(n: int, s: float) -> str:
         return f"{n / s:,.0f}/s"
 
-    repeats = sorted({r["repeat"] for r in results})
+    repeats = ", ".join(f"{r['repeat']} at {r['n']:,}" for r in results)
     lines = [
         "# Benchmark results",
         "",
@@ -499,7 +499,7 @@ def report(
         "(timings are noisy: each figure is a median, each ratio is taken within one run).",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".",
         "",
-        f"Every figure is the median of {' / '.join(map(str, repeats))} runs, interleaved with "
+        f"Every figure is the median of as many runs as stated ({repeats}), interleaved with "
         "its baseline's; ratios are product rate / baseline rate (higher is better) or product "
         "latency / baseline latency (lower is better). The baselines are described in "
         "`benchmarks/README.md`.",
@@ -668,7 +668,11 @@ def report(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--repeat", type=int, default=5, help="Runs per figure (median).")
+    parser.add_argument(
+        "--repeat",
+        default="5",
+        help="Runs per figure (median): one number, or one per size (e.g. 5,5,1).",
+    )
     parser.add_argument(
         "--cli-repeat", type=int, default=9, help="Runs of each start-up command (median)."
     )
@@ -687,9 +691,15 @@ def main(argv: list[str] | None = None) -> int:
     with_es = HAVE_EVENTSOURCING
     args.work.mkdir(parents=True, exist_ok=True)
     results = []
-    for n in (int(s) for s in args.sizes.split(",")):
+    sizes = [int(s) for s in args.sizes.split(",")]
+    repeats = [int(s) for s in args.repeat.split(",")]
+    if len(repeats) == 1:
+        repeats *= len(sizes)
+    if len(repeats) != len(sizes):
+        parser.error("--repeat: one number, or one per size")
+    for n, repeat in zip(sizes, repeats, strict=True):
         print(f"N = {n:,} ...", file=sys.stderr, flush=True)
-        results.append(measure(n, with_es, args.work, args.repeat))
+        results.append(measure(n, with_es, args.work, repeat))
         print(json.dumps(results[-1], default=str), file=sys.stderr, flush=True)
     cli_times = cli_figures(results[-1]["db"], args.work, args.cli_repeat)
     shown = " ".join(a for a in sys.argv[1:] if a) if argv is None else " ".join(argv)

@@ -3,6 +3,9 @@
 The classes form a discriminated union on ``type``; adding a type is one class here plus one
 row in ``data/vocabulary.csv`` (a test checks the two agree). Behaviour that depends on the
 type (CAMEO code, weight, structural effects) is looked up in the catalogue, never branched on.
+
+This module is over 400 lines because it is the vocabulary itself: one short class per type,
+kept together so that the classes and ``data/vocabulary.csv`` can be read side by side.
 """
 
 from __future__ import annotations

@@ -35,6 +35,9 @@ Every number must be finite and inside its documented range (see ``RANGES``): ha
 1 … 36500, scale 0.001 … 1e6, hysteresis 0 … <50, trend_window_days a whole number 1 … 36500,
 band lowers -100 … 100 (the last exactly -100), weights -10 … 10, structural weights
 -100 … 100, returns and signed_fraction 0 … 1, faded_half_lives 0.1 … 100.
+
+This module is over 400 lines because the model's fields, their validation, the TOML parser and
+the JSON round trip share one set of definitions.
 """
 
 from __future__ import annotations
@@ -343,6 +346,14 @@ class ScoringModel:
 
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def recorded_as(self, fingerprint: str) -> ScoringModel:
+        """This model, taking the fingerprint recorded beside it (in a store) as its own, so
+        that opening a store for a query never hashes: hashing would cost a query's start-up
+        the hashlib import. ``replay`` recomputes the fingerprint and reports a mismatch; a
+        query given another model compares fingerprints and, if they differ, folds."""
+        self.__dict__["fingerprint"] = fingerprint
+        return self
 
 
 RANGES: tuple[tuple[str, float, float], ...] = (

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 
@@ -47,6 +49,36 @@ def naive_stock(
     for count in directions.values():
         total += sum(model.structure.get("sanctions", 0.0) * model.returns**n for n in range(count))
     return total
+
+
+def rebuild_tree(path: Path) -> None:
+    """What a forger who knows the Merkle tree does after rewriting events behind the
+    tracker's back: recompute ``merkle_hashes`` from the rows as they now are (its append-only
+    triggers dropped and put back exactly), so that the file is consistent in itself and only
+    a checkpoint or an export taken before can tell."""
+    from tracker.merkle import MemoryTree
+    from tracker.store import record_bytes
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        rows = conn.execute("SELECT seq, recorded_at, body FROM events ORDER BY seq").fetchall()
+        tree = MemoryTree(record_bytes(body, seq, stamp) for seq, stamp, body in rows)
+        triggers = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name = 'merkle_hashes'"
+        ).fetchall()
+        conn.execute("BEGIN")
+        for name, _sql in triggers:
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute("DELETE FROM merkle_hashes")
+        conn.executemany(
+            "INSERT INTO merkle_hashes (id, hash) VALUES (?, ?)", enumerate(tree.hashes)
+        )
+        for _name, sql in triggers:
+            conn.execute(sql)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
 def run_installed(*args: str, cwd: Any, timeout: int = 120) -> Any:

@@ -15,7 +15,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tracker.api import Tracker
+    from tracker.checkpoints import Projector
+    from tracker.store import Store
 
 CODED_FORMATS = frozenset({"gdelt", "icews", "polecat"})
 """Import formats of machine-coded event data."""
@@ -30,16 +31,15 @@ SUM_MODE_WARNING = (
 )
 
 
-def mode_for_source(tracker: Tracker, fmt: str) -> str | None:
+def mode_for_source(store: Store, projector: Projector, fmt: str) -> str | None:
     """Called with the format of each source before its rows are read (inside the import's
     transaction). Sets an empty store to ``mean`` mode for coded data; returns a note for the
     import summary, or None."""
     if fmt not in CODED_FORMATS:
         return None
-    projector = tracker.projector
     if projector.model.mode == "mean":
         return None
-    if tracker.store.count() == 0:
+    if store.count() == 0:
         projector.adopt(replace(projector.model, mode="mean"))
         return MEAN_MODE_SET.format(fmt=fmt, fingerprint=projector.model.fingerprint)
     return SUM_MODE_WARNING.format(fmt=fmt)

@@ -19,6 +19,9 @@ that fits nowhere even in its shortest form is left out and the credit line says
 
 SVG keeps text as ``<text>`` elements (``svg.fonttype = none``) so that it can be searched,
 selected and edited; the SVG is reproducible (no date, fixed element ids).
+
+This module is over 400 lines because one figure's layout (bands, shading, marks, labels,
+legend) is decided and drawn in one place.
 """
 
 from __future__ import annotations
@@ -29,7 +32,16 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from tracker.charts import KIND_NAMES, KINDS, Change, ChartData, ChartError, Mark
+from tracker.charts import (
+    IMAGE_SUFFIXES,
+    KIND_NAMES,
+    KINDS,
+    Change,
+    ChartData,
+    ChartError,
+    Mark,
+    require_matplotlib,
+)
 from tracker.labels import Box, Placer
 
 DPI = 100
@@ -78,10 +90,15 @@ def render_image(
     stream: IO[bytes] | None = None,
 ) -> None:
     """Write the chart to ``out`` (PNG or SVG by its suffix), ``width`` × ``height`` pixels,
-    or into ``stream`` in the format ``out`` names."""
+    or into ``stream`` in the format ``out`` names (see :mod:`tracker.outputs`)."""
+    suffix = out.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        raise ChartError(
+            f"out {str(out)!r}: the file name must end in .png or .svg", field="out", value=str(out)
+        )
+    require_matplotlib()
     import matplotlib
 
-    suffix = out.suffix.lower()
     with matplotlib.rc_context(RC):
         drawn = draw_chart(data, width=width, height=height)
         try:

@@ -13,8 +13,11 @@
   fingerprint), the log head and the date of the last event (the end of the record).
 
 The renderers only draw that data: :func:`render_terminal` here (plotext, a base dependency,
-so terminal charts always work) and :func:`render_image` in :mod:`tracker.chart_image`
+so terminal charts always work) and :func:`tracker.chart_image.render_image`
 (matplotlib, the optional extra ``relations-tracker[charts]``, imported only for images).
+
+This module is over 400 lines because it assembles every piece of a chart's data and renders
+the terminal chart from it.
 """
 
 from __future__ import annotations
@@ -23,8 +26,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from events.errors import TrackerError
 
@@ -533,25 +535,3 @@ def require_matplotlib() -> None:
             f"installed: {INSTALL_HINT}",
             field="out",
         ) from None
-
-
-def render_image(
-    data: ChartData,
-    out: Path,
-    *,
-    width: int = 1200,
-    height: int = 600,
-    stream: IO[bytes] | None = None,
-) -> None:
-    """Write the chart to ``out`` (PNG or SVG by its suffix), ``width`` × ``height`` pixels;
-    with ``stream``, into that file instead (named ``out``: see :mod:`tracker.outputs`). The
-    drawing is :mod:`tracker.chart_image`'s."""
-    suffix = out.suffix.lower()
-    if suffix not in IMAGE_SUFFIXES:
-        raise ChartError(
-            f"out {str(out)!r}: the file name must end in .png or .svg", field="out", value=str(out)
-        )
-    require_matplotlib()
-    from tracker import chart_image
-
-    chart_image.render_image(data, out, width=width, height=height, stream=stream)

@@ -50,8 +50,14 @@ def ensure_schema(store: Store) -> bool:
 
 
 def stored_model(store: Store) -> ScoringModel | None:
-    text = store.projection_meta().get("model")
-    return model_from_json(text) if text is not None else None
+    """The store's model, with the fingerprint recorded beside it (see
+    :meth:`ScoringModel.recorded_as`)."""
+    meta = store.projection_meta()
+    text, fingerprint = meta.get("model"), meta.get("fingerprint")
+    if text is None:
+        return None
+    model = model_from_json(text)
+    return model.recorded_as(fingerprint) if fingerprint else model
 
 
 def table_rows(

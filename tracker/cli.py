@@ -39,6 +39,9 @@ COMMANDS: dict[str, str] = {
     "replay": "tracker.commands.audit:replay_cmd",
     "export": "tracker.commands.audit:export_cmd",
     "init-db": "tracker.commands.postgres:init_db_cmd",
+    "keygen": "tracker.commands.proof:keygen_cmd",
+    "checkpoint": "tracker.commands.proof:checkpoint_cmd",
+    "prove": "tracker.commands.proof:prove_cmd",
 }
 
 

@@ -19,7 +19,6 @@ import io
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -201,6 +200,8 @@ class AtomicOutput:
             try:
                 self._fd = os.open(directory, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o666)
             except (AttributeError, OSError):  # not Linux, or a file system without it
+                import tempfile  # here: queries print through this module, and never get here
+
                 self._fd, self._named = tempfile.mkstemp(
                     prefix=f".{self.dest.name}.", suffix=".tmp", dir=directory
                 )
@@ -297,6 +298,8 @@ class AtomicOutput:
     def _copy_out(self) -> str:
         """Where an unnamed file cannot be linked (no /proc): copy it to a named one."""
         assert self._fd is not None and self.dest is not None
+        import tempfile
+
         fd, name = tempfile.mkstemp(
             prefix=f".{self.dest.name}.", suffix=".tmp", dir=self.dest.parent
         )

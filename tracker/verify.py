@@ -19,6 +19,9 @@ more entry in a list:
 The first broken position is reported (later positions cannot be trusted once the chain is
 broken). The chain pass stays on raw ``sqlite3`` rows and plain ``json``/``hashlib``, without
 a pydantic model per row: it is the hot path of an audit of millions of events.
+
+This module is over 400 lines because the detailed row checks that name a fault belong beside
+the fast chain pass they back up.
 """
 
 from __future__ import annotations
@@ -38,11 +41,29 @@ from events.errors import TrackerError
 from events.models import SCHEMA_VERSION as EVENT_SCHEMA_VERSION
 from tracker.against import Against
 from tracker.audit import Fault, Progress, Ticker, canonical_body
+from tracker.integrity import (
+    check_meta_rows,
+    check_objects,
+    check_physical,
+    check_projection_meta,
+    stored_meta,
+)
+from tracker.proofs import ProofError
 from tracker.records import ReferenceRules
-from tracker.store import GENESIS_HASH, Store, location, read_snapshot, record_bytes, store_name
+from tracker.signed_note import NoteError, VerifierKey, read_checkpoint
+from tracker.store import (
+    GENESIS_HASH,
+    Store,
+    location,
+    read_snapshot,
+    record_bytes,
+    store_name,
+    tree,
+)
 from tracker.store.rows import TIMESTAMP_PATTERN
 from tracker.store.sql import EVENT_COLUMNS, schema_statements
 from tracker.store.sqlite import APP_NAME, APPLICATION_ID, SCHEMA_VERSION, SQLiteStore
+from tracker.transparency import NamedHead, TreeCheck, extends
 
 if TYPE_CHECKING:
     from tracker.store.postgres import PostgresStore
@@ -89,7 +110,7 @@ class VerifyReport:
 def _statements() -> dict[str, tuple[str, str, str]]:
     """name -> (kind, table, normalised SQL) for every object the store's schema creates."""
     out: dict[str, tuple[str, str, str]] = {}
-    for statement in schema_statements():
+    for statement in [*schema_statements(), *tree.schema_statements()]:
         sql = " ".join(statement.split())
         m = re.match(r"CREATE (?:UNIQUE )?(TABLE|INDEX|TRIGGER) (\w+)", sql)
         if m is None:
@@ -135,9 +156,16 @@ def check_meta(store: SQLiteStore | PostgresStore) -> list[Fault]:
     except Exception as exc:  # a damaged or altered table: report, do not stop
         meta = {}
         faults.append(Fault("meta", f"the meta table is unreadable ({exc})"))
-    for key, want in (("app", APP_NAME), ("schema_version", str(SCHEMA_VERSION))):
-        if meta.get(key) != want:
-            faults.append(Fault("meta", f"meta {key} {meta.get(key)!r}: expected {want!r}"))
+    if meta.get("app") != APP_NAME:
+        faults.append(Fault("meta", f"meta app {meta.get('app')!r}: expected {APP_NAME!r}"))
+    versions = [str(v) for v in range(1, SCHEMA_VERSION + 1)]
+    if meta.get("schema_version") not in versions:
+        faults.append(
+            Fault(
+                "meta",
+                f"meta schema_version {meta.get('schema_version')!r}: expected one of {versions}",
+            )
+        )
     return faults
 
 
@@ -145,9 +173,10 @@ def check_schema(store: SQLiteStore) -> list[Fault]:
     """No index or trigger of the log was added, removed or altered."""
     faults: list[Fault] = []
     present = store.log_schema()
-    for name, (kind, _table, sql) in EXPECTED_SCHEMA.items():
-        if kind == "table" and name != "events":
-            continue
+    has_tree = stored_meta(store).get("schema_version", str(SCHEMA_VERSION)) != "1"
+    for name, (kind, table, sql) in EXPECTED_SCHEMA.items():
+        if table == tree.TABLE and not has_tree:
+            continue  # a version 1 store (on read-only media, never upgraded)
         fault_kind = "trigger" if kind == "trigger" else "schema"
         if name not in present:
             why = (
@@ -166,11 +195,20 @@ def check_schema(store: SQLiteStore) -> list[Fault]:
     for name, (kind, _table, sql) in present.items():
         if name not in EXPECTED_SCHEMA and not name.startswith("sqlite_autoindex"):
             fault_kind = "trigger" if kind == "trigger" else "schema"
-            faults.append(Fault(fault_kind, f"unexpected {kind} {name} on events: {sql!r}"))
+            faults.append(
+                Fault(fault_kind, f"unexpected {kind} {name} on the {_table} table: {sql!r}")
+            )
     return faults
 
 
-FILE_CHECKS: list[FileCheck] = [check_marker, check_meta, check_schema]
+FILE_CHECKS: list[FileCheck] = [
+    check_marker,
+    check_meta,
+    check_schema,
+    check_objects,
+    check_meta_rows,
+    check_projection_meta,
+]
 """Checks of the file, run before the log is read; each returns its faults."""
 
 
@@ -180,11 +218,14 @@ def check_server_schema(store: PostgresStore) -> list[Fault]:
     return [Fault(kind, message) for kind, message in store.schema_faults()]
 
 
-def file_faults(store: SQLiteStore | PostgresStore) -> list[Fault]:
-    """The checks for the store's backend, run before the log is read."""
+def file_faults(store: SQLiteStore | PostgresStore, *, deep: bool) -> list[Fault]:
+    """The checks for the store's backend, run before the log is read: for a file, SQLite's
+    page check and the file checks; for PostgreSQL (whose server vouches for its own files),
+    the meta rows, the schema's triggers and indexes, and projection_meta."""
     if isinstance(store, SQLiteStore):
-        return [fault for check in FILE_CHECKS for fault in check(store)]
-    return check_meta(store) + check_server_schema(store)
+        faults = check_physical(store, deep=deep)
+        return faults + [fault for check in FILE_CHECKS for fault in check(store)]
+    return check_meta(store) + check_server_schema(store) + check_projection_meta(store)
 
 
 @dataclass
@@ -271,18 +312,23 @@ def verify(
     deep: bool = False,
     prefix: bool = False,
     progress: Progress | None = None,
+    checkpoints: Sequence[tuple[str, str]] = (),
+    keys: Sequence[VerifierKey] = (),
 ) -> VerifyReport:
     """Check the store at ``path`` (see the module docstring); never raises for a fault, only
     when the file cannot be read as SQLite at all.
 
     ``against``: an exported log to compare with; ``prefix``: accept a store that has more
-    events than that file (an export taken earlier).
+    events than that file (an export taken earlier). ``checkpoints``: ``(name, note text)``
+    of checkpoints taken earlier, which the log must extend (their signatures checked with
+    ``keys`` when given); ``deep`` also runs SQLite's full ``integrity_check``.
     """
     p = location(path)
     with read_snapshot(p, checked=False) as store:
         checker = Against(Path(against)) if against is not None else None
         try:
-            faults = file_faults(store)
+            faults = file_faults(store, deep=deep)
+            heads, notes = _open_checkpoints(checkpoints, keys, faults)
             against_name = str(checker.path) if checker is not None else None
             columns = store.event_columns()
             missing = [c for c in EVENT_COLUMNS if c not in columns]
@@ -296,8 +342,23 @@ def verify(
                 return VerifyReport(
                     store_name(p), 0, 0, 0, GENESIS_HASH, tuple(faults), against_name
                 )
-            result = ChainPass(store, checker, deep=deep, prefix=prefix).run(Ticker(progress))
+            stored = store.tree_scan() if store.has_tree() else None
+            tree_check = TreeCheck(stored, heads)
+            chain = ChainPass(store, checker, deep=deep, prefix=prefix, tree=tree_check)
+            result = chain.run(Ticker(progress))
             faults += result.faults
+            tree_faults = tree_check.finish(result.head_seq, result.verified)
+            if stored is not None:
+                stored.close()
+            faults += tree_faults
+            result.notes[:0] = notes
+            if not tree_faults and stored is None:
+                result.notes.append(
+                    "schema version 1 store (read-only): no stored Merkle tree; computed from "
+                    "the log"
+                )
+            for named in tree_check.matched:
+                faults += _extends(store, named, result, bool(tree_faults))
             for log_check in LOG_CHECKS:
                 faults += log_check(store, result)
             return VerifyReport(
@@ -316,11 +377,71 @@ def verify(
                 checker.close()
 
 
-class ChainPass:
-    """One streamed read of the log: the chain, the rows' consistency, ``deep`` and
-    ``against`` (see the module docstring)."""
+def _open_checkpoints(
+    checkpoints: Sequence[tuple[str, str]], keys: Sequence[VerifierKey], faults: list[Fault]
+) -> tuple[list[NamedHead], list[str]]:
+    """Parse (and with ``keys``, check the signature of) each checkpoint; a bad one is a
+    fault, the others are checked against the log."""
+    heads: list[NamedHead] = []
+    notes: list[str] = []
+    for name, text in checkpoints:
+        try:
+            opened = read_checkpoint(text, keys)
+        except NoteError as exc:
+            faults.append(Fault("signature", f"checkpoint {name}: {exc.message}"))
+            continue
+        if not keys:
+            notes.append(
+                f"checkpoint {name}: signature not checked (give the log's public key with --key)"
+            )
+        heads.append(NamedHead(name, opened.head, opened.signed_by))
+    return heads, notes
 
-    def __init__(self, store: Store, checker: Against | None, *, deep: bool, prefix: bool) -> None:
+
+def _extends(
+    store: SQLiteStore | PostgresStore, named: NamedHead, result: PassResult, tree_damaged: bool
+) -> list[Fault]:
+    """A checkpoint whose root the records reproduce: its ``created_at`` line matches the
+    store's, and (the stored tree being intact) the store's consistency proof from it to the
+    head verifies as a third party would check it."""
+    faults = []
+    bound, created = named.created_at(), stored_meta(store).get("created_at")
+    if bound is not None and bound != created:
+        faults.append(
+            Fault(
+                "meta",
+                f"meta created_at {created!r} differs from {bound!r}, recorded by checkpoint "
+                f"{named.name}: edited",
+            )
+        )
+    if tree_damaged or result.verified != result.head_seq:
+        return faults
+    try:
+        ext = extends(store, named.head)
+    except (ProofError, TrackerError) as exc:
+        return [*faults, Fault("checkpoint", f"checkpoint {named.name}: {exc}")]
+    signed = f", signed by {', '.join(named.signed_by)}" if named.signed_by else ""
+    result.notes.append(
+        f"checkpoint {named.name} (tree size {named.head.size}{signed}): the log extends it; "
+        f"consistency proof to tree size {ext.head.size} verified ({len(ext.proof)} hashes)"
+    )
+    return faults
+
+
+class ChainPass:
+    """One streamed read of the log: the chain, the rows' consistency, ``deep``, ``against``
+    and the Merkle tree (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        checker: Against | None,
+        *,
+        deep: bool,
+        prefix: bool,
+        tree: TreeCheck | None = None,
+    ) -> None:
+        self.tree = tree
         self.store = store
         self.checker = checker
         self.rules = ReferenceRules() if deep else None
@@ -374,6 +495,8 @@ class ChainPass:
                 if chain_fault is None and self.rules is not None:
                     chain_fault = self._deep(seq, body, obj)
                 if chain_fault is None:
+                    if self.tree is not None:
+                        self.tree.feed(seq, recorded_at, body)
                     result.verified, expected = seq, seq + 1
                     prev_hash, prev_stamp = stored_hash, recorded_at
                     prev_bytes = stored_hash.encode("ascii")

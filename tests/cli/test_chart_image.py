@@ -21,8 +21,8 @@ import pytest
 
 from tracker import chart_image
 from tracker.api import Tracker
-from tracker.chart_image import draw_chart, headline
-from tracker.charts import ChartData, chart_data, render_image
+from tracker.chart_image import draw_chart, headline, render_image
+from tracker.charts import ChartData, chart_data
 from tracker.demo import build_store, load_events
 
 CASES = {

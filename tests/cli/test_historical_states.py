@@ -214,7 +214,8 @@ def test_imported_events_are_recorded_under_the_state_of_their_date(tmp_path: Pa
     ]
     path = tmp_path / "history.jsonl"
     path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
-    ok("import", str(path), "--db", "h.db", cwd=tmp_path)
+    summary = ok("import", str(path), "--db", "h.db", cwd=tmp_path)
+    assert "events recorded under states that no longer exist (SUN 2, YUG 1)" in summary
     got = [
         json.loads(x)["event"]
         for x in ok("log", "--json", "--db", "h.db", cwd=tmp_path).splitlines()

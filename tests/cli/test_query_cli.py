@@ -86,10 +86,92 @@ def test_state_json_has_the_documented_keys(db: Path) -> None:
         "known_at",
         "last_events",
         "counts",
+        "stock",
+        "flow",
+        "last_event_on",
+        "days_since_last_event",
+        "rests_on_structure",
     } <= set(d)
     assert d["dyad"] == ["PRK", "RUS"]
     assert [a["status"] for a in d["status"]["agreements"]] == ["in force"]
     assert d["index"] > 0
+
+
+def test_state_shows_stock_flow_and_how_old_the_record_is(db: Path) -> None:
+    code, out = run("state", "PRK", "RUS", "--as-of", "2026-12-01", "--json", "--db", str(db))
+    assert code == 0
+    d = json.loads(out)
+    assert (d["last_event_on"], d["days_since_last_event"]) == ("2024-12-04", 727)
+    assert d["rests_on_structure"] is True
+    assert d["stock"]["total"] == 5.0  # one treaty in force (kind "treaty")
+    assert [t["what"] for t in d["stock"]["terms"]] == ["agreement"]
+    assert set(d["stock"]["components"]) == {"PRK->RUS", "RUS->PRK", "shared"}
+    assert d["flow"]["components"] == d["components"]
+    assert d["score"] == pytest.approx(d["stock"]["total"] + d["flow"]["total"], abs=1e-12)
+    _, text = run("state", "PRK", "RUS", "--as-of", "2026-12-01", "--db", str(db))
+    assert "score    +" in text and "= stock +5.00 + flow" in text
+    assert "last event 2024-12-04, 2.0 years before 2026-12-01" in text
+    assert "the reading rests on structure" in text
+
+
+def test_a_fresh_record_does_not_rest_on_structure(db: Path) -> None:
+    _, out = run("state", "PRK", "RUS", "--as-of", "2025-01-01", "--json", "--db", str(db))
+    d = json.loads(out)
+    assert (d["days_since_last_event"], d["rests_on_structure"]) == (28, False)
+    _, text = run("state", "PRK", "RUS", "--as-of", "2025-01-01", "--db", str(db))
+    assert "last event 2024-12-04, 28 days before 2025-01-01" in text
+    assert "rests on structure" not in text
+
+
+def test_directed_sanctions_are_stock_of_their_direction(db: Path) -> None:
+    _, out = run("state", "USA", "PRK", "--as-of", "2024-02-01", "--json", "--db", str(db))
+    d = json.loads(out)
+    assert d["stock"]["components"] == {"PRK->USA": 0.0, "USA->PRK": -6.0, "shared": 0.0}
+    assert d["stock"]["terms"][0]["direction"] == "USA->PRK"
+
+
+def test_dyads_and_timeline_say_when_the_record_ends(db: Path) -> None:
+    _, out = run("dyads", "--as-of", "2026-12-01", "--json", "--db", str(db))
+    entry = next(e for e in json.loads(out)["warmest"] if e["dyad"] == ["PRK", "RUS"])
+    assert entry["last_event_on"] == "2024-12-04" and entry["rests_on_structure"] is True
+    assert entry["score"] == pytest.approx(entry["stock"] + entry["flow"])
+    _, text = run("dyads", "--as-of", "2026-12-01", "--db", str(db))
+    assert "last event 2024-12-04 (2.0 years before), rests on structure" in text
+    code, out = run(
+        "timeline",
+        "RUS",
+        "UKR",
+        "--from",
+        "2022-01-01",
+        "--every",
+        "year",
+        "--json",
+        "--db",
+        str(db),
+    )
+    assert code == 0
+    d = json.loads(out)
+    assert d["last_event_on"] == "2022-02-24"
+    assert d["conflict_periods"] == [{"start": "2022-02-24", "end": None}]
+    assert [p["last_event_on"] for p in d["points"]] == [
+        None,
+        "2022-02-24",
+        "2022-02-24",
+        "2022-02-24",
+        "2022-02-24",
+    ]
+    assert all(p["stock"] == -40.0 for p in d["points"][1:])  # the war, whatever the news
+    _, text = run(
+        "timeline", "RUS", "UKR", "--from", "2022-01-01", "--every", "year", "--db", str(db)
+    )
+    assert "end of the record: last event 2022-02-24" in text
+
+
+def test_explain_lists_structural_terms_beside_the_events(db: Path) -> None:
+    _, text = run("explain", "RUS", "UKR", "--as-of", "2026-12-01", "--db", str(db))
+    assert "structure in force (stock -40.00):" in text
+    assert "armed conflict: active since 2022-02-24  w=-40 ×1" in text
+    assert "structure -40.00 + events" in text
 
 
 def test_state_is_the_same_in_either_order(db: Path) -> None:

@@ -4,7 +4,9 @@ quick start). Also: the demo excerpt at the top matches the real output, the SQL
 the demo store, and the Python example runs.
 
 Nothing is skipped silently: a README command that cannot run here must be listed in EXCLUDED
-with its reason, and a shell line the runner does not understand fails the test.
+with its reason, and a shell line the runner does not understand fails the test. Besides
+`tracker`, the runner knows `cp SRC DST` and `python3 -c CODE` (the proof walk-through damages
+a copy of a store with them); a line ending in `# exits N` must exit with status N.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import io
 import os
 import re
 import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -68,6 +71,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    expected: int = 0
 
 
 @dataclass
@@ -99,6 +103,32 @@ def shell_lines(text: str) -> list[str]:
     return out
 
 
+def expected_status(line: str) -> tuple[str, int]:
+    """A line without its trailing ``# exits N`` comment, and N (0 without one)."""
+    m = re.fullmatch(r"(.*?)\s+# exits (\d+)", line)
+    return (m.group(1), int(m.group(2))) if m else (line, 0)
+
+
+def _run_other(segment: str, cwd: Path, env: dict[str, str]) -> Run | None:
+    """The non-tracker commands the README may use, or None for any other."""
+    args = shlex.split(segment)
+    if args[0] == "cp" and len(args) == 3:
+        shutil.copyfile(cwd / args[1], cwd / args[2])
+        return Run(segment, 0, "", "")
+    if args[:2] == ["python3", "-c"] and len(args) == 3:
+        result = subprocess.run(
+            [sys.executable, "-c", args[2]],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        return Run(segment, result.returncode, result.stdout, result.stderr)
+    return None
+
+
 @pytest.fixture(scope="module")
 def readme() -> str:
     return README.read_text(encoding="utf-8")
@@ -108,21 +138,26 @@ def readme() -> str:
 def workdir(readme: str, tmp_path_factory: pytest.TempPathFactory) -> Workdir:
     assert TRACKER.exists(), f"the console script is not installed next to {sys.executable}"
     wd = Workdir(tmp_path_factory.mktemp("readme"))
-    # the model file the examples name: the README's toml block, whose first line names it
-    toml = next(b for b in blocks(readme) if b.lang == "toml")
-    name = re.match(r"#\s*(\S+\.toml):", toml.text)
-    assert name, "the README's toml block must start with '# FILE.toml: ...'"
-    (wd.path / name.group(1)).write_text(toml.text, encoding="utf-8")
+    # the model files the examples name: the README's toml blocks, whose first lines name them
+    for toml in (b for b in blocks(readme) if b.lang == "toml"):
+        name = re.match(r"#\s*(\S+\.toml):", toml.text)
+        assert name, "each toml block of the README must start with '# FILE.toml: ...'"
+        (wd.path / name.group(1)).write_text(toml.text, encoding="utf-8")
 
     env = {k: v for k, v in os.environ.items() if k != "TRACKER_DB"}
     env.update({"NO_COLOR": "1", "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"})
-    for line in shell_lines(readme):
+    for full_line in shell_lines(readme):
+        line, expected = expected_status(full_line)
         for segment in (s.strip() for s in line.split("&&")):
             if segment in NOT_RUN_SEGMENTS or line in EXCLUDED:
                 continue
             if segment.startswith("export "):
                 key, _, value = segment.removeprefix("export ").partition("=")
                 env[key] = shlex.split(value)[0]
+                continue
+            other = None if segment.startswith("tracker ") else _run_other(segment, wd.path, env)
+            if other is not None:
+                wd.runs.append(other)
                 continue
             assert segment.startswith("tracker "), (
                 f"README shell line {segment!r}: not a tracker command; run it here or list "
@@ -139,7 +174,7 @@ def workdir(readme: str, tmp_path_factory: pytest.TempPathFactory) -> Workdir:
                 timeout=300,
                 check=False,
             )
-            wd.runs.append(Run(segment, result.returncode, result.stdout, result.stderr))
+            wd.runs.append(Run(segment, result.returncode, result.stdout, result.stderr, expected))
     return wd
 
 
@@ -165,7 +200,7 @@ def test_every_readme_command_runs(workdir: Workdir) -> None:
     failures = [
         f"{r.command}\n  exit {r.returncode}: {r.stderr.strip()[-500:]}"
         for r in workdir.runs
-        if r.returncode != 0
+        if r.returncode != r.expected
     ]
     assert not failures, "README commands failed:\n" + "\n".join(failures)
     tracebacks = [r.command for r in workdir.runs if "Traceback" in r.stdout + r.stderr]
@@ -175,7 +210,7 @@ def test_every_readme_command_runs(workdir: Workdir) -> None:
 def test_every_command_of_the_cli_has_a_readme_example(workdir: Workdir) -> None:
     from tracker.cli import COMMANDS
 
-    shown = {r.command.split()[1] for r in workdir.runs}
+    shown = {r.command.split()[1] for r in workdir.runs if r.command.startswith("tracker ")}
     assert set(COMMANDS) <= shown, set(COMMANDS) - shown
 
 
@@ -213,10 +248,44 @@ def test_the_sql_examples_run_on_the_demo_store(readme: str, workdir: Workdir) -
 def test_the_python_example_runs(
     readme: str, workdir: Workdir, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code = next(b for b in blocks(readme) if b.lang == "python").text
+    code = next(
+        b for b in blocks(readme) if b.lang == "python" and "tracker.proofs" not in b.text
+    ).text
     monkeypatch.chdir(workdir.path)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(code, str(README), "exec"), {"__name__": "readme_example"})
     printed = out.getvalue()
     assert "allied" in printed and "QAT–SAU index" in printed
+
+
+def _run(workdir: Workdir, start: str) -> Run:
+    return next(r for r in workdir.runs if r.command.startswith(start))
+
+
+def test_the_proof_walkthrough_passes_the_log_and_fails_the_tampered_copy(
+    workdir: Workdir,
+) -> None:
+    intact = _run(workdir, "tracker verify --db copy.db --checkpoint")
+    assert intact.returncode == 0, intact.stdout + intact.stderr
+    assert "signed by example.org/relations): the log extends it" in intact.stdout
+    tampered = _run(workdir, "tracker verify --db tampered.db --checkpoint")
+    assert tampered.returncode == 1
+    assert "the log has 200 events: truncated, it diverges at tree size 201" in tampered.stdout
+    assert (workdir.path / "ourlog.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_third_party_verifier_example_runs(
+    readme: str, workdir: Workdir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = next(b for b in blocks(readme) if b.lang == "python" and "tracker.proofs" in b.text)
+    monkeypatch.chdir(workdir.path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code.text, str(README), "exec"), {"__name__": "readme_verifier"})
+    printed = out.getvalue().splitlines()
+    events = _run(workdir, "tracker verify --db copy.db --checkpoint").stdout.split()[1]
+    assert printed == [
+        f"demo:prk-rus:2024-06-19:treaty is in the log of {events} events",
+        f"the export extends the checkpoint: {events} records",
+    ]

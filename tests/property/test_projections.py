@@ -266,3 +266,36 @@ def test_the_label_changes_once_the_index_leaves_the_margin() -> None:
     assert m.next_label("cordial", 10 - m.hysteresis - 0.01) == "neutral"
     assert m.next_label("neutral", 10 + m.hysteresis - 0.01) == "neutral"
     assert m.next_label("neutral", 10 + m.hysteresis + 0.01) == "cordial"
+
+
+@SETTINGS
+@given(events=event_dicts(), offsets=query_days)
+def test_at_war_overrides_the_index_whatever_the_stock(
+    tmp_path_factory: Any, events: list[dict[str, Any]], offsets: list[int]
+) -> None:
+    """The label is "at war" exactly while an armed conflict is active, however warm the
+    stock (treaties in force) and the flow make the index."""
+    t = store(tmp_path_factory.mktemp("w") / "t.db", [events])
+    for off in offsets:
+        day = START + timedelta(days=off)
+        for a, b in (("PRK", "RUS"), ("RUS", "USA"), ("PRK", "USA")):
+            s = t.state(a, b, as_of=day).score
+            assert (s.label == "at war") == s.status.at_war, (s.label, s.status, s.index)
+    t.close()
+
+
+@SETTINGS
+@given(events=event_dicts(), offsets=query_days)
+def test_the_stock_is_the_stock_of_the_status_in_force(
+    tmp_path_factory: Any, events: list[dict[str, Any]], offsets: list[int]
+) -> None:
+    """Stock plus flow is the score, and the stock is the naive stock of the status in force
+    (the flow alone is the DESIGN's decayed sum)."""
+    t = store(tmp_path_factory.mktemp("s") / "t.db", [events])
+    for off in offsets:
+        day = START + timedelta(days=off)
+        for a, b in (("PRK", "RUS"), ("RUS", "USA")):
+            s = t.state(a, b, as_of=day).score
+            assert math.isclose(s.stock.total, naive_status(events, a, b, day), abs_tol=1e-9)
+            assert math.isclose(s.score, s.stock.total + s.flow, abs_tol=1e-12)
+    t.close()

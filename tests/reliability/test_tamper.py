@@ -136,11 +136,12 @@ def test_a_deleted_row_is_a_gap(rich_store: Path, tamper: Tamper) -> None:
     assert report.first.kind == "seq" and "gap" in report.first.message
 
 
-def test_rewriting_history_consistently_needs_an_export_to_catch(
+def test_rewriting_history_consistently_is_caught_by_the_tree_and_an_export(
     rich_store: Path, tamper: Tamper, tmp_path: Path
 ) -> None:
-    """Someone who changes a body and recomputes every later hash leaves a valid chain; an
-    export taken before (kept elsewhere) still catches it, at the right position."""
+    """Someone who changes a body and recomputes every later hash leaves a valid chain; the
+    Merkle tree stored beside it no longer matches, and an export taken before (kept
+    elsewhere) catches it too, at the right position."""
     export = tmp_path / "before.jsonl"
     export_file(rich_store, export)
     conn = sqlite3.connect(rich_store)
@@ -155,11 +156,13 @@ def test_rewriting_history_consistently_needs_an_export_to_catch(
         if seq >= 9:
             tamper(rich_store, "UPDATE events SET hash = ? WHERE seq = ?", (new_hash, seq))
         prev = new_hash
-    assert verify(rich_store).ok
+    [fault] = verify(rich_store).faults
+    assert fault.kind == "tree" and fault.seq == 9
     report = verify(rich_store, against=export)
-    [fault] = report.faults
-    assert fault.kind == "against" and fault.seq == 9 and fault.line == 9
-    assert "count" in fault.message
+    faults = {f.kind: f for f in report.faults}
+    assert set(faults) == {"tree", "against"}
+    assert faults["against"].seq == 9 and faults["against"].line == 9
+    assert "count" in faults["against"].message
 
 
 @pytest.mark.parametrize(

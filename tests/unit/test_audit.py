@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import rebuild_tree
 
 from events.canonical import dumps
 from tracker.api import Tracker
@@ -96,7 +97,8 @@ def raw(path: Path, *statements: tuple[str, tuple[Any, ...]]) -> None:
 
 
 def rechain(path: Path, from_seq: int = 1) -> None:
-    """Recompute every hash from ``from_seq`` on: a forger who rewrites history consistently."""
+    """Recompute every hash from ``from_seq`` on, and the tree: a forger who rewrites history
+    consistently."""
     conn = sqlite3.connect(path)
     rows = conn.execute("SELECT seq, recorded_at, body FROM events ORDER BY seq").fetchall()
     conn.close()
@@ -107,6 +109,7 @@ def rechain(path: Path, from_seq: int = 1) -> None:
             updates.append(("UPDATE events SET hash = ? WHERE seq = ?", (h, seq)))
         prev = h
     raw(path, *updates)
+    rebuild_tree(path)  # and the Merkle tree beside the chain
 
 
 def body_of(path: Path, seq: int) -> dict[str, Any]:

@@ -540,7 +540,7 @@ def test_a_new_store_is_marked_as_ours(db_path: Path, sample_event: Sample) -> N
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     conn.close()
     assert meta["app"] == "relations-tracker"
-    assert meta["schema_version"] == "1"
+    assert meta["schema_version"] == "2"
     assert app_id != 0
 
 

@@ -126,8 +126,10 @@ def chart_cmd(
         for line in charts.legend_lines(data, width=columns):
             echo(line)
         return
+    from tracker import chart_image
+
     with output:
-        charts.render_image(
+        chart_image.render_image(
             data, out, width=width or 1200, height=height or 600, stream=output.stream
         )
         output.publish()

@@ -164,6 +164,13 @@ def import_cmd(
         echo(f"  file {name}: {detected}")
     for note in summary.notes:
         echo(f"  note: {note}")
+    if summary.former_states:
+        counts = ", ".join(f"{code} {n}" for code, n in sorted(summary.former_states.items()))
+        echo(
+            f"  note: events recorded under states that no longer exist ({counts}): an event is "
+            "filed under the state that existed on its date (Russia before 1991-12-26 is the "
+            "USSR); see `tracker parties CODE`"
+        )
     if summary.head is not None:
         prefix = "head would be" if dry_run else "log head"
         echo(f"  {prefix}: seq {summary.head.seq} hash {summary.head.hash}")

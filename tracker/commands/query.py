@@ -1,4 +1,8 @@
-"""Query commands: state, explain, timeline, dyads, model show, rebuild."""
+"""Query commands: state, explain, timeline, dyads, model show, rebuild.
+
+This module is over 400 lines because the query commands' options, help texts and renderings
+live here.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bulk import: the tracker's own JSON Lines and CSV, GDELT 1.0/2.0 and ICEWS event files.
+"""Bulk import: the tracker's own JSON Lines and CSV, GDELT 1.0/2.0, ICEWS and POLECAT event files.
 
 One streaming pipeline serves every format::
 
@@ -18,6 +18,9 @@ One streaming pipeline serves every format::
   back: the summary is exact and nothing is written.
 
 Formats are told apart by content (:func:`detect`), per file and per zip member.
+
+This module is over 400 lines because one import run (batching, replaying an export, skipping,
+aborting, the report) is one state machine.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -62,6 +66,9 @@ class ImportSummary:
     dry_run: bool = False
     head: Head | None = None
     notes: list[str] = field(default_factory=list)  # e.g. the aggregation mode chosen
+    former_states: Counter[str] = field(default_factory=Counter)
+    """Events read that are recorded under a state that no longer exists, by its code (the
+    USSR for "Russia" in 1985: see :func:`events.parties.place`)."""
 
     @property
     def skipped(self) -> int:
@@ -81,6 +88,7 @@ class ImportSummary:
             "dry_run": self.dry_run,
             "head": None if self.head is None else {"seq": self.head.seq, "hash": self.head.hash},
             "notes": list(self.notes),
+            "former_states": dict(sorted(self.former_states.items())),
         }
 
 
@@ -309,6 +317,13 @@ def total_bytes(paths: Sequence[str | Path]) -> int:
     return sum(file_size(Path(p)) for p in paths)
 
 
+@cache
+def _former_states() -> frozenset[str]:
+    from events.parties import parties
+
+    return frozenset(p.code for p in parties().values() if p.kind == "former")
+
+
 class _Run:
     def __init__(
         self,
@@ -370,9 +385,13 @@ class _Run:
         reader = reader_for(chosen)
         batch_size = self.batch_size
         pending = self.pending
+        former = _former_states()
         for row in reader(src):
             self.summary.read += 1
             if type(row) is Item:
+                for code in (row.prepared.actor, row.prepared.target):
+                    if code in former:
+                        self.summary.former_states[code] += 1
                 if row.seq is not None:
                     self._export_record(row)
                     pending = self.pending

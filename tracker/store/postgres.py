@@ -37,12 +37,13 @@ from typing import TYPE_CHECKING, Any
 
 from projections.facts import CORRECT
 from tracker.errors import (
+    DamagedStoreError,
     NewerSchemaError,
     NotAStoreError,
     StoreError,
     StoreNotFoundError,
 )
-from tracker.store import derived, sql
+from tracker.store import derived, sql, tree
 from tracker.store.placing import firsts_of, insert_params, place, results
 from tracker.store.postgres_setup import (
     DERIVED_DDL,
@@ -412,8 +413,8 @@ class PostgresStore:
                 "SELECT t.tgname, c.relname, t.tgenabled, p.proname FROM pg_trigger t "
                 "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = "
                 "c.relnamespace JOIN pg_proc p ON p.oid = t.tgfoid WHERE n.nspname = %s "
-                "AND NOT t.tgisinternal AND c.relname IN ('events', 'meta')",
-                (self.schema,),
+                "AND NOT t.tgisinternal AND c.relname = ANY(%s)",
+                (self.schema, sorted(set(TRIGGERS.values()))),
             )
         }
         unprotected = " (the log is no longer protected against being rewritten)"
@@ -472,9 +473,11 @@ class PostgresStore:
         firsts = firsts_of(batch)
         with self._write(bulk=False), self._guard(), self.conn.transaction():
             existing = self._existing(list(firsts))
-            rows, placed = place(firsts, existing, self.head(), recorded_at, clock, self._hash_at)
+            head = self.head()
+            rows, placed = place(firsts, existing, head, recorded_at, clock, self._hash_at)
             if rows:
                 self._insert(rows)
+                self._extend_tree(head, rows)
                 for listener in self.listeners:
                     listener(self, rows)
         return results(batch, firsts, placed)
@@ -489,6 +492,50 @@ class PostgresStore:
 
     def _hash_at(self, seq: int) -> str:
         return str(self._value(pg(sql.HASH_AT), (seq,)))
+
+    def _extend_tree(self, head: Head, rows: Sequence[Row]) -> None:
+        """The Merkle tree's new hashes for ``rows`` (appended after ``head``), in the batch's
+        transaction: reads only the frontier."""
+        from tracker.merkle import Frontier, stored_index
+
+        def read(level: int, index: int) -> bytes:
+            return self.tree_hashes([stored_index(level, index)])[0]
+
+        hashes = tree.new_hashes(Frontier.load(head.seq, read), rows)
+        with self.conn.cursor() as cur:
+            if len(hashes) >= COPY_FROM:
+                with cur.copy(f"COPY {tree.TABLE} (id, hash) FROM STDIN") as copy:
+                    for item in hashes:
+                        copy.write_row(item)
+            else:
+                cur.executemany(pg(tree.INSERT), hashes)
+
+    # -- the Merkle tree -----------------------------------------------------------------------
+
+    def tree_hashes(self, ids: Sequence[int]) -> list[bytes]:
+        found = {
+            int(i): bytes(h)
+            for i, h in self._all(
+                f"SELECT id, hash FROM {tree.TABLE} WHERE id = ANY(%s)", (list(ids),)
+            )
+        }
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise DamagedStoreError(
+                f"store {self.name!r}: the Merkle tree has no hash at position {missing[0]} "
+                f"(the log has {self.head().seq} events): the tree table is damaged; run "
+                "`tracker verify`",
+                field="store",
+                value=self.name,
+            )
+        return [found[i] for i in ids]
+
+    def tree_scan(self) -> Generator[tuple[Any, Any], None, None]:
+        for i, h in self._stream(tree.SCAN):
+            yield i, bytes(h)
+
+    def has_tree(self) -> bool:
+        return tree.TABLE in self.tables()
 
     def _insert(self, rows: Sequence[Row]) -> None:
         params = [insert_params(r) for r in rows]

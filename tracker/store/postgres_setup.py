@@ -163,6 +163,16 @@ CREATE TRIGGER events_no_delete BEFORE DELETE ON events
     FOR EACH ROW EXECUTE FUNCTION refuse_change();
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
     FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
+CREATE TABLE merkle_hashes (
+    id   BIGINT PRIMARY KEY,
+    hash BYTEA NOT NULL
+);
+CREATE TRIGGER merkle_hashes_no_update BEFORE UPDATE ON merkle_hashes
+    FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER merkle_hashes_no_delete BEFORE DELETE ON merkle_hashes
+    FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER merkle_hashes_no_truncate BEFORE TRUNCATE ON merkle_hashes
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
 CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta
     FOR EACH ROW EXECUTE FUNCTION refuse_change();
 CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
@@ -170,7 +180,8 @@ CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
 CREATE TRIGGER meta_no_truncate BEFORE TRUNCATE ON meta
     FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
 """
-"""The log's tables, indexes and triggers (created inside the store's schema)."""
+"""The log's tables (with the Merkle tree's ``merkle_hashes``, as :mod:`tracker.store.tree`
+describes it), indexes and triggers, created inside the store's schema."""
 
 INDEXES = ("events_dyad_date", "events_date", "events_refers_to")
 """The log's indexes ``verify`` expects (besides the primary key and the unique event_id)."""
@@ -178,6 +189,9 @@ TRIGGERS = {
     "events_no_update": "events",
     "events_no_delete": "events",
     "events_no_truncate": "events",
+    "merkle_hashes_no_update": "merkle_hashes",
+    "merkle_hashes_no_delete": "merkle_hashes",
+    "merkle_hashes_no_truncate": "merkle_hashes",
     "meta_no_update": "meta",
     "meta_no_delete": "meta",
     "meta_no_truncate": "meta",
@@ -274,10 +288,25 @@ def create_schema(conn: psycopg.Connection[Any], schema: str, *, owner: str | No
             (APP_NAME, str(SCHEMA_VERSION), format_timestamp(datetime.now(UTC))),
         )
         if owner:
-            conn.execute(
-                "INSERT INTO projection_meta (key, value) VALUES ('layout', %s)", (LAYOUT,)
-            )
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO projection_meta (key, value) VALUES (%s, %s)", projection_rows()
+                )
     return True
+
+
+def projection_rows() -> list[tuple[str, str]]:
+    """``projection_meta`` of a store created with its derived tables: their layout and the
+    default scoring model (what the first append would record), so that the append role
+    never needs DDL and ``verify`` finds the rows it expects."""
+    from events.canonical import dumps
+    from projections.model import DEFAULT_MODEL
+
+    return [
+        ("layout", LAYOUT),
+        ("model", dumps(DEFAULT_MODEL.to_dict())),
+        ("fingerprint", DEFAULT_MODEL.fingerprint),
+    ]
 
 
 # -- roles -------------------------------------------------------------------------------------
@@ -307,7 +336,7 @@ def grants(schema: str, roles: Roles) -> list[str]:
         f"REVOKE ALL ON ALL TABLES IN SCHEMA {s} FROM PUBLIC",
         f"GRANT USAGE ON SCHEMA {s} TO {a}, {r}",
         f"GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {a}, {r}",
-        f"GRANT INSERT ON {s}.events TO {a}",
+        f"GRANT INSERT ON {s}.events, {s}.merkle_hashes TO {a}",
         *derived_grants(schema, roles.append),
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} IN SCHEMA {s} GRANT SELECT ON TABLES TO {a}, {r}",
     ]
@@ -332,12 +361,18 @@ def setup_sql(schema: str, roles: Roles) -> str:
         "INSERT INTO meta (key, value) VALUES "
         f"('app', '{APP_NAME}'), ('schema_version', '{SCHEMA_VERSION}'), "
         f"('created_at', '{stamp}'), ('roles', '{roles.owner.removesuffix('_owner')}');",
-        f"INSERT INTO projection_meta (key, value) VALUES ('layout', '{LAYOUT}');",
+        "INSERT INTO projection_meta (key, value) VALUES "
+        + ", ".join(f"('{k}', '{_quoted(v)}')" for k, v in projection_rows())
+        + ";",
         "RESET ROLE;",
         *(f"{statement};" for statement in grants(schema, roles)),
         "COMMIT;",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
 
 
 def derived_grants(schema: str, append: str) -> list[str]:

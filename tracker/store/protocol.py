@@ -24,6 +24,18 @@ Writing
     listeners that are :class:`BulkListener` get ``begin_bulk``/``end_bulk``/``abort_bulk``.
     Nested blocks join the outer one.
 
+The Merkle tree (beside the chain)
+    The backend keeps the RFC 6962 Merkle tree of the log in the table ``merkle_hashes``
+    (``id`` integer primary key, ``hash`` 32 bytes; the layout and its exact contract are in
+    :mod:`tracker.store.tree`): :meth:`Store.append` writes, in the batch's transaction and
+    after the rows, the ``(id, hash)`` pairs :func:`tracker.store.tree.new_hashes` returns
+    for the new rows, starting from the frontier read back with
+    :meth:`tracker.merkle.Frontier.load`. After ``n`` events the table holds exactly
+    ``stored_count(n)`` rows; it is never updated or deleted from (enforced as for the log).
+    :meth:`Store.tree_hashes` reads hashes by id, :meth:`Store.tree_scan` all of them in
+    order. Proofs and checkpoints (:mod:`tracker.transparency`) need nothing else, so every
+    backend gives the same roots and proofs for the same log.
+
 Reading
     Reads see a consistent log; :meth:`Store.snapshot` pins one snapshot for a series of reads
     (audits). Filters take the dyad in party order (``party_a < party_b``:
@@ -176,6 +188,25 @@ class Store(Protocol):
 
     def chain_after(self, seq: int) -> tuple[Any, Any, Any, Any] | None:
         """The stored ``(seq, recorded_at, body, hash)`` right after ``seq``, if any."""
+        ...
+
+    # -- the Merkle tree ---------------------------------------------------------------------
+    def tree_hashes(self, ids: Sequence[int]) -> list[bytes]:
+        """The stored tree hashes at ``ids``, in that order (a missing one is damage:
+        :class:`~tracker.errors.DamagedStoreError`)."""
+        ...
+
+    def tree_scan(self) -> Generator[tuple[Any, Any], None, None]:
+        """Every stored ``(id, hash)`` in id order, values as stored (what ``verify`` checks)."""
+        ...
+
+    def meta(self) -> dict[str, str]:
+        """The store's ``meta`` rows (``app``, ``schema_version``, ``created_at``)."""
+        ...
+
+    def has_tree(self) -> bool:
+        """Whether the store keeps the tree table (a schema version 1 store opened read-only
+        does not; its tree is then computed from the log)."""
         ...
 
     # -- derived tables ----------------------------------------------------------------------

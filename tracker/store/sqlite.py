@@ -2,7 +2,14 @@
 
 ``meta(key, value)`` holds ``app`` = ``relations-tracker``, ``schema_version`` and
 ``created_at``; ``PRAGMA application_id`` marks the file as ours. The ``events`` table and its
-queries are in :mod:`tracker.store.sql`, the derived tables' in :mod:`tracker.store.derived`.
+queries are in :mod:`tracker.store.sql`, the Merkle tree's ``merkle_hashes`` in
+:mod:`tracker.store.tree`, the derived tables' in :mod:`tracker.store.derived`.
+
+Schema versions: 1 = the log; 2 = the log and its Merkle tree. A store of an older version is
+upgraded in place, in one transaction, the first time it is opened for writing (version 1 to
+2: the tree is computed from the log); a read-only open reads it as it is (the tree of a
+version 1 store is then computed in memory when asked for); a newer version is refused, so
+that older code never appends without keeping what the newer schema keeps.
 
 Appends run in one ``BEGIN IMMEDIATE`` transaction, so a batch is all-or-nothing and
 concurrent writers queue instead of forking the chain; :meth:`SQLiteStore.transaction` is the
@@ -33,7 +40,7 @@ from tracker.errors import (
     StoreError,
     StoreNotFoundError,
 )
-from tracker.store import derived, sql
+from tracker.store import derived, sql, tree
 from tracker.store.placing import firsts_of, insert_params, place, results
 from tracker.store.protocol import AppendListener, BulkListener, CheckpointRow, KnownAt
 from tracker.store.rows import (
@@ -43,14 +50,16 @@ from tracker.store.rows import (
     Prepared,
     Row,
     format_timestamp,
+    record_bytes,
 )
 
 if TYPE_CHECKING:
     from projections.facts import Fact
+    from tracker import merkle
 
 APP_NAME = "relations-tracker"
 APPLICATION_ID = 0x52454C54  # "RELT": marks the file as ours (PRAGMA application_id)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 60.0
 OPTIMISTIC_BATCH = 256
 """From this many events on, a batch is inserted before its ids are looked up (see append)."""
@@ -82,6 +91,7 @@ class SQLiteStore:
         self.listeners: list[AppendListener] = []
         self.readonly = readonly
         self._wrote = False
+        self._memory_tree: merkle.MemoryTree | None = None
         self._bulk = self._torn = False
         self.conn = (
             _connect_readonly(self.path, checked=checked)
@@ -282,6 +292,68 @@ class SQLiteStore:
         row = self.conn.execute(sql.CHAIN_AFTER, (seq,)).fetchone()
         return tuple(row) if row is not None else None
 
+    # -- the Merkle tree ---------------------------------------------------------------------
+
+    def tree_hashes(self, ids: Sequence[int]) -> list[bytes]:
+        """The stored tree hashes at ``ids`` (see :mod:`tracker.store.tree`), in that order."""
+        if self._memory_tree is None and tree.TABLE not in self.tables():
+            self._memory_tree = self._tree_from_log()  # a version 1 store opened read-only
+        if self._memory_tree is not None:
+            hashes = self._memory_tree.hashes
+            try:
+                return [hashes[i] for i in ids]
+            except IndexError:
+                raise self._no_tree_hash(max(ids)) from None
+        found: dict[int, bytes] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            query = tree.select(len(chunk))
+            rows = self._guard(lambda: self.conn.execute(query, chunk).fetchall())  # noqa: B023
+            found.update((i, bytes(h)) for i, h in rows)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise self._no_tree_hash(missing[0])
+        return [found[i] for i in ids]
+
+    def tree_scan(self) -> Generator[tuple[Any, Any], None, None]:
+        """Every stored ``(id, hash)`` in id order, as stored (what ``verify`` checks); empty
+        for a store without the tree table."""
+        if tree.TABLE not in self.tables():
+            return
+        cursor = self.conn.execute(tree.SCAN)
+        try:
+            yield from cursor
+        finally:
+            cursor.close()
+
+    def has_tree(self) -> bool:
+        return tree.TABLE in self.tables()
+
+    def _tree_reader(self) -> merkle.HashReader:
+        from tracker.merkle import stored_index
+
+        def read(level: int, index: int) -> bytes:
+            return self.tree_hashes([stored_index(level, index)])[0]
+
+        return read
+
+    def _tree_from_log(self) -> merkle.MemoryTree:
+        from tracker.merkle import MemoryTree
+
+        memory = MemoryTree()
+        for seq, recorded_at, body, _hash in self.chain():
+            memory.append(record_bytes(body, seq, recorded_at))
+        return memory
+
+    def _no_tree_hash(self, index: int) -> DamagedStoreError:
+        return DamagedStoreError(
+            f"store {self.name!r}: the Merkle tree has no hash at position {index} "
+            f"(the log has {self.head().seq} events): the tree table is damaged; run "
+            "`tracker verify`",
+            field="store",
+            value=self.name,
+        )
+
     # -- what the file holds (verify's file checks, `tracker info`) ------------------------
 
     def application_id(self) -> int:
@@ -294,6 +366,13 @@ class SQLiteStore:
         """The ``meta`` table (raises ``sqlite3.DatabaseError`` if it is unreadable)."""
         return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
 
+    def schema_objects(self) -> list[tuple[str, str, str]]:
+        """``(type, name, table)`` of every table, view, index and trigger in the file."""
+        return [
+            (str(t), str(n), str(tb))
+            for t, n, tb in self.conn.execute("SELECT type, name, tbl_name FROM sqlite_master")
+        ]
+
     def log_schema(self) -> dict[str, tuple[str, str, str]]:
         """name -> (kind, table, whitespace-normalised SQL) of every schema object on the log
         table, as found in the file (verify compares it with :func:`expected_log_schema`)."""
@@ -304,7 +383,7 @@ class SQLiteStore:
             row[1]: (row[0], row[2], " ".join((row[3] or "").split()))
             for row in db.execute(
                 "SELECT type, name, tbl_name, sql FROM sqlite_master "
-                "WHERE tbl_name = 'events' OR name = 'events'"
+                "WHERE tbl_name IN ('events', 'merkle_hashes')"
             ).fetchall()
         }
 
@@ -345,10 +424,12 @@ class SQLiteStore:
             # insert cannot fail on a stored one. Should anything still fail after writing,
             # the transaction is marked torn and rolled back whole at its end.
             existing = self._existing(list(firsts))
-            rows, placed = place(firsts, existing, self.head(), recorded_at, clock, self._hash_at)
+            head = self.head()
+            rows, placed = place(firsts, existing, head, recorded_at, clock, self._hash_at)
             try:
                 if rows:
                     conn.executemany(sql.INSERT, (insert_params(r) for r in rows))
+                    self._extend_tree(head, rows)
                     self._wrote = True
                     for listener in self.listeners:
                         listener(self, rows)
@@ -388,10 +469,19 @@ class SQLiteStore:
             if rows and not optimistic:
                 conn.executemany(sql.INSERT, (insert_params(r) for r in rows))
             if rows:
+                self._extend_tree(head, rows)
                 self._wrote = True
                 for listener in self.listeners:
                     listener(self, rows)
         return placed
+
+    def _extend_tree(self, head: Head, rows: Sequence[Row]) -> None:
+        """Write the Merkle tree's new hashes for ``rows`` (appended after ``head``): reads
+        only the frontier, O(log n), and writes two hashes per event on average."""
+        from tracker.merkle import Frontier  # here, not at the top: queries never hash
+
+        frontier = Frontier.load(head.seq, self._tree_reader())
+        self.conn.executemany(tree.INSERT, tree.new_hashes(frontier, rows))
 
     def _existing(self, ids: list[str]) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}
@@ -625,6 +715,7 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
             _initialise(conn)
         else:
             check_store(conn, path)
+            _upgrade(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:  # e.g. a damaged page behind an intact header
@@ -648,7 +739,7 @@ def _initialise(conn: sqlite3.Connection) -> None:
             return
         db = sqlite_utils.Database(conn)
         db.table("meta").create({"key": str, "value": str}, pk="key", not_null={"value"})
-        for statement in sql.schema_statements():
+        for statement in [*sql.schema_statements(), *tree.schema_statements()]:
             conn.execute(statement)
         db.table("meta").insert_all(
             [
@@ -662,3 +753,39 @@ def _initialise(conn: sqlite3.Connection) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring an older store to :data:`SCHEMA_VERSION`, in one transaction (see the module
+    docstring); a no-op for a current one, and safe if two processes race to do it."""
+    if _schema_version(conn) >= SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if _schema_version(conn) == 1:  # 1 -> 2: the Merkle tree, computed from the log
+            for statement in tree.schema_statements():
+                conn.execute(statement)
+            from tracker.merkle import Frontier
+
+            frontier, last = Frontier(), 0
+            while batch := [
+                Row(*r)
+                for r in conn.execute(
+                    f"SELECT {sql.ROW_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT 20000",
+                    (last,),
+                )
+            ]:
+                conn.executemany(tree.INSERT, tree.new_hashes(frontier, batch))
+                last = batch[-1].seq
+            conn.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0

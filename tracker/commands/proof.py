@@ -1,0 +1,140 @@
+"""Proof to a third party: keygen, checkpoint, prove.
+
+``verify --checkpoint`` (in :mod:`tracker.commands.audit`) checks a checkpoint against the log;
+the work is in :mod:`tracker.transparency` (from a store) and :mod:`tracker.proofs` (without
+one). Every command here reads the store read-only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tracker.params import db_option, dumps, json_option
+
+
+def write_output(text: str, out: Path | None, db: Path, force: bool) -> None:
+    """Print ``text``, or write it to ``out`` (never over the store or its sidecars; an
+    existing file only with ``force``)."""
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from tracker.outputs import AtomicOutput
+
+    with AtomicOutput(out, field="out", store=db, replace=force) as output:
+        output.stream.write(text)
+        output.publish()
+
+
+@click.command("keygen")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Base name of the key files: writes NAME.key (private, mode 0600) and NAME.pub.",
+)
+@click.option(
+    "--name",
+    "name",
+    help="The key's name, which signed checkpoints carry as their origin (the log's identity,"
+    " e.g. example.org/relations). Default: the file name of --out.",
+)
+@json_option
+def keygen_cmd(out: Path, name: str | None, as_json: bool) -> None:
+    """Write a new Ed25519 key pair for signing checkpoints.
+
+    NAME.key holds the private key (created with mode 0600; keep it secret), NAME.pub the
+    public key to hand to whoever checks your checkpoints. Existing files are never
+    overwritten. Key texts are those of Go's sumdb/note package.
+
+    \b
+    Example:
+      tracker keygen --out ourlog --name example.org/relations
+    """
+    from tracker.signed_note import generate_key, write_key_pair
+
+    signer = generate_key(name or out.name)
+    private, public = write_key_pair(signer, out)
+    verifier = signer.verifier().text()
+    if as_json:
+        click.echo(dumps({"private": str(private), "public": str(public), "verifier": verifier}))
+    else:
+        click.echo(f"private key: {private} (mode 0600)\npublic key:  {public}\n{verifier}")
+
+
+@click.command("checkpoint")
+@click.option(
+    "--sign",
+    "key",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Sign with this private key (a NAME.key from `tracker keygen`).",
+)
+@click.option(
+    "--origin",
+    help="The origin line (the log's identity). Default: the signing key's name, else "
+    "'relations-tracker'.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the checkpoint to this file instead of printing it.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@db_option
+def checkpoint_cmd(
+    key: Path | None, origin: str | None, out: Path | None, force: bool, db: Path
+) -> None:
+    """Print the log's tree head as a checkpoint: origin, tree size, Merkle root.
+
+    The text is a C2SP tlog-checkpoint (a signed note when --sign is given): publish it, and
+    anyone can later check that the log they are shown extends it (`tracker verify
+    --checkpoint`) or that an event is in it (`tracker prove`).
+
+    \b
+    Example:
+      tracker checkpoint --sign ourlog.key --out 2026-12-01.checkpoint
+    """
+    from tracker.signed_note import SignerKey, read_key_text
+    from tracker.transparency import checkpoint_file
+
+    signer = SignerKey.parse(read_key_text(key, "key")) if key else None
+    write_output(checkpoint_file(db, signer=signer, origin=origin), out, db, force)
+
+
+@click.command("prove")
+@click.argument("event_id")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Prove inclusion in the tree of this checkpoint (which the log must extend) instead "
+    "of the current one.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the proof to this file instead of printing it.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@db_option
+def prove_cmd(
+    event_id: str, checkpoint_file: Path | None, out: Path | None, force: bool, db: Path
+) -> None:
+    """Print the inclusion proof of event EVENT_ID (JSON).
+
+    Keys: event_id, leaf_index (seq - 1), tree_size, root (hex), leaf_hash, record (the bytes
+    hashed into the leaf: the event as the chain hashes it), audit_path (hex hashes, leaf side
+    first), and origin with --checkpoint. `tracker.proofs.check_inclusion` checks it without
+    the store.
+    """
+    from tracker.signed_note import read_checkpoint, read_key_text
+    from tracker.transparency import prove_file
+
+    head = None
+    if checkpoint_file is not None:
+        head = read_checkpoint(read_key_text(checkpoint_file, "checkpoint")).head
+    write_output(dumps(prove_file(db, event_id, head)) + "\n", out, db, force)
