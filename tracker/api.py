@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from events.errors import TrackerError
 from events.parties import resolve
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from tracker.checkpoints import Projector
     from tracker.importers import ImportSummary
     from tracker.lineage import Lineage
+    from tracker.progress import Reporter
     from tracker.queries import DyadState, Explanation, Queries
 
 __all__ = ["KnownAt", "StoredEvent", "Tracker"]
@@ -151,7 +152,9 @@ class Tracker:
         batch_size: int | None = None,
     ) -> ImportSummary:
         """Bulk-import event files (JSON Lines, CSV, GDELT, ICEWS; .gz and .zip read directly)
-        in one all-or-nothing transaction; see :mod:`tracker.importers`."""
+        in one all-or-nothing transaction; see :mod:`tracker.importers`. ``progress`` is told
+        the bytes read; when it is a :class:`tracker.progress.Reporter` it is also told of the
+        checkpoint update that follows, as a stage of its own."""
         from tracker.importers import DEFAULT_BATCH_SIZE, Report, check_inputs, import_into
 
         files = check_inputs(paths, fmt)
@@ -182,6 +185,8 @@ class Tracker:
                     stand_in.store, files, on_format=stand_in._aggregation_note, **options
                 )
         new_store = not exists(self.path)
+        if hasattr(progress, "stage"):
+            self.projector.reporter = cast("Reporter", progress)
         try:
             return import_into(self.store, files, on_format=self._aggregation_note, **options)
         except BaseException:
@@ -423,14 +428,17 @@ class Tracker:
             self._as_of(as_of), _code(party) if party else None, self.known_seq(known_at)
         )
 
-    def rebuild(self, model: ScoringModel | None = None) -> int:
+    def rebuild(self, model: ScoringModel | None = None, *, progress: Any = None) -> int:
         """Drop and recompute every checkpoint from the log alone (optionally with a new
-        model, which becomes the store's model); returns the number of dyads."""
+        model, which becomes the store's model); returns the number of dyads. ``progress``
+        (a :class:`tracker.progress.Reporter`) is told of each dyad."""
         from tracker.checkpoints import Projector
 
         store = self.store
         with store.transaction():
-            count = Projector(store, model or self.projector.model).rebuild()
+            projector = Projector(store, model or self.projector.model)
+            projector.reporter = progress
+            count = projector.rebuild()
         self.close()
         return count
 

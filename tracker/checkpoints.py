@@ -24,7 +24,7 @@ import json
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from events.canonical import dumps
 from events.dyad import dyad_of
@@ -34,6 +34,9 @@ from projections.score import Checkpoint, fold
 from projections.state import Status
 from tracker.store import Row, Store
 from tracker.store.derived import LAYOUT
+
+if TYPE_CHECKING:
+    from tracker.progress import Reporter
 
 
 def model_from_json(text: str) -> ScoringModel:
@@ -147,6 +150,8 @@ class Projector:
     # -- the append hook -------------------------------------------------------------------
 
     _deferred: dict[tuple[str, str], str | None] | None = None
+    reporter: Reporter | None = None
+    """Told of the checkpoint stages (after a bulk import, a rebuild), when set."""
 
     def begin_bulk(self) -> None:
         """Inside one long transaction (a bulk import) recompute each dyad once, at the end,
@@ -163,8 +168,12 @@ class Projector:
             for r in store.rows(types=[CORRECT])
             if "occurred_on" in json.loads(r.body)["changes"]
         }
+        if self.reporter is not None:
+            self.reporter.stage("checkpoints", len(pending), "dyads")
         for (a, b), since in sorted(pending.items()):
             self.recompute(a, b, None if since is None or (a, b) in moved else since)
+            if self.reporter is not None:
+                self.reporter.advance(1)
 
     def abort_bulk(self) -> None:
         self._deferred = None
@@ -208,11 +217,14 @@ class Projector:
         """Drop every checkpoint and recompute all from the log; returns the dyad count."""
         self.store.clear_checkpoints()
         self._save_model()
-        count = 0
-        for a, b in self.store.dyads():
+        dyads = list(self.store.dyads())
+        if self.reporter is not None:
+            self.reporter.stage("rebuilding", len(dyads), "dyads")
+        for a, b in dyads:
             self.recompute(a, b, None)
-            count += 1
-        return count
+            if self.reporter is not None:
+                self.reporter.advance(1)
+        return len(dyads)
 
 
 def all_checkpoints(store: Store, a: str, b: str) -> list[Checkpoint]:

@@ -125,7 +125,9 @@ class ReplayReport:
         }
 
 
-def replay(path: str | Path, *, known_at: int | datetime | None = None) -> ReplayReport:
+def replay(
+    path: str | Path, *, known_at: int | datetime | None = None, progress: Any = None
+) -> ReplayReport:
     """Rebuild every checkpoint from the log alone and compare with the stored ones (see the
     module docstring).
 
@@ -135,10 +137,13 @@ def replay(path: str | Path, *, known_at: int | datetime | None = None) -> Repla
     """
     p = location(path)
     with read_snapshot(p) as store:  # one snapshot for the rebuild and the comparison
-        return _replay(store, store_name(p), known_at)
+        return _replay(store, store_name(p), known_at, progress)
 
 
-def _replay(store: Store, name: str, known_at: int | datetime | None) -> ReplayReport:
+def _replay(
+    store: Store, name: str, known_at: int | datetime | None, progress: Any = None
+) -> ReplayReport:
+    """``progress``, a :class:`tracker.progress.Reporter` when given, is told of each dyad."""
     from projections.model import DEFAULT_MODEL
     from tracker.checkpoints import fold_dyad, model_from_json, table_rows
 
@@ -179,7 +184,11 @@ def _replay(store: Store, name: str, known_at: int | datetime | None) -> ReplayR
     if compared and has_checkpoints:
         keys |= store.derived_dyads()
     results: list[DyadReplay] = []
+    if progress is not None:
+        progress.stage("replaying", len(keys), "dyads")
     for a, b in sorted(keys):
+        if progress is not None:
+            progress.advance(1)
         mine = fold_dyad(store, a, b, model, max_seq=limit)
         if not compared:
             results.append(

@@ -24,18 +24,19 @@ from events.dates import parse_iso_date
 from tracker.outputs import echo
 from tracker.params import KEY_VALUE, db_option, dumps, json_option, known_at_option
 
-PROGRESS_ABOVE = 50_000
-"""Logs with more events than this get a progress bar (on a terminal)."""
-
 
 @contextmanager
 def _progress(count: int, label: str, quiet: bool) -> Iterator[Callable[[int], None] | None]:
-    """A click progress bar on stderr for large logs when stderr is a terminal."""
-    if quiet or count <= PROGRESS_ABOVE or not sys.stderr.isatty():
+    """Progress on stderr (a terminal only, and only for work that takes a while): the count
+    of events done, the rate and the time left."""
+    if quiet:
         yield None
         return
-    with click.progressbar(length=count, label=label, file=sys.stderr, show_eta=True) as bar:
-        yield bar.update
+    from tracker.progress import Stages
+
+    with Stages() as stages:
+        stages.stage(label, count, "events")
+        yield stages
 
 
 def _print_append(result: Any, as_json: bool, what: str, event_id: str) -> None:
@@ -385,7 +386,10 @@ def replay_cmd(
     output = (
         AtomicOutput(report_file, field="report", store=db) if report_file is not None else None
     )
-    report = replay(db, known_at=known_at)
+    from tracker.progress import Stages
+
+    with Stages(enabled=None if not as_json else False) as stages:
+        report = replay(db, known_at=known_at, progress=stages)
     d = report.to_dict()
     if output is not None:
         with output:

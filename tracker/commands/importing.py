@@ -86,40 +86,28 @@ def import_cmd(
     """
     from tracker.api import Tracker
     from tracker.importers import total_bytes
+    from tracker.progress import Stages
 
     if sum(str(f) == "-" for f in files) > 1:
         raise click.BadParameter("'-' (standard input) given twice", param_hint="'FILES...'")
-    with contextlib.ExitStack() as stack, Tracker(db) as tracker:
+    with (
+        contextlib.ExitStack() as stack,
+        Tracker(db) as tracker,
+        Stages(enabled=False if as_json else None) as stages,
+    ):
         files = tuple(_stdin_copy(stack) if str(f) == "-" else f for f in files)
-        if sys.stderr.isatty() and not as_json:
-            total = total_bytes(files)
-            with click.progressbar(
-                length=total, label="importing", file=sys.stderr, show_eta=True
-            ) as bar:
-
-                def advance(n: int) -> None:
-                    if bar.pos + n >= total:  # what remains is the commit and checkpoints
-                        bar.label = "importing (updating checkpoints)"
-                    bar.update(n)
-
-                summary = tracker.import_files(
-                    files,
-                    fmt=fmt,
-                    skip_invalid=skip_invalid,
-                    report=report,
-                    dry_run=dry_run,
-                    progress=advance,
-                    batch_size=batch_size,
-                )
-        else:
-            summary = tracker.import_files(
-                files,
-                fmt=fmt,
-                skip_invalid=skip_invalid,
-                report=report,
-                dry_run=dry_run,
-                batch_size=batch_size,
-            )
+        # reading the files is one stage (bytes), updating checkpoints the next (dyads):
+        # import_files hands the stages to the checkpoint update
+        stages.stage("importing", total_bytes(files), "bytes")
+        summary = tracker.import_files(
+            files,
+            fmt=fmt,
+            skip_invalid=skip_invalid,
+            report=report,
+            dry_run=dry_run,
+            progress=stages,
+            batch_size=batch_size,
+        )
     if as_json:
         click.echo(dumps(summary.to_dict()))
         return

@@ -473,7 +473,10 @@ def rebuild_cmd(model_file: Path | None, mode: str | None, db: Path) -> None:
     with Tracker(db, create=False) as tracker:
         if mode is not None:
             model = replace(model or tracker.model, mode=mode)
-        n = tracker.rebuild(model)
+        from tracker.progress import Stages
+
+        with Stages() as stages:
+            n = tracker.rebuild(model, progress=stages)
     with Tracker(db, create=False) as tracker:
         fingerprint = tracker.model.fingerprint
     echo(f"rebuilt checkpoints of {n} dyads from the log (model {fingerprint})")
