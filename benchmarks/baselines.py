@@ -134,8 +134,9 @@ def raw_fold(db: Path, model: Any) -> tuple[float, int, int]:
     compare the resulting row with the stored checkpoint row, read in the same order (and read
     the structure rows). Returns (seconds, rows built, rows equal to the stored ones).
 
-    Structural effects and record-keeping (retractions, corrections) are not applied: the
-    synthetic data has none of the latter and 0.2 % of the former, so a few labels differ."""
+    Structural effects, the structural stock in the index (scoring model 2: the baseline passes
+    a stock of 0) and record-keeping (retractions, corrections) are not applied: the synthetic
+    data has none of the latter and 0.2 % structural events, so a few labels differ."""
     from events.vocabulary import cameo_codes
 
     goldstein = {c: v.goldstein for c, v in cameo_codes().items()}
@@ -177,7 +178,7 @@ def raw_fold(db: Path, model: Any) -> tuple[float, int, int]:
         s_ba += fsum(w_ba)
         d_ab += fsum(c_ab)
         d_ba += fsum(c_ba)
-        label = next_label(label, index(0.0, s_ab + s_ba, d_ab + d_ba))  # no stock: see above
+        label = next_label(label, index(0.0, s_ab + s_ba, d_ab + d_ba))  # no stock (docstring)
         row = (day, s_ab, s_ba, d_ab, d_ba, label, *counts, n)
         built += 1
         theirs = stored.fetchone()

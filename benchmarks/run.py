@@ -655,8 +655,8 @@ def report(
         "",
         "Checks on the baselines: the inline fold reproduced "
         + ", ".join(f"{r['fold_equal']:,} of {r['fold_rows']:,}" for r in results)
-        + " stored checkpoint rows exactly (the rest differ by structural effects it does not "
-        "apply); the raw SHA-256 chain matched the stored hashes: "
+        + " stored checkpoint rows exactly (the rest differ by the structural effects and stock "
+        "it does not apply); the raw SHA-256 chain matched the stored hashes: "
         + ", ".join("yes" if r["hash_ok"] else "**no**" for r in results)
         + ".",
     ]

@@ -340,6 +340,12 @@ class ScoringModel:
         )
 
     @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """A per-model memo for pure functions of the model (the stock of a status): the
+        model is immutable, so what is computed from it stays valid."""
+        return {}
+
+    @cached_property
     def fingerprint(self) -> str:
         import hashlib  # on use: most commands never need a fingerprint
         import json

@@ -126,6 +126,22 @@ def stock(status: Status, model: ScoringModel, party_a: str) -> Stock:
     number agree exactly."""
     if not status.agreements and not status.sanctions and status == _EMPTY:
         return NO_STOCK
+    cache = model.memo
+    key = ("stock", status, party_a)
+    found = cache.get(key)
+    if found is None:
+        if len(cache) > _MEMO_LIMIT:
+            cache.clear()
+        found = cache[key] = _stock(status, model, party_a)
+    return found
+
+
+_MEMO_LIMIT = 4096
+"""Distinct statuses remembered per model (a dyad's status changes only on structural events,
+so queries meet few of them; the memo only saves recomputing the same sum)."""
+
+
+def _stock(status: Status, model: ScoringModel, party_a: str) -> Stock:
     ab = ba = shared = 0.0
     for t in terms(status, model):
         if t.direction == SHARED:

@@ -240,7 +240,7 @@ def test_timeline_csv_has_one_row_per_period(db: Path) -> None:
     )
     assert code == 0
     lines = out.strip().splitlines()
-    assert lines[0] == "date,index,label,score"
+    assert lines[0] == "date,index,label,score,stock,flow,last_event_on"
     assert [line.split(",")[0] for line in lines[1:]] == [
         "2024-01-01",
         "2024-04-01",

@@ -247,7 +247,12 @@ def explain_cmd(
 @known_at_option
 @model_option
 @json_option
-@click.option("--csv", "as_csv", is_flag=True, help="CSV output: date,index,label,score.")
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help="CSV output: date,index,label,score,stock,flow,last_event_on.",
+)
 @predecessors_option
 @db_option
 def timeline_cmd(
@@ -309,9 +314,12 @@ def timeline_cmd(
     elif as_csv:
         for text in _predecessor_lines(included):
             click.echo(text.strip(), err=True)
-        echo("date,index,label,score")
+        echo("date,index,label,score,stock,flow,last_event_on")
         for r in rows:
-            echo(f"{r['date']},{r['index']:.6f},{r['label']},{r['score']:.6f}")
+            echo(
+                f"{r['date']},{r['index']:.6f},{r['label']},{r['score']:.6f},"
+                f"{r['stock']:.6f},{r['flow']:.6f},{r['last_event_on'] or ''}"
+            )
     else:
         for text in _predecessor_lines(included):
             echo(text.strip())
@@ -448,6 +456,16 @@ def model_show_cmd(model_file: Path | None, as_json: bool, db: str | Path) -> No
     echo(
         "  weights           "
         + (", ".join(f"{k}={v:g}" for k, v in d["weights"].items()) or "CAMEO/Goldstein defaults")
+    )
+    st = d["structure"]
+    scalars = ", ".join(
+        f"{k}={v:g}" for k, v in st.items() if k not in ("agreements", "returns", "signed_fraction")
+    )
+    echo(f"  structure         {scalars}")
+    echo("  agreements        " + ", ".join(f"{k}={v:g}" for k, v in st["agreements"].items()))
+    echo(
+        f"  returns           {st['returns']:g} (diminishing, per group); signed_fraction "
+        f"{st['signed_fraction']:g}; faded_half_lives {d['faded_half_lives']:g}"
     )
 
 
