@@ -24,6 +24,7 @@ its error mapping.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -92,6 +93,7 @@ class SQLiteStore:
         self.readonly = readonly
         self._wrote = False
         self._memory_tree: merkle.MemoryTree | None = None
+        self._has_tree: bool | None = None
         self._bulk = self._torn = False
         self.conn = (
             _connect_readonly(self.path, checked=checked)
@@ -296,7 +298,7 @@ class SQLiteStore:
 
     def tree_hashes(self, ids: Sequence[int]) -> list[bytes]:
         """The stored tree hashes at ``ids`` (see :mod:`tracker.store.tree`), in that order."""
-        if self._memory_tree is None and tree.TABLE not in self.tables():
+        if self._memory_tree is None and not self.has_tree():
             self._memory_tree = self._tree_from_log()  # a version 1 store opened read-only
         if self._memory_tree is not None:
             hashes = self._memory_tree.hashes
@@ -327,7 +329,9 @@ class SQLiteStore:
             cursor.close()
 
     def has_tree(self) -> bool:
-        return tree.TABLE in self.tables()
+        if self._has_tree is None:  # a writable open upgrades: it never changes after
+            self._has_tree = tree.TABLE in self.tables()
+        return self._has_tree
 
     def _tree_reader(self) -> merkle.HashReader:
         from tracker.merkle import stored_index
@@ -478,9 +482,11 @@ class SQLiteStore:
     def _extend_tree(self, head: Head, rows: Sequence[Row]) -> None:
         """Write the Merkle tree's new hashes for ``rows`` (appended after ``head``): reads
         only the frontier, O(log n), and writes two hashes per event on average."""
-        from tracker.merkle import Frontier  # here, not at the top: queries never hash
+        from tracker.merkle import Frontier, frontier_nodes, stored_index
 
-        frontier = Frontier.load(head.seq, self._tree_reader())
+        # here, not at the top: queries never hash. One query for the whole frontier.
+        ids = [stored_index(level, index) for level, index in frontier_nodes(head.seq)]
+        frontier = Frontier(head.seq, self.tree_hashes(ids))
         self.conn.executemany(tree.INSERT, tree.new_hashes(frontier, rows))
 
     def _existing(self, ids: list[str]) -> dict[str, tuple[int, str]]:
@@ -657,7 +663,15 @@ def is_store(path: str | Path) -> bool:
 
 
 def readonly_uri(path: Path) -> str:
-    return "file:" + quote(str(path.resolve())) + "?mode=ro"
+    """A read-only URI; on a read-only file system (a read-only mount, optical media) also
+    ``immutable=1``: SQLite cannot create the WAL index a WAL-mode file needs there, and
+    nothing can change the file anyway."""
+    uri = "file:" + quote(str(path.resolve())) + "?mode=ro"
+    try:
+        on_readonly_media = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        on_readonly_media = False
+    return uri + "&immutable=1" if on_readonly_media else uri
 
 
 def _connect_readonly(path: Path, *, checked: bool = True) -> sqlite3.Connection:

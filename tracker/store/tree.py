@@ -51,13 +51,8 @@ def select(count: int) -> str:
 def new_hashes(frontier: Frontier, rows: Iterable[Row]) -> list[tuple[int, bytes]]:
     """The ``(id, hash)`` rows that appending ``rows`` to the tree ``frontier`` adds (the
     frontier is advanced)."""
-    from tracker.merkle import leaf_hash, stored_count
+    from tracker.merkle import leaf_hash, stored_count  # here: queries never hash
 
-    out: list[tuple[int, bytes]] = []
-    next_id = stored_count(frontier.size)
-    for row in rows:
-        seq, recorded_at, body = row[0], row[10], row[11]
-        for h in frontier.append(leaf_hash(record_bytes(body, seq, recorded_at))):
-            out.append((next_id, h))
-            next_id += 1
-    return out
+    start = stored_count(frontier.size)
+    leaves = [leaf_hash(record_bytes(r[11], r[0], r[10])) for r in rows]
+    return list(enumerate(frontier.extend(leaves), start))
