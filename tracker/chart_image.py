@@ -444,7 +444,12 @@ class _Chart:
         x = float(to_px((_num(d.last_event), 0))[0])
         day = _day(d.last_event)
         if d.last_event < d.end:
-            texts = [f"last event {day}:\nsince then the index only fades", f"last event {day}"]
+            after = (
+                "the flow has faded: the index\nrests on structure"
+                if d.rests_on_structure
+                else "since then the event flow fades"
+            )
+            texts = [f"last event {day}:\n{after}", f"last event {day}"]
         else:
             texts = [f"last event {day}"]
         texts.append("last event")

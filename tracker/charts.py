@@ -131,6 +131,8 @@ class ChartData:
     """One line saying what the index is under this model."""
     store: str = ""
     """The store's file name, for the credit line."""
+    rests_on_structure: bool = False
+    """At ``end`` the event flow has faded: the reading rests on the structure in force."""
 
     @property
     def title(self) -> str:
@@ -247,6 +249,10 @@ def chart_data(
     points = tuple(merged[d] for d in sorted(merged))
     model = tracker.model
     head = tracker.head()
+    end_score = samples[-1]
+    last_event = getattr(end_score, "last_event_on", None) or max(
+        ref.occurred_on for ref, *_ in explanation.items
+    )
     return ChartData(
         dyad,
         first,
@@ -258,27 +264,32 @@ def chart_data(
         model.fingerprint,
         names=(party(dyad[0]).name, party(dyad[1]).name),
         conflicts=tuple(periods),
-        last_event=max(ref.occurred_on for ref, *_ in explanation.items),
+        last_event=last_event,
         events=len(explanation.items),
         head=(head.seq, head.hash),
         known_at=tracker.known_seq(known_at),
         bands=tuple((band.label, band.lower) for band in model.bands),
         model_text=model_summary(model),
         store=tracker.name,
+        rests_on_structure=bool(getattr(end_score, "faded", False)),
     )
 
 
 def model_summary(model: Any) -> str:
     """What the index is, in one line (the chart's subtitle)."""
-    how = (
-        f"100·tanh(S/{model.scale:g}), S the sum of the events' Goldstein weights × confidence"
+    stock = any(getattr(model, "structure", {}).values()) or any(
+        getattr(model, "agreements", {}).values()
+    )
+    flow = (
+        "F the events' Goldstein weights × confidence"
         if model.mode == "sum"
-        else "the events' decayed, confidence-weighted mean Goldstein value, scaled to ±100"
+        else "F from the events' decayed, confidence-weighted mean Goldstein value"
     )
-    return (
-        f"Index = {how}, each event fading by half in {model.half_life_days:g} days · "
-        f"scoring model {model.fingerprint}"
-    )
+    formula = f"100·tanh((B + F)/{model.scale:g})" if stock else f"100·tanh(F/{model.scale:g})"
+    parts = [f"Index = {formula}", f"{flow}, each fading by half in {model.half_life_days:g} days"]
+    if stock:
+        parts.append("B the structure in force (relations, agreements, sanctions, conflict)")
+    return ", ".join(parts) + f" · scoring model {model.fingerprint}"
 
 
 def status_changes(before: Status, after: Status) -> list[tuple[str, str, str]]:

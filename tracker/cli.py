@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ COMMANDS: dict[str, str] = {
     "append": "tracker.commands.log:append_cmd",
     "log": "tracker.commands.log:log_cmd",
     "types": "tracker.commands.log:types_cmd",
-    "parties": "tracker.commands.log:parties_cmd",
+    "parties": "tracker.commands.parties:parties_cmd",
     "import": "tracker.commands.importing:import_cmd",
     "state": "tracker.commands.query:state_cmd",
     "explain": "tracker.commands.query:explain_cmd",
@@ -82,13 +83,19 @@ class LazyGroup(click.Group):
         crashes.install_signal_handlers()
         before = crashes.commits()
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a reader that went away is seen here, not at interpreter exit
+            return result
         except TrackerError as exc:
             raise click.ClickException(render_error(exc)) from None
         except sqlite3.DatabaseError as exc:
             raise click.ClickException(f"database error: {exc}") from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader of our output stopped early: not an error of ours, and nothing to say.
+            crashes.silence_stdout()
+            raise click.exceptions.Exit(crashes.EXIT_BROKEN_PIPE) from None
         except KeyboardInterrupt:
             click.echo(f"interrupted; {crashes.log_state(before)}", err=True)
             raise click.exceptions.Exit(crashes.EXIT_INTERRUPTED) from None

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h)
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report a reader that stopped early
 
 _commits = 0
 
@@ -83,3 +84,18 @@ def crash_message(exc: BaseException, command: str, before: int, saved: str | No
         f"internal error in `tracker {command}` ({what}); {log_state(before)}; {where} "
         "(or run again with --debug to show it). This is a bug: please report it."
     )
+
+
+def silence_stdout() -> None:
+    """Point standard output at /dev/null after its reader went away (``tracker log | head``),
+    so that the interpreter's final flush does not raise a second BrokenPipeError."""
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)

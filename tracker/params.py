@@ -179,21 +179,27 @@ class KnownAtType(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, (int, datetime)):
             return value
         text = str(value).strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             return int(text)
+        hint = (
+            f"{text!r}: expected a log position (e.g. 120) or a UTC timestamp "
+            "(e.g. 2025-01-31T12:00:00Z or 2025-01-31)"
+        )
         try:
-            if len(text) <= 10:
-                day = parse_iso_date(text)
+            day = parse_iso_date(text[:10])
+            if len(text) == 10:
                 return datetime.combine(day, time.max, tzinfo=UTC)
+            if text[10] not in "T ":
+                raise ValueError(text)
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
+            self.fail(hint, param, ctx)
+        try:
+            return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        except (OverflowError, ValueError):
             self.fail(
-                f"{text!r}: expected a log position (e.g. 120) or a UTC timestamp "
-                "(e.g. 2025-01-31T12:00:00Z or 2025-01-31)",
-                param,
-                ctx,
+                f"{text!r}: outside the range of UTC timestamps (years 1 to 9999)", param, ctx
             )
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 KNOWN_AT = KnownAtType()

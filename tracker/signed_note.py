@@ -230,11 +230,11 @@ def write_key_pair(signer: SignerKey, out: str | Path) -> tuple[Path, Path]:
             field="out",
             value=str(private),
         ) from None
-    with os.fdopen(fd, "w", encoding="ascii") as f:
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(signer.text() + "\n")
     try:
         fd = os.open(public, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        with os.fdopen(fd, "w", encoding="ascii") as f:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(signer.verifier().text() + "\n")
     except OSError as exc:
         private.unlink()

@@ -15,6 +15,7 @@ import pytest
 from support import rebuild_tree
 
 from events.canonical import dumps
+from events.errors import TrackerError
 from tracker.api import Tracker
 from tracker.audit import AuditError, count_events
 from tracker.errors import NotAStoreError, StoreNotFoundError
@@ -405,8 +406,13 @@ def test_replay_known_at_reports_the_state_then(filled: Path) -> None:
 
 
 def test_replay_known_at_the_head_compares(filled: Path) -> None:
-    report = replay(filled, known_at=100)
+    report = replay(filled, known_at=8)
     assert report.compared and report.ok and "at or after the head" in report.notes[0]
+
+
+def test_replay_known_at_beyond_the_head_is_refused_naming_the_head(filled: Path) -> None:
+    with pytest.raises(TrackerError, match=r"beyond the end of the log .*seq 8"):
+        replay(filled, known_at=100)
 
 
 def test_replay_of_a_store_without_checkpoints_is_a_fault(filled: Path) -> None:

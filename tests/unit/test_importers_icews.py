@@ -213,6 +213,9 @@ def test_readr_style_column_names_are_read(tmp_path: Path) -> None:
     path = tmp_path / "snake.tsv"
     path.write_text("\n".join([header, *lines[1:]]) + "\n", encoding="utf-8")
     assert bodies(rows_of(path)) == bodies(rows_of(DATAVERSE))
+    from tracker.importers import detect
+
+    assert detect(header.encode(), "snake.tsv") == "icews"
 
 
 @pytest.mark.parametrize(

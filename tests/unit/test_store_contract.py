@@ -179,7 +179,12 @@ def test_reads_by_dyad_and_position(store: Store) -> None:
     assert [f.event_id for f in store.facts("PRK", "RUS")] == ["e1", "e3"]
     assert [f.event_id for f in store.facts("PRK", "RUS", since="2024-04-01")] == ["e1"]
     assert store.known_seq(T0 + timedelta(minutes=1)) == 2
-    assert store.known_seq(7) == 7 and store.known_seq(None) is None
+    assert store.known_seq(3) == 3 and store.known_seq(None) is None
+    # beyond the head, or on a day after today, the log cannot answer: the error names the head
+    with pytest.raises(StoreError, match=r"beyond the end of the log .the log head is seq 3"):
+        store.known_seq(7)
+    with pytest.raises(StoreError, match="in the future"):
+        store.known_seq(datetime(9000, 1, 1, tzinfo=UTC))
     assert store.row_by_id("e2") is not None and store.row_by_id("nope") is None
     assert [r[0] for r in store.chain()] == [1, 2, 3]
     assert store.chain_after(2) is not None and store.chain_after(3) is None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from events.errors import TrackerError
+from tracker.limits import MAX_LINE_BYTES, check_inflation, line_too_long
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -30,17 +31,35 @@ class InputError(TrackerError):
 
 
 class Source:
-    """One stream of lines: a plain file, the content of a .gz, or one member of a .zip."""
+    """One stream of lines: a plain file, the content of a .gz, or one member of a .zip.
+
+    Lines are read within :data:`tracker.limits.MAX_LINE_BYTES`, and a compressed stream
+    within :data:`tracker.limits.MAX_INFLATION`, so that memory and time stay bounded by the
+    size of the file on disk whatever it holds.
+    """
 
     def __init__(
-        self, name: str, stream: IO[bytes] | io.BufferedIOBase, raw: IO[bytes], offset: int
+        self,
+        name: str,
+        stream: IO[bytes] | io.BufferedIOBase,
+        raw: IO[bytes],
+        offset: int,
+        *,
+        compressed: bool = False,
     ) -> None:
         self.name = name
         self._stream = stream
         self._raw = raw
         self._offset = offset
+        self._compressed = compressed
         self.line = 0  # the last line read (for "damaged after line N")
-        self.first = stream.readline()  # for format detection; lines() yields it again
+        self.first = self._readline(1)  # for format detection; lines() yields it again
+
+    def _readline(self, n: int) -> bytes:
+        raw = self._stream.readline(MAX_LINE_BYTES + 1)
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            raise line_too_long(n).at(source=self.name)
+        return raw
 
     def lines(self) -> Iterator[tuple[int, bytes]]:
         """(line number, raw bytes with the line ending) for every line, first one included."""
@@ -49,10 +68,28 @@ class Source:
         self.line = 1
         yield 1, self.first
         n = 1
-        for raw in self._stream:
+        readline = self._stream.readline
+        limit = MAX_LINE_BYTES + 1
+        while raw := readline(limit):
             n += 1
             self.line = n
+            if len(raw) == limit and not raw.endswith(b"\n"):
+                raise line_too_long(n).at(source=self.name)
+            if self._compressed and not n & 0x3FFF:
+                self._check_inflation()
             yield n, raw
+        if self._compressed:
+            self._check_inflation()
+
+    def _check_inflation(self) -> None:
+        try:
+            inflated, compressed = self._stream.tell(), self._raw.tell()
+        except (OSError, ValueError):
+            return
+        try:
+            check_inflation(compressed, inflated)
+        except TrackerError as exc:
+            raise exc.at(line=self.line, source=self.name) from None
 
     def position(self) -> int:
         """Bytes of the file on disk consumed so far, counted across all input files."""
@@ -75,7 +112,7 @@ def open_sources(path: Path, offset: int = 0) -> Generator[Source, None, None]:
         raw.seek(0)
         if magic[:2] == GZIP_MAGIC:
             with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                yield Source(str(path), unzipped, raw, offset)
+                yield Source(str(path), unzipped, raw, offset, compressed=True)
         elif magic in ZIP_MAGICS:
             try:
                 archive = zipfile.ZipFile(raw)
@@ -87,12 +124,50 @@ def open_sources(path: Path, offset: int = 0) -> Generator[Source, None, None]:
                 for info in archive.infolist():
                     if info.is_dir():
                         continue
-                    with archive.open(info) as member:
-                        yield Source(f"{path}:{info.filename}", member, raw, offset)
+                    name = f"{path}:{info.filename}"
+                    _check_member(info, name)
+                    try:
+                        member = archive.open(info)
+                    except (RuntimeError, NotImplementedError) as exc:
+                        raise InputError(
+                            f"{name}: cannot be read ({exc})", field="file", value=name
+                        ) from None
+                    with member:
+                        yield Source(name, member, raw, offset, compressed=True)
         else:
             yield Source(str(path), raw, raw, offset)
     finally:
         raw.close()
+
+
+READABLE_METHODS = {
+    zipfile.ZIP_STORED: "stored",
+    zipfile.ZIP_DEFLATED: "deflate",
+    zipfile.ZIP_BZIP2: "bzip2",
+    zipfile.ZIP_LZMA: "lzma",
+}
+
+
+def _check_member(info: zipfile.ZipInfo, name: str) -> None:
+    """Refuse, before reading, a zip member that is encrypted, compressed in a way this
+    Python cannot read, or declared to inflate like a decompression bomb."""
+    if info.flag_bits & 0x1:
+        raise InputError(
+            f"{name}: the zip member is encrypted (decrypt the archive first)",
+            field="file",
+            value=name,
+        )
+    if info.compress_type not in READABLE_METHODS:
+        raise InputError(
+            f"{name}: compressed with zip method {info.compress_type}, which cannot be read "
+            f"(readable: {', '.join(READABLE_METHODS.values())}); recompress the archive",
+            field="file",
+            value=name,
+        )
+    try:
+        check_inflation(info.compress_size, info.file_size)
+    except TrackerError as exc:
+        raise exc.at(source=name) from None
 
 
 def file_size(path: Path) -> int:

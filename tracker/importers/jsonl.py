@@ -27,12 +27,12 @@ Hand-written form
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from events.errors import TrackerError
+from tracker import limits
 from tracker.importers.inputs import Source
 from tracker.importers.reader import Item, Skip, text_lines
 from tracker.store.rows import EXPORT_KEYS, Prepared, is_timestamp
@@ -75,7 +75,7 @@ def read(src: Source) -> Iterator[Item | Skip]:
         if not text.strip():
             continue
         try:
-            obj = json.loads(text)
+            obj = limits.loads(text)
         except ValueError as exc:
             yield from _validated(pending)
             yield Skip(

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from events.errors import TrackerError
+from tracker import limits
 from tracker.errors import ConflictError, StoreError
 from tracker.importers.inputs import DAMAGE, InputError, Source, file_size, open_sources
 from tracker.importers.reader import ImportFormatError, Item, Reader, Skip
@@ -99,8 +100,8 @@ def detect(first_line: bytes, name: str) -> str:
     """The format of a source, from its first line.
 
     ``{`` -> jsonl (polecat for a PLOVER JSON record); tab-separated with ``Event ID`` and
-    ``CAMEO Code`` columns -> icews, with ``Event ID``, ``Event Type`` and ``Actor Country``
-    -> polecat;
+    ``CAMEO Code`` columns (in any case, ``_`` for spaces) -> icews, with ``Event ID``,
+    ``Event Type`` and ``Actor Country`` -> polecat;
     57, 58 or 61 tab-separated fields starting with a numeric id -> gdelt; comma-separated
     with a ``type`` column -> csv.
     """
@@ -109,7 +110,8 @@ def detect(first_line: bytes, name: str) -> str:
         return "polecat" if _is_plover_json(text) else "jsonl"
     if "\t" in text:
         cols = text.split("\t")
-        if "Event ID" in cols and "CAMEO Code" in cols:
+        names = {c.strip().strip('"').casefold().replace("_", " ") for c in cols}
+        if {"event id", "cameo code"} <= names:  # also readr-style event_id, cameo_code
             return "icews"
         if "Event ID" in cols and "Event Type" in cols and "Actor Country" in cols:
             return "polecat"
@@ -130,7 +132,7 @@ def detect(first_line: bytes, name: str) -> str:
 def _is_plover_json(text: str) -> bool:
     """A PLOVER JSON record (``event`` and ``actor`` lists), not the tracker's own JSON."""
     try:
-        obj = json.loads(text)
+        obj = limits.loads(text)
     except ValueError:
         return False
     return isinstance(obj, dict) and isinstance(obj.get("event"), list) and "actor" in obj
@@ -252,7 +254,8 @@ def check_inputs(paths: Sequence[str | Path], fmt: str = "auto") -> list[Path]:
     files = [Path(p) for p in paths]
     for path in files:
         if not path.is_file():
-            raise InputError(f"{path}: no such file", field="file", value=str(path))
+            what = "not a regular file" if path.exists() else "no such file"
+            raise InputError(f"{path}: {what}", field="file", value=str(path))
     return files
 
 

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator, Sequence
 from functools import cache
@@ -50,6 +49,7 @@ from typing import Any, NamedTuple
 
 from events.errors import TrackerError
 from events.parties import parties, resolve
+from tracker import limits
 from tracker.importers.cameo import FieldError, bad, coded_event, dated_party, iso_date
 from tracker.importers.inputs import Source
 from tracker.importers.reader import NOT_STATE_TO_STATE, ImportFormatError, Item, Skip
@@ -223,7 +223,7 @@ def _from_row(f: list[str], col: dict[str, int]) -> Record:
 
 def _from_json(text: str) -> Record:
     try:
-        obj = json.loads(text)
+        obj = limits.loads(text)
     except ValueError as exc:
         raise TrackerError(f"line: not valid JSON ({exc})", field="line", value=None) from None
     if not isinstance(obj, dict):

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +62,14 @@ from tracker.store.postgres_setup import (
     use_schema,
 )
 from tracker.store.protocol import AppendListener, BulkListener, CheckpointRow, KnownAt
-from tracker.store.rows import EMPTY_HEAD, AppendResult, Head, Prepared, Row, format_timestamp
+from tracker.store.rows import (
+    EMPTY_HEAD,
+    AppendResult,
+    Head,
+    Prepared,
+    Row,
+    check_known_at,
+)
 from tracker.store.sqlite import APP_NAME, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -310,15 +317,11 @@ class PostgresStore:
     def known_seq(self, known_at: KnownAt) -> int | None:
         if known_at is None:
             return None
-        if isinstance(known_at, int):
-            if known_at < 0:
-                raise StoreError(
-                    f"known_at {known_at}: a log position is >= 0",
-                    field="known_at",
-                    value=known_at,
-                )
+        stamp = check_known_at(known_at, self.head(), datetime.now(UTC))
+        if stamp is None:
+            assert isinstance(known_at, int)
             return known_at
-        return int(self._value(pg(sql.SEQ_KNOWN_AT), (format_timestamp(known_at),)))
+        return int(self._value(pg(sql.SEQ_KNOWN_AT), (stamp,)))
 
     def rows(
         self,

@@ -153,6 +153,43 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
 
 
+def check_known_at(known_at: int | datetime, head: Head, now: datetime) -> str | None:
+    """Refuse a transaction time the log cannot answer for, naming the head: a position
+    beyond it, a moment on a day after ``now``'s (a date means the end of that day) or one
+    outside the range of timestamps. Returns the moment as a stored stamp (None for a seq).
+    Every backend's ``known_seq`` calls this, so they refuse the same things alike."""
+    where = f"the log head is seq {head.seq}" + (
+        f", recorded at {head.recorded_at}" if head.recorded_at else ""
+    )
+    if isinstance(known_at, int):
+        if known_at < 0:
+            raise StoreError(
+                f"known_at {known_at}: a log position is >= 0", field="known_at", value=known_at
+            )
+        if known_at > head.seq:
+            raise StoreError(
+                f"known_at {known_at}: beyond the end of the log ({where})",
+                field="known_at",
+                value=known_at,
+            )
+        return None
+    try:
+        stamp = format_timestamp(known_at)
+    except (OverflowError, ValueError):
+        raise StoreError(
+            f"known_at {known_at.isoformat()!r}: outside the range of UTC timestamps",
+            field="known_at",
+            value=known_at.isoformat(),
+        ) from None
+    if stamp[:10] > format_timestamp(now)[:10]:
+        raise StoreError(
+            f"known_at {stamp!r}: in the future (the log cannot know it yet; {where})",
+            field="known_at",
+            value=stamp,
+        )
+    return stamp
+
+
 def parse_timestamp(stamp: str) -> datetime:
     """The moment a stored stamp stands for (raises ``ValueError`` if it is not one)."""
     return datetime.strptime(stamp, TIMESTAMP_FORMAT).replace(tzinfo=UTC)

@@ -193,7 +193,7 @@ def rows(
     sql += ORDERS[order]
     if limit is not None:
         sql += " LIMIT ?"
-        params.append(limit)
+        params.append(min(limit, 2**62))  # more than the log holds: all of it
     return sql, params
 
 

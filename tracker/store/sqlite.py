@@ -50,6 +50,7 @@ from tracker.store.rows import (
     Head,
     Prepared,
     Row,
+    check_known_at,
     format_timestamp,
     record_bytes,
 )
@@ -211,15 +212,10 @@ class SQLiteStore:
     def known_seq(self, known_at: KnownAt) -> int | None:
         if known_at is None:
             return None
-        if isinstance(known_at, int):
-            if known_at < 0:
-                raise StoreError(
-                    f"known_at {known_at}: a log position is >= 0",
-                    field="known_at",
-                    value=known_at,
-                )
+        stamp = check_known_at(known_at, self.head(), datetime.now(UTC))
+        if stamp is None:
+            assert isinstance(known_at, int)
             return known_at
-        stamp = format_timestamp(known_at)
         return int(self.conn.execute(sql.SEQ_KNOWN_AT, (stamp,)).fetchone()[0])
 
     def rows(
