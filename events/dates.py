@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+EARLIEST = date(1900, 1, 1)
+"""The earliest date a query accepts (events may be older; questions about them may not)."""
+
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 

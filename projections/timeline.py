@@ -6,9 +6,8 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
 from projections.model import ScoringModel
+from projections.periods import PERIODS
 from projections.score import Checkpoint, Score, latest, score_at
-
-PERIODS = ("day", "week", "month", "quarter", "year")
 
 
 def dates(start: date, end: date, every: str) -> Iterator[date]:

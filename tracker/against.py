@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from events.canonical import dumps
+from tracker import limits
 from tracker.audit import AuditError, Fault
+from tracker.limits import MAX_LINE_BYTES
 from tracker.store.rows import EXPORT_KEYS
 
 
@@ -20,23 +22,30 @@ class Against:
             self.file: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by close()
         except OSError as exc:
             raise AuditError(
-                f"--against {str(path)!r}: cannot read ({exc})", field="against", value=str(path)
+                f"against {str(path)!r}: cannot read ({exc})", field="against", value=str(path)
             ) from None
         self.line = 0
         self.records = 0
+        self.stopped = False
 
     def close(self) -> None:
         self.file.close()
 
     def next(self) -> tuple[int, dict[str, Any] | str] | None:
         """(line number, record or why the line is bad), or None at the end of the file."""
-        for raw in self.file:
+        if self.stopped:
+            return None
+        limit = MAX_LINE_BYTES + 1
+        while raw := self.file.readline(limit):
             self.line += 1
+            if len(raw) == limit and not raw.endswith(b"\n"):
+                self.stopped = True  # (the rest of that line is not read: /dev/zero never ends)
+                return self.line, f"longer than {MAX_LINE_BYTES:,} bytes, the limit for a record"
             if not raw.strip():
                 continue
             self.records += 1
             try:
-                rec = json.loads(raw.decode("utf-8"))
+                rec = limits.loads(raw.decode("utf-8"))
             except UnicodeDecodeError:
                 return self.line, "not UTF-8 text"
             except ValueError as exc:

@@ -387,7 +387,8 @@ class Tracker:
     ) -> list[Score]:
         """The index sampled every period from ``start`` (default: the dyad's first event, or
         its predecessors' if it has none) to ``end`` (default today)."""
-        from tracker.queries import EARLIEST, QueryError, dyad_key
+        from events.dates import EARLIEST
+        from tracker.queries import QueryError, dyad_key
 
         a, b = _code(a), _code(b)
         end = self._as_of(end)

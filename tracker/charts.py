@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from events.dates import EARLIEST
 from events.errors import TrackerError
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ def chart_data(
 
     changes: list[Change] = []
     before = Status()
-    if first > date(1900, 1, 1):
+    if first > EARLIEST:
         before = tracker.state(
             a, b, as_of=first - timedelta(days=1), known_at=known_at
         ).score.status
@@ -320,8 +321,10 @@ def status_changes(before: Status, after: Status) -> list[tuple[str, str, str]]:
 
 
 def clip(text: str | None, width: int) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+    """Text shortened for a chart's legend (see :func:`tracker.outputs.shorten`)."""
+    from tracker.outputs import shorten
+
+    return shorten(text, width)
 
 
 def mark_line(m: Mark, width: int = 100) -> str:

@@ -49,10 +49,19 @@ COMMANDS: dict[str, str] = {
 FLAGS = {"store": "--db", "against": "--against", "report": "--report"}
 """The option that supplies what a library error names (``field``): the CLI says the flag."""
 
-HINTS = {
-    "StoreNotFoundError": " (append or import events first, or run `tracker demo`)",
-}
-"""What to do next, by error class: advice in the CLI's terms, added when rendering."""
+
+def _hint(exc: TrackerError) -> str:
+    """What to do next, in the CLI's terms (the library does not know the flags)."""
+    name = type(exc).__name__
+    if name == "StoreNotFoundError":
+        return " (append or import events first, or run `tracker demo`)"
+    if name == "ImportAbortedError" and getattr(exc, "skippable", False):
+        return "; --skip-invalid imports the other rows and reports the bad ones"
+    if name == "ImportFormatError" and exc.field == "format":
+        return " (--format)"
+    if name == "AuditError" and "broken log" in exc.message:
+        return ": run `tracker verify`"
+    return ""
 
 
 def render_error(exc: TrackerError) -> str:
@@ -62,7 +71,7 @@ def render_error(exc: TrackerError) -> str:
     flag = FLAGS.get(exc.field or "")
     if flag is not None and exc.message.startswith(f"{exc.field} "):
         text = text.replace(exc.message, flag + exc.message[len(exc.field or "") :], 1)
-    return text + HINTS.get(type(exc).__name__, "")
+    return text + _hint(exc)
 
 
 class LazyGroup(click.Group):
@@ -82,6 +91,9 @@ class LazyGroup(click.Group):
 
         crashes.install_signal_handlers()
         before = crashes.commits()
+        from tracker.store import sqlite as sqlite_store
+
+        sqlite_store.wait_notice = _notice
         try:
             result = super().invoke(ctx)
             sys.stdout.flush()  # a reader that went away is seen here, not at interpreter exit
@@ -111,6 +123,10 @@ class LazyGroup(click.Group):
             ) from None
         except Exception as exc:
             raise _crash(ctx, exc, ctx.invoked_subcommand or "", before) from None
+
+
+def _notice(message: str) -> None:
+    click.echo(message, err=True)
 
 
 def _crash(ctx: click.Context, exc: Exception, command: str, before: int) -> click.exceptions.Exit:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from events.errors import InvalidEventError, TrackerError, UnknownPartyError, UnknownTypeError
 
 __all__ = [
+    "BusyStoreError",
     "ConflictError",
     "DamagedStoreError",
+    "DiskFullError",
     "InvalidEventError",
     "NewerSchemaError",
     "NotAStoreError",
+    "ReadOnlyStoreError",
     "StoreError",
     "StoreNotFoundError",
     "TrackerError",
@@ -40,3 +43,15 @@ class DamagedStoreError(StoreError):
 
 class ConflictError(StoreError):
     """An event id already in the log (or twice in a batch) with different content."""
+
+
+class ReadOnlyStoreError(StoreError):
+    """A write asked of a store that cannot be written (read-only file, directory or media)."""
+
+
+class BusyStoreError(StoreError):
+    """Another process held the store's write lock for longer than the wait allows."""
+
+
+class DiskFullError(StoreError):
+    """The disk filled up while writing the store; the transaction was rolled back."""

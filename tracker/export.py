@@ -50,7 +50,7 @@ def export(
             why = _export_fault(seq, expected, recorded_at, body, stored_hash, prev)
             if why is not None:
                 raise AuditError(
-                    f"seq {seq}: {why}; refusing to export a broken log (run `tracker verify`)",
+                    f"seq {seq}: {why}; refusing to export a broken log",
                     field="seq",
                     value=seq,
                 )

@@ -362,6 +362,13 @@ def printable(text: str) -> str:
     return TERMINAL_UNSAFE.sub(_escape, text)
 
 
+def shorten(text: str | None, width: int) -> str:
+    """``text`` on one line (runs of whitespace made one space), cut to ``width`` characters
+    with an ellipsis when longer: the one way a table cell or a summary is shortened."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
 def _escape(match: Any) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -11,6 +11,7 @@ import click
 
 from events.dates import parse_iso_date
 from events.errors import TrackerError
+from projections.periods import PERIODS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,9 +48,30 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
             day = parse_iso_date(text)
         except ValueError as exc:
             self.fail(f"{text!r}: {exc}", param, ctx)
-        if self.bounded and not date(1900, 1, 1) <= day <= date.today():
-            self.fail(f"{text!r}: must be between 1900-01-01 and today", param, ctx)
+        from events.dates import EARLIEST
+
+        if self.bounded and not EARLIEST <= day <= date.today():
+            self.fail(f"{text!r}: must be between {EARLIEST.isoformat()} and today", param, ctx)
         return day
+
+
+def allow_future_option(func: F) -> F:
+    return click.option(
+        "--allow-future",
+        is_flag=True,
+        help="Accept an --on date after today (a scheduled event; queries stop at today).",
+    )(func)
+
+
+def refuse_future(day: date, *, allowed: bool, option: str) -> None:
+    """Valid time after today is refused unless asked for: queries stop at today, so such an
+    event would be invisible (and is most often a typo for a past year)."""
+    if day > date.today() and not allowed:
+        raise click.BadParameter(
+            f"{day.isoformat()!r}: is after today (queries ask about dates up to today); "
+            "pass --allow-future for a scheduled event",
+            param_hint=f"'{option}'",
+        )
 
 
 class EventTypeName(click.ParamType):  # type: ignore[type-arg]
@@ -245,9 +267,6 @@ def load_model(path: Path | None) -> Any:
             f"{str(path)!r}: cannot read ({exc})", param_hint="'--model'"
         ) from None
     return parse_model(text, source=str(path))
-
-
-PERIODS = ("day", "week", "month", "quarter", "year")  # as projections.timeline.PERIODS
 
 
 def period_options(func: F) -> F:

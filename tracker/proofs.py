@@ -29,8 +29,7 @@ from events.errors import TrackerError
 from tracker import merkle
 from tracker.signed_note import TreeHead
 from tracker.store import GENESIS_HASH, record_bytes
-
-_EXPORT_KEYS = frozenset({"event", "hash", "recorded_at", "seq"})
+from tracker.store.rows import EXPORT_KEYS
 
 
 class ProofError(TrackerError):
@@ -284,9 +283,9 @@ def _export_record(line: str, number: int) -> tuple[str, str, str, int]:
         raise ProofError(
             f"line {number}: not valid JSON ({exc})", field="line", line=number
         ) from None
-    if not isinstance(rec, dict) or set(rec) != _EXPORT_KEYS:
+    if not isinstance(rec, dict) or set(rec) != EXPORT_KEYS:
         raise ProofError(
-            f"line {number}: not an export record (expected the keys {sorted(_EXPORT_KEYS)})",
+            f"line {number}: not an export record (expected the keys {sorted(EXPORT_KEYS)})",
             field="line",
             line=number,
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
+from events.dates import EARLIEST
 from events.dyad import dyad_of
 from projections.facts import RECORD_TYPES, Fact, effective, fact_from_body
 from projections.model import ScoringModel
@@ -26,7 +27,6 @@ from tracker.lineage import Lineage, lineage, merged
 from tracker.store import Store
 
 QUAD_KEYS = ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")
-EARLIEST = date(1900, 1, 1)
 
 
 class QueryError(TrackerError):
@@ -36,7 +36,7 @@ class QueryError(TrackerError):
 def check_date(name: str, day: date, today: date) -> None:
     if not EARLIEST <= day <= today:
         raise QueryError(
-            f"{name} {day.isoformat()!r}: must be between 1900-01-01 and today "
+            f"{name} {day.isoformat()!r}: must be between {EARLIEST.isoformat()} and today "
             f"({today.isoformat()})",
             field=name,
             value=day.isoformat(),

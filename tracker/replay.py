@@ -167,7 +167,7 @@ def _replay(
         notes.append("the store records no scoring model: replayed with the built-in default")
     has_checkpoints = {"checkpoints", "structure"} <= tables
     if compared and not has_checkpoints:
-        faults.append("the store has no checkpoints tables (derive them with `tracker rebuild`)")
+        faults.append("the store has no checkpoints tables (rebuild them from the log)")
     if asked is not None and not compared:
         notes.append(
             f"replayed the log as it stood at seq {limit} (head is {head}); the "

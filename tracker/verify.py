@@ -509,7 +509,7 @@ class ChainPass:
                 ):
                     result.notes.append(
                         f"the store has events after the end of {checker.path.name} "
-                        f"(from seq {seq}); accepted with --prefix"
+                        f"(from seq {seq}); accepted as a prefix"
                     )
                     against_fault = None
                     result.against_records = checker.records

@@ -237,7 +237,7 @@ def test_detect(first: bytes, fmt: str) -> None:
 
 @pytest.mark.parametrize("first", [b"hello world\n", b"a\tb\tc\n", b"x,y\n"])
 def test_undetectable_input_asks_for_format(first: bytes) -> None:
-    with pytest.raises(ImportFormatError, match="--format"):
+    with pytest.raises(ImportFormatError, match="name its format"):
         detect(first, "f")
 
 

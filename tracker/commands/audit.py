@@ -10,17 +10,14 @@ here.
 from __future__ import annotations
 
 import sys
-import types
-import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from events.dates import parse_iso_date
 from tracker.outputs import echo
 from tracker.params import KEY_VALUE, db_option, dumps, json_option, known_at_option
 
@@ -146,93 +143,16 @@ def correct_cmd(
     _print_append(result, as_json, "corrected", event_id)
 
 
-def _base_type(annotation: Any) -> Any:
-    """The core type of a field annotation: Optional[...] and Annotated[...] unwrapped."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _base_type(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _base_type(args[0]) if len(args) == 1 else annotation
-    return origin or annotation
-
-
 def parse_changes(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    """``--field key=value`` pairs as the changes of a correction of a ``type_name`` event.
+    """``--field key=value`` pairs as a correction's changes, validated by the event model
+    (:func:`events.fields.correction_changes`); a bad one is a usage error naming it."""
+    from events.errors import TrackerError
+    from events.fields import correction_changes
 
-    Unknown and immutable fields are usage errors naming them; numbers are parsed for numeric
-    fields, ``true``/``false`` for flags; list fields (``items``) collect repeats; an empty
-    value clears an optional field.
-    """
-    from events.models import IMMUTABLE_FIELDS, event_class
-
-    model_fields = event_class(type_name).model_fields
-    allowed = sorted(k for k in model_fields if k not in IMMUTABLE_FIELDS)
-    out: dict[str, Any] = {}
-    for key, raw in pairs:
-        if key in IMMUTABLE_FIELDS:
-            raise click.BadParameter(
-                f"{key!r} cannot be corrected (retract the event and append a new one)",
-                param_hint="'--field'",
-            )
-        if key not in model_fields:
-            raise click.BadParameter(
-                f"{key!r} is not a field of {type_name!r} events (correctable: "
-                f"{', '.join(allowed)})",
-                param_hint="'--field'",
-            )
-        kind = _base_type(model_fields[key].annotation)
-        value = raw.strip()
-        if kind is tuple:
-            items = out.setdefault(key, [])
-            if value:
-                items.append(value)
-            continue
-        if key in out:
-            raise click.BadParameter(f"{key!r} given twice", param_hint="'--field'")
-        info = model_fields[key]
-        if value == "" and (info.is_required() or info.default is not None):
-            raise click.BadParameter(
-                f"{key}: cannot be cleared (every {type_name!r} event has one); give a value",
-                param_hint="'--field'",
-            )
-        out[key] = _convert(key, kind, value)
-    return out
-
-
-def _convert(key: str, kind: Any, value: str) -> Any:
-    import math
-
-    if value == "":
-        return None
-    if kind is float or kind is int:
-        try:
-            number: float | int = int(value) if kind is int else float(value)
-        except ValueError:
-            raise click.BadParameter(
-                f"{key} {value!r}: not {'a whole' if kind is int else 'a'} number",
-                param_hint="'--field'",
-            ) from None
-        if isinstance(number, float) and not math.isfinite(number):
-            raise click.BadParameter(
-                f"{key} {value!r}: not a finite number", param_hint="'--field'"
-            )
-        return number
-    if kind is bool:
-        flags = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-        if value.lower() not in flags:
-            raise click.BadParameter(
-                f"{key} {value!r}: expected true or false", param_hint="'--field'"
-            )
-        return flags[value.lower()]
-    if kind is date:
-        try:
-            parse_iso_date(value)
-        except ValueError:
-            raise click.BadParameter(
-                f"{key} {value!r}: not a date written YYYY-MM-DD", param_hint="'--field'"
-            ) from None
-    return value
+    try:
+        return correction_changes(type_name, pairs)
+    except TrackerError as exc:
+        raise click.BadParameter(exc.message, param_hint="'--field'") from None
 
 
 # -- verify ------------------------------------------------------------------------------------

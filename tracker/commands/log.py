@@ -10,24 +10,28 @@ from typing import Any
 
 import click
 
-from tracker.outputs import echo
+from tracker.outputs import echo, shorten
 from tracker.params import (
     DATE,
     EVENT_TYPE,
     KEY_VALUE,
     PARTY,
+    allow_future_option,
     db_option,
     dumps,
     json_option,
     known_at_option,
+    refuse_future,
 )
 
 
 def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     """Turn ``--field key=value`` pairs into body fields; list fields may repeat."""
+    from events.fields import list_fields
     from events.models import event_class
 
     fields = event_class(type_name).specific_fields()
+    lists = list_fields(type_name)
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key not in fields:
@@ -36,8 +40,7 @@ def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict
                 f"{key!r} is not a field of {type_name!r} events (its fields: {allowed})",
                 param_hint="'--field'",
             )
-        annotation = str(fields[key].annotation)
-        if "tuple" in annotation:
+        if key in lists:
             out.setdefault(key, []).append(value)
         elif key in out:
             raise click.BadParameter(f"{key!r} given twice", param_hint="'--field'")
@@ -72,12 +75,7 @@ def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict
     help="Explicit Goldstein value instead of the type's default.",
 )
 @click.option("--id", "event_id", help="Event id (idempotency key); generated if omitted.")
-@click.option(
-    "--allow-future",
-    is_flag=True,
-    help="Accept an --on date after today (a scheduled event); queries ask about dates up to "
-    "today only.",
-)
+@allow_future_option
 @click.option(
     "--field",
     "fields",
@@ -114,12 +112,7 @@ def append_cmd(
     from events.models import parse_event
     from tracker.api import Tracker
 
-    if occurred_on > date.today() and not allow_future:
-        raise click.BadParameter(
-            f"{occurred_on.isoformat()!r}: is after today (queries ask about dates up to "
-            "today); pass --allow-future for a scheduled event",
-            param_hint="'--on'",
-        )
+    refuse_future(occurred_on, allowed=allow_future, option="--on")
     data: dict[str, Any] = {
         "type": type_name,
         "actor": actor,
@@ -290,17 +283,12 @@ def _what(event: Any, seqs: dict[str, int]) -> str:
     """The summary column: for a record, what it refers to, what it changes and why."""
     ref = getattr(event, "refers_to", None)
     if ref is None:
-        return _short(event.summary or event.source)
+        return shorten(event.summary or event.source, 60)
     where = f"seq {seqs[ref]} ({ref})" if seqs.get(ref) else str(ref)
     if event.type == "retract":
-        return _short(f"retracts {where}: {event.reason}", 90)
+        return shorten(f"retracts {where}: {event.reason}", 90)
     changes = ", ".join(f"{k}={v}" for k, v in sorted(event.changes.items()))
-    return _short(f"corrects {where}: {changes}; {event.reason}", 90)
-
-
-def _short(text: str | None, width: int = 60) -> str:
-    text = (text or "").replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return shorten(f"corrects {where}: {changes}; {event.reason}", 90)
 
 
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:

@@ -14,15 +14,18 @@ import click
 from tracker.params import db_option, dumps, json_option
 
 
-def write_output(text: str, out: Path | None, db: Path, force: bool) -> None:
-    """Print ``text``, or write it to ``out`` (never over the store or its sidecars; an
-    existing file only with ``force``)."""
+def write_output(
+    text: str, out: Path | None, db: Path, force: bool, inputs: tuple[Path | None, ...] = ()
+) -> None:
+    """Print ``text``, or write it to ``out`` (never over the store or its sidecars, nor an
+    input such as the signing key; an existing file only with ``force``)."""
     if out is None:
         click.echo(text, nl=False)
         return
     from tracker.outputs import AtomicOutput
 
-    with AtomicOutput(out, field="out", store=db, replace=force) as output:
+    readers = [p for p in inputs if p is not None]
+    with AtomicOutput(out, field="out", store=db, inputs=readers, replace=force) as output:
         output.stream.write(text)
         output.publish()
 
@@ -101,7 +104,7 @@ def checkpoint_cmd(
     from tracker.transparency import checkpoint_file
 
     signer = SignerKey.parse(read_key_text(key, "key")) if key else None
-    write_output(checkpoint_file(db, signer=signer, origin=origin), out, db, force)
+    write_output(checkpoint_file(db, signer=signer, origin=origin), out, db, force, (key,))
 
 
 @click.command("prove")
@@ -137,4 +140,4 @@ def prove_cmd(
     head = None
     if checkpoint_file is not None:
         head = read_checkpoint(read_key_text(checkpoint_file, "checkpoint")).head
-    write_output(dumps(prove_file(db, event_id, head)) + "\n", out, db, force)
+    write_output(dumps(prove_file(db, event_id, head)) + "\n", out, db, force, (checkpoint_file,))

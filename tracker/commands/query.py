@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from tracker.outputs import echo
+from tracker.outputs import echo, shorten
 from tracker.params import (
     PARTY,
     as_of_option,
@@ -112,7 +112,7 @@ def state_cmd(
         for e in d["last_events"]:
             echo(
                 f"    {e['occurred_on']}  {e['type']:<22} {e['actor']}→{e['target']}  "
-                f"{_clip(e['summary'])}"
+                f"{shorten(e['summary'], 70)}"
             )
     echo(f"  model    {d['model_fingerprint']} ({d['mode']})")
 
@@ -149,11 +149,6 @@ def status_lines(status: dict[str, Any]) -> list[str]:
     war = status["armed_conflict"]
     lines.append(f"conflict  {war['status']}" + (f" since {war['since']}" if war["since"] else ""))
     return lines
-
-
-def _clip(text: str | None, width: int = 70) -> str:
-    text = (text or "").replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @click.command("explain")
@@ -208,7 +203,7 @@ def explain_cmd(
         arrow = "" if t["direction"] == "shared" else " " + t["direction"].replace("->", "→")
         since = f" since {t['since']}" if t["since"] else ""
         echo(
-            f"  {t['value']:+8.3f}  {t['what']}{arrow}: {_clip(t['detail'], 60)}{since}  "
+            f"  {t['value']:+8.3f}  {t['what']}{arrow}: {shorten(t['detail'], 60)}{since}  "
             f"w={t['weight']:+g} ×{t['factor']:g}"
         )
     items = d["contributions"][:limit] if limit else d["contributions"]
@@ -222,7 +217,7 @@ def explain_cmd(
         echo(
             f"  {c['contribution']:+8.3f}  {c['occurred_on']}  {c['type']:<22} "
             f"{c['actor']}→{c['target']}  w={c['weight']:+.1f} c={c['confidence']:.2f} "
-            f"decay={c['decay']:.3f}  {_clip(c['summary'], 50)}"
+            f"decay={c['decay']:.3f}  {shorten(c['summary'], 50)}"
         )
     rest = len(d["contributions"]) - len(items)
     if rest:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from events.errors import TrackerError
+from events.fields import list_fields
 from tracker.importers.inputs import Source
 from tracker.importers.jsonl import prepare_flat
 from tracker.importers.reader import ImportFormatError, Item, Skip
@@ -25,16 +26,6 @@ def _all_fields() -> frozenset[str]:
     from events.models import EVENT_CLASSES
 
     return frozenset(f for cls in EVENT_CLASSES.values() for f in cls.model_fields)
-
-
-@cache
-def _list_fields(type_name: str) -> frozenset[str]:
-    from events.models import EVENT_CLASSES
-
-    cls = EVENT_CLASSES.get(type_name)
-    if cls is None:
-        return frozenset()
-    return frozenset(k for k, f in cls.specific_fields().items() if "tuple" in str(f.annotation))
 
 
 def _text(src: Source) -> Iterator[str]:
@@ -111,7 +102,7 @@ def read(src: Source) -> Iterator[Item | Skip]:
         data: dict[str, object] = {
             k: v for k, v in zip(header, row, strict=True) if v.strip() != ""
         }
-        for key in _list_fields(str(data.get("type", ""))) & data.keys():
+        for key in list_fields(str(data.get("type", ""))) & data.keys():
             data[key] = [part.strip() for part in str(data[key]).split(";") if part.strip()]
         try:
             yield Item(line, prepare_flat(data))

@@ -49,7 +49,10 @@ DEFAULT_BATCH_SIZE = 10_000
 
 
 class ImportAbortedError(TrackerError):
-    """A bad row (or damaged file) stopped an all-or-nothing import; nothing was written."""
+    """A bad row (or damaged file) stopped an all-or-nothing import; nothing was written.
+    ``skippable``: skipping invalid rows would have let the import go on."""
+
+    skippable = False
 
 
 @dataclass(slots=True)
@@ -123,7 +126,7 @@ def detect(first_line: bytes, name: str) -> str:
             return "csv"
     raise ImportFormatError(
         f"{name}: cannot tell the format from its first line ({text[:60]!r}); "
-        "pass --format jsonl, csv, gdelt, icews or polecat",
+        "name its format: jsonl, csv, gdelt, icews or polecat",
         field="format",
         value=name,
     )
@@ -430,20 +433,16 @@ class _Run:
     def _abort(
         self, err: TrackerError, line: int | None, *, replaying: bool = False
     ) -> ImportAbortedError:
-        hint = (
-            ""
-            if self.skip_invalid or replaying
-            else "; --skip-invalid imports the other rows and reports the bad ones"
-        )
-        if replaying:
-            hint = "; an export is replayed whole or not at all"
-        return ImportAbortedError(
+        hint = "; an export is replayed whole or not at all" if replaying else ""
+        aborted = ImportAbortedError(
             f"{err.message}; nothing was imported (the log is unchanged){hint}",
             field=err.field,
             value=err.value,
             line=line,
             source=self.source,
         )
+        aborted.skippable = not (self.skip_invalid or replaying)
+        return aborted
 
     # -- the tracker's own export records ------------------------------------------------
 

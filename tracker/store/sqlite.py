@@ -35,9 +35,12 @@ from urllib.parse import quote
 
 from tracker.crashes import record_commit
 from tracker.errors import (
+    BusyStoreError,
     DamagedStoreError,
+    DiskFullError,
     NewerSchemaError,
     NotAStoreError,
+    ReadOnlyStoreError,
     StoreError,
     StoreNotFoundError,
 )
@@ -63,6 +66,11 @@ APP_NAME = "relations-tracker"
 APPLICATION_ID = 0x52454C54  # "RELT": marks the file as ours (PRAGMA application_id)
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 60.0
+WAIT_NOTICE_S = 2.0
+"""A writer that has waited this long for the lock says so (then waits up to BUSY_TIMEOUT_S)."""
+wait_notice: Callable[[str], None] | None = None
+"""Where that notice goes: the CLI sets it to print on standard error (a library prints
+nothing by itself)."""
 OPTIMISTIC_BATCH = 256
 """From this many events on, a batch is inserted before its ids are looked up (see append)."""
 BULK_CACHE_KIB = 16 * 1024
@@ -91,14 +99,17 @@ class SQLiteStore:
         self.path = Path(path)
         self.name = str(self.path)
         self.listeners: list[AppendListener] = []
-        self.readonly = readonly
         self._wrote = False
+        # a store that cannot be written (read-only file, directory or media) is still read:
+        # queries and audits work, and a write says why it cannot happen
+        self.unwritable = None if readonly else _unwritable(self.path)
+        self.readonly = readonly or self.unwritable is not None
         self._memory_tree: merkle.MemoryTree | None = None
         self._has_tree: bool | None = None
         self._bulk = self._torn = False
         self.conn = (
             _connect_readonly(self.path, checked=checked)
-            if readonly
+            if self.readonly
             else _connect(self.path, create=create)
         )
 
@@ -138,7 +149,14 @@ class SQLiteStore:
         for candidate in self.listeners if bulk else ():
             if isinstance(candidate, BulkListener):
                 hooks.append(candidate)
-        self._guard(lambda: conn.execute("BEGIN IMMEDIATE"))
+        if self.unwritable is not None:
+            raise ReadOnlyStoreError(
+                f"store {self.name!r}: cannot be written ({self.unwritable}); nothing was "
+                "written (queries, verify, replay and export work on it read-only)",
+                field="store",
+                value=self.name,
+            )
+        self._begin()
         cache = conn.execute("PRAGMA cache_size").fetchone()[0] if bulk else None
         self._bulk, self._torn = bulk, False
         try:
@@ -153,19 +171,55 @@ class SQLiteStore:
                 )
             for hook in hooks:
                 hook.end_bulk(self)
-        except BaseException:
+            self._guard(lambda: conn.execute("COMMIT"))
+        except BaseException as exc:
             for hook in hooks:
                 hook.abort_bulk()
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # (SQLite itself rolls back on a full disk)
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and _environmental(exc):
+                raise self._damaged(exc) from None
             raise
         else:
-            self._guard(lambda: conn.execute("COMMIT"))
             if bulk or self._wrote:
                 record_commit()  # (for the crash message: "the log is unchanged" stays true)
         finally:
             self._bulk = self._torn = self._wrote = False
             if cache is not None:
                 conn.execute(f"PRAGMA cache_size = {cache}")
+
+    def _begin(self) -> None:
+        """Take the write lock; after :data:`WAIT_NOTICE_S` of waiting, say so (through
+        :data:`wait_notice`), then wait up to :data:`BUSY_TIMEOUT_S` in all."""
+        conn = self.conn
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(WAIT_NOTICE_S * 1000)}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise self._damaged(exc) from None
+            if wait_notice is not None:
+                wait_notice(
+                    f"waiting for another writer to finish with {self.name}… (up to "
+                    f"{BUSY_TIMEOUT_S:g} s)"
+                )
+            conn.execute(f"PRAGMA busy_timeout = {int((BUSY_TIMEOUT_S - WAIT_NOTICE_S) * 1000)}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise self._damaged(exc) from None
+                raise BusyStoreError(
+                    f"store {self.name!r}: another process kept it locked for "
+                    f"{BUSY_TIMEOUT_S:g} s; nothing was written (try again when it has "
+                    "finished)",
+                    field="store",
+                    value=self.name,
+                ) from None
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
 
     @contextmanager
     def _savepoint(self, name: str) -> Iterator[None]:
@@ -174,8 +228,9 @@ class SQLiteStore:
         try:
             yield
         except BaseException:
-            conn.execute(f"ROLLBACK TO {name}")
-            conn.execute(f"RELEASE {name}")
+            if conn.in_transaction:  # (a full disk rolls the whole transaction back)
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
             raise
         conn.execute(f"RELEASE {name}")
 
@@ -583,14 +638,73 @@ class SQLiteStore:
 
 
 def _store_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """What SQLite's error means for the user, in the words of their situation."""
     where = f"store {str(path)!r}"
-    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+    text = str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        return BusyStoreError(
+            f"{where}: busy (another process holds its lock); nothing was written",
+            field="store",
+            value=str(path),
+        )
+    if "database or disk is full" in text:
+        return DiskFullError(
+            f"{where}: disk full while writing the store; nothing was written",
+            field="store",
+            value=str(path),
+        )
+    if "readonly database" in text:
+        reason = _unwritable(path) or "the file system refuses writes"
+        return ReadOnlyStoreError(
+            f"{where}: cannot be written ({reason}); nothing was written",
+            field="store",
+            value=str(path),
+        )
+    if "unable to open database file" in text:
+        return StoreError(f"{where}: {_unopenable(path)}", field="store", value=str(path))
+    if "disk I/O error" in text:
         return StoreError(
-            f"{where}: busy (locked by another process): {exc}", field="store", value=str(path)
+            f"{where}: the disk reported an I/O error; nothing was written",
+            field="store",
+            value=str(path),
         )
     return DamagedStoreError(
         f"{where}: the file is damaged or unreadable ({exc})", field="store", value=str(path)
     )
+
+
+def _environmental(exc: sqlite3.OperationalError) -> bool:
+    """An error of the machine, not of the data: a full disk, an I/O error, read-only media."""
+    text = str(exc)
+    return any(k in text for k in ("disk is full", "disk I/O error", "readonly database"))
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why an existing store cannot be written (None if it can, or does not exist yet)."""
+    import os
+
+    if not path.is_file():
+        return None
+    directory = path.resolve().parent
+    if not os.access(path, os.W_OK):
+        return f"permission denied writing {str(path)!r}, or read-only media"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"permission denied writing its directory {str(directory)!r}, or read-only media"
+    return None
+
+
+def _unopenable(path: Path) -> str:
+    """Why SQLite could not open ``path``, named as the file system sees it."""
+    import os
+
+    directory = path.resolve().parent
+    if path.exists() and not os.access(path, os.R_OK):
+        return f"permission denied reading {str(path)!r}"
+    if not directory.is_dir():
+        return f"no such directory {str(directory)!r}"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"cannot be created or opened: permission denied in directory {str(directory)!r}"
+    return "cannot be opened (unable to open the database file)"
 
 
 def _tables(conn: sqlite3.Connection, schema: str = "main") -> set[str]:
@@ -672,8 +786,22 @@ def readonly_uri(path: Path) -> str:
 
 def _connect_readonly(path: Path, *, checked: bool = True) -> sqlite3.Connection:
     _require_file(path, create=False)
+    import os
+
+    if not os.access(path, os.R_OK):
+        raise StoreError(
+            f"store {str(path)!r}: permission denied reading {str(path)!r}",
+            field="store",
+            value=str(path),
+        )
+    uri = readonly_uri(path)
+    directory = path.resolve().parent
+    if not os.access(directory, os.W_OK) and not Path(f"{path}-shm").exists():
+        # read-only media or directory: nobody can be writing, and WAL's shared-memory file
+        # cannot be created, so read the file as an immutable snapshot
+        uri += "&immutable=1"
     conn = sqlite3.connect(
-        readonly_uri(path),
+        uri,
         uri=True,
         isolation_level=None,
         timeout=BUSY_TIMEOUT_S,
@@ -701,9 +829,9 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
         conn = sqlite3.connect(
             path, isolation_level=None, timeout=BUSY_TIMEOUT_S, check_same_thread=False
         )
-    except sqlite3.Error as exc:  # e.g. its directory does not exist
+    except sqlite3.Error:  # e.g. its directory does not exist, or cannot be written
         raise StoreError(
-            f"store {str(path)!r}: cannot open ({exc})", field="store", value=str(path)
+            f"store {str(path)!r}: {_unopenable(path)}", field="store", value=str(path)
         ) from None
     try:
         try:
