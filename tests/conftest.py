@@ -29,7 +29,7 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 """Store backends the contract tests (tests/unit/test_store_contract.py) run against; a new
 backend adds its name here and a branch in ``store_factory``."""
 
@@ -41,10 +41,15 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[St
     """Opens the same fresh, empty store of the backend under test (each call: a new
     connection to it), and closes every store it opened at the end."""
     opened: list[Store] = []
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else ""
 
     def open_it() -> Store:
         if request.param == "sqlite":
             store: Store = SQLiteStore(tmp_path / "contract.db")
+        elif request.param == "postgresql":
+            from tracker.store.postgres import PostgresStore
+
+            store = PostgresStore(url)
         else:  # pragma: no cover - each backend adds its branch
             raise AssertionError(f"unknown backend {request.param}")
         opened.append(store)
@@ -148,3 +153,8 @@ def _sample_event(n: int, **changes: object) -> dict[str, object]:
 @pytest.fixture
 def sample_event() -> Callable[..., dict[str, object]]:
     return _sample_event
+
+
+# --- PostgreSQL (issue 15): the run's own database, skipped when no server is reachable -----
+
+from postgres_support import pg_url, postgres  # noqa: E402, F401

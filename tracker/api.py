@@ -27,8 +27,11 @@ from tracker.store import (
     Store,
     StoredEvent,
     decode,
+    exists,
+    location,
     open_store,
     prepare,
+    store_name,
 )
 from tracker.store.rows import to_event
 
@@ -60,13 +63,20 @@ class Tracker:
         create: bool = True,
         model: ScoringModel | None = None,
     ) -> None:
-        self.path = Path(path)
+        self.path = location(path)
         self.clock = clock
         self._create = create
         self._model = model
         self._store: Store | None = None
         self._projector: Projector | None = None
         self._query_cache: Queries | None = None
+
+    @property
+    def name(self) -> str:
+        """What reports call the store: the file's name, or its URL (password masked)."""
+        if isinstance(self.path, Path):
+            return self.path.name
+        return store_name(self.path)
 
     @property
     def store(self) -> Store:
@@ -150,7 +160,9 @@ class Tracker:
         files = check_inputs(paths, fmt)
         # the report is checked before anything is opened: never the store or an input
         checked = Report(
-            Path(report) if report is not None else None, store=self.path, inputs=files
+            Path(report) if report is not None else None,
+            store=self.path if isinstance(self.path, Path) else None,
+            inputs=files,
         )
         options: dict[str, Any] = {
             "fmt": fmt,
@@ -161,7 +173,7 @@ class Tracker:
             "batch_size": batch_size or DEFAULT_BATCH_SIZE,
             "clock": self.clock,
         }
-        if dry_run and not self.path.exists():
+        if dry_run and not exists(self.path):
             # a dry run creates nothing: it runs against a scratch store
             import tempfile
 
@@ -172,7 +184,7 @@ class Tracker:
                 return import_into(
                     stand_in.store, files, on_format=stand_in._aggregation_note, **options
                 )
-        new_store = not self.path.exists()
+        new_store = not exists(self.path)
         if hasattr(progress, "stage"):
             self.projector.reporter = cast("Reporter", progress)
         try:
@@ -196,8 +208,9 @@ class Tracker:
         except TrackerError:
             return
         self.close()
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+        if isinstance(self.path, Path):  # (a PostgreSQL schema is left: DDL is the owner's)
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -271,7 +271,7 @@ def chart_data(
         known_at=tracker.known_seq(known_at),
         bands=tuple((band.label, band.lower) for band in model.bands),
         model_text=model_summary(model),
-        store=tracker.path.name,
+        store=tracker.name,
         rests_on_structure=bool(getattr(end_score, "faded", False)),
     )
 

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from events.errors import TrackerError
+from tracker.params import STORE
 
 # name -> "module:attribute"; the order here is the order of `tracker --help`
 COMMANDS: dict[str, str] = {
@@ -38,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "verify": "tracker.commands.audit:verify_cmd",
     "replay": "tracker.commands.audit:replay_cmd",
     "export": "tracker.commands.audit:export_cmd",
+    "init-db": "tracker.commands.postgres:init_db_cmd",
     "keygen": "tracker.commands.proof:keygen_cmd",
     "checkpoint": "tracker.commands.proof:checkpoint_cmd",
     "prove": "tracker.commands.proof:prove_cmd",
@@ -147,9 +149,10 @@ def _crash(ctx: click.Context, exc: Exception, command: str, before: int) -> cli
 @click.option(
     "--db",
     "db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=STORE,
     default=None,
-    help="The SQLite store for the command that follows (a --db after the command wins). "
+    help="The store (an SQLite file, or a postgresql:// URL) for the command that follows "
+    "(a --db after the command wins). "
     "Default: $TRACKER_DB, else ./tracker.db (./tracker-demo.db for `demo`).",
 )
 @click.option(
@@ -158,10 +161,11 @@ def _crash(ctx: click.Context, exc: Exception, command: str, before: int) -> cli
     envvar="TRACKER_DEBUG",
     help="Show the full traceback of an internal error instead of saving it to a file.",
 )
-def main(db: Path | None, debug: bool) -> None:
+def main(db: str | Path | None, debug: bool) -> None:
     """Keep an append-only, tamper-evident log of diplomatic events and ask how any two
     countries get along on any date, and why.
 
-    The store is an SQLite file: --db PATH before or after the command (the later one wins),
-    else TRACKER_DB, else ./tracker.db.
+    The store is an SQLite file or a PostgreSQL schema (postgresql://USER@HOST/DB, see
+    init-db): --db before or after the command (the later one wins), else TRACKER_DB, else
+    ./tracker.db.
     """

@@ -14,7 +14,7 @@ import sqlite3
 from typing import Any
 
 from tracker.audit import Fault
-from tracker.store import derived, sql, tree
+from tracker.store import Store, derived, sql, tree
 from tracker.store.rows import TIMESTAMP_PATTERN
 from tracker.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
@@ -87,7 +87,7 @@ def check_objects(store: SQLiteStore) -> list[Fault]:
     return faults
 
 
-def stored_meta(store: SQLiteStore) -> dict[str, str]:
+def stored_meta(store: Store) -> dict[str, str]:
     """The ``meta`` rows, or none if the table is missing or unreadable (reported apart)."""
     try:
         return store.meta()
@@ -114,7 +114,7 @@ def check_meta_rows(store: SQLiteStore) -> list[Fault]:
     return faults
 
 
-def check_projection_meta(store: SQLiteStore) -> list[Fault]:
+def check_projection_meta(store: Store) -> list[Fault]:
     """Where the derived tables exist, ``projection_meta`` holds exactly their layout, the
     scoring model and that model's fingerprint."""
     if derived.META_TABLE not in store.tables():

@@ -115,7 +115,28 @@ DEFAULT_DB = "tracker.db"
 DEMO_DB = "tracker-demo.db"
 
 
-def resolve_db(ctx: click.Context, given: Path | None, default: str = DEFAULT_DB) -> Path:
+class StoreLocation(click.ParamType):  # type: ignore[type-arg]
+    """A store: an SQLite file's path, or a ``postgresql://`` URL (kept as text)."""
+
+    name = "path|url"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> str | Path:
+        from tracker.store import is_url
+
+        if isinstance(value, Path) or not is_url(value):
+            return FILE.convert(value, param, ctx)
+        return str(value)
+
+
+FILE = click.Path(dir_okay=False, path_type=Path)
+STORE = StoreLocation()
+
+
+def resolve_db(
+    ctx: click.Context, given: str | Path | None, default: str = DEFAULT_DB
+) -> str | Path:
     """The store a command uses: its own ``--db``, else the one given before the subcommand
     (``tracker --db X state …``), else ``TRACKER_DB``, else ``default``. The later ``--db`` on
     the command line wins because the subcommand's is looked at first."""
@@ -125,21 +146,24 @@ def resolve_db(ctx: click.Context, given: Path | None, default: str = DEFAULT_DB
         return given
     root = ctx.find_root()
     if root is not ctx and root.params.get("db") is not None:
-        return Path(root.params["db"])
+        return STORE.convert(root.params["db"], None, ctx)
     env = os.environ.get("TRACKER_DB", "").strip()
-    return Path(env) if env else Path(default)
+    return STORE.convert(env, None, ctx) if env else Path(default)
 
 
 def store_option(
-    *, default: str = DEFAULT_DB, help: str = "The SQLite store file."
+    *,
+    default: str = DEFAULT_DB,
+    help: str = "The store: an SQLite file, or a postgresql:// URL.",
 ) -> Callable[[F], F]:
-    """``--db PATH`` on a subcommand, resolved by :func:`resolve_db` (``default`` last)."""
+    """``--db PATH|URL`` on a subcommand, resolved by :func:`resolve_db` (``default``
+    last)."""
 
     def decorate(f: F) -> F:
         return click.option(
             "--db",
             "db",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=STORE,
             default=None,
             callback=lambda ctx, _param, value: resolve_db(ctx, value, default),
             help=f"{help} [default: --db before the command, else $TRACKER_DB, else {default}]",

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tracker.store import Store, read_snapshot
+from tracker.store import Store, location, read_snapshot, store_name
 from tracker.store.derived import CHECKPOINT_FIELDS, STRUCTURE_FIELDS
 
 
@@ -135,13 +135,13 @@ def replay(
     checkpoints reflect the current log, so there is nothing to compare with, and each dyad's
     state then is reported instead.
     """
-    p = Path(path)
+    p = location(path)
     with read_snapshot(p) as store:  # one snapshot for the rebuild and the comparison
-        return _replay(store, p, known_at, progress)
+        return _replay(store, store_name(p), known_at, progress)
 
 
 def _replay(
-    store: Store, path: Path, known_at: int | datetime | None, progress: Any = None
+    store: Store, name: str, known_at: int | datetime | None, progress: Any = None
 ) -> ReplayReport:
     """``progress``, a :class:`tracker.progress.Reporter` when given, is told of each dyad."""
     from projections.model import DEFAULT_MODEL
@@ -215,7 +215,7 @@ def _replay(
                 verdict = structural
         results.append(verdict)
     return ReplayReport(
-        str(path),
+        name,
         model.fingerprint,
         model.to_dict(),
         head,

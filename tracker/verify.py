@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from events.canonical import dumps
 from events.dyad import dyad_of
@@ -51,11 +51,22 @@ from tracker.integrity import (
 from tracker.proofs import ProofError
 from tracker.records import ReferenceRules
 from tracker.signed_note import NoteError, VerifierKey, read_checkpoint
-from tracker.store import GENESIS_HASH, read_snapshot, record_bytes, tree
+from tracker.store import (
+    GENESIS_HASH,
+    Store,
+    location,
+    read_snapshot,
+    record_bytes,
+    store_name,
+    tree,
+)
 from tracker.store.rows import TIMESTAMP_PATTERN
 from tracker.store.sql import EVENT_COLUMNS, schema_statements
 from tracker.store.sqlite import APP_NAME, APPLICATION_ID, SCHEMA_VERSION, SQLiteStore
 from tracker.transparency import NamedHead, TreeCheck, extends
+
+if TYPE_CHECKING:
+    from tracker.store.postgres import PostgresStore
 
 
 @dataclass(frozen=True)
@@ -135,7 +146,7 @@ def check_marker(store: SQLiteStore) -> list[Fault]:
     ]
 
 
-def check_meta(store: SQLiteStore) -> list[Fault]:
+def check_meta(store: SQLiteStore | PostgresStore) -> list[Fault]:
     """The ``meta`` table names the application and this schema version."""
     if "meta" not in store.tables():
         return [Fault("meta", "the meta table is missing")]
@@ -201,6 +212,22 @@ FILE_CHECKS: list[FileCheck] = [
 """Checks of the file, run before the log is read; each returns its faults."""
 
 
+def check_server_schema(store: PostgresStore) -> list[Fault]:
+    """PostgreSQL: the append-only triggers are in place and enabled, no trigger was added and
+    no index of the log removed (the server keeps its own files sound)."""
+    return [Fault(kind, message) for kind, message in store.schema_faults()]
+
+
+def file_faults(store: SQLiteStore | PostgresStore, *, deep: bool) -> list[Fault]:
+    """The checks for the store's backend, run before the log is read: for a file, SQLite's
+    page check and the file checks; for PostgreSQL (whose server vouches for its own files),
+    the meta rows, the schema's triggers and indexes, and projection_meta."""
+    if isinstance(store, SQLiteStore):
+        faults = check_physical(store, deep=deep)
+        return faults + [fault for check in FILE_CHECKS for fault in check(store)]
+    return check_meta(store) + check_server_schema(store) + check_projection_meta(store)
+
+
 @dataclass
 class PassResult:
     """What the chain pass established: rows read, the verified prefix, the head."""
@@ -214,7 +241,7 @@ class PassResult:
     against_records: int = 0
 
 
-LogCheck = Callable[[SQLiteStore, PassResult], list["Fault"]]
+LogCheck = Callable[[Store, PassResult], list["Fault"]]
 LOG_CHECKS: list[LogCheck] = []
 """Checks of the log as a whole, run after the chain pass (e.g. a Merkle tree head)."""
 
@@ -296,12 +323,11 @@ def verify(
     of checkpoints taken earlier, which the log must extend (their signatures checked with
     ``keys`` when given); ``deep`` also runs SQLite's full ``integrity_check``.
     """
-    p = Path(path)
+    p = location(path)
     with read_snapshot(p, checked=False) as store:
         checker = Against(Path(against)) if against is not None else None
         try:
-            faults = check_physical(store, deep=deep)
-            faults += [fault for check in FILE_CHECKS for fault in check(store)]
+            faults = file_faults(store, deep=deep)
             heads, notes = _open_checkpoints(checkpoints, keys, faults)
             against_name = str(checker.path) if checker is not None else None
             columns = store.event_columns()
@@ -313,7 +339,9 @@ def verify(
                     else f"the events table lacks columns {missing}"
                 )
                 faults.append(Fault("schema", what))
-                return VerifyReport(str(p), 0, 0, 0, GENESIS_HASH, tuple(faults), against_name)
+                return VerifyReport(
+                    store_name(p), 0, 0, 0, GENESIS_HASH, tuple(faults), against_name
+                )
             stored = store.tree_scan() if store.has_tree() else None
             tree_check = TreeCheck(stored, heads)
             chain = ChainPass(store, checker, deep=deep, prefix=prefix, tree=tree_check)
@@ -334,7 +362,7 @@ def verify(
             for log_check in LOG_CHECKS:
                 faults += log_check(store, result)
             return VerifyReport(
-                str(p),
+                store_name(p),
                 result.rows,
                 result.verified,
                 result.head_seq,
@@ -371,7 +399,7 @@ def _open_checkpoints(
 
 
 def _extends(
-    store: SQLiteStore, named: NamedHead, result: PassResult, tree_damaged: bool
+    store: SQLiteStore | PostgresStore, named: NamedHead, result: PassResult, tree_damaged: bool
 ) -> list[Fault]:
     """A checkpoint whose root the records reproduce: its ``created_at`` line matches the
     store's, and (the stored tree being intact) the store's consistency proof from it to the
@@ -406,7 +434,7 @@ class ChainPass:
 
     def __init__(
         self,
-        store: SQLiteStore,
+        store: Store,
         checker: Against | None,
         *,
         deep: bool,

@@ -32,6 +32,18 @@ EXCLUDED = {
     # needs a GDELT daily file downloaded from gdeltproject.org (tests/ for the importers
     # cover the GDELT format with small fixtures)
     "tracker import 20240318.export.CSV.zip --db gdelt.db": "needs a downloaded GDELT file",
+    # the PostgreSQL section's server, db.example, is an example; the same sequence runs
+    # against the local server in tests/postgres/test_postgres_command_sequence.py
+    "tracker init-db --db 'postgresql://postgres@db.example/newsroom?schema=relations'": (
+        "needs a PostgreSQL server"
+    ),
+    "tracker export - --db tracker.db | tracker import - --db "
+    "'postgresql://alice@db.example/newsroom?schema=relations'": "needs a PostgreSQL server",
+    "tracker verify --db 'postgresql://alice@db.example/newsroom?schema=relations'": (
+        "needs a PostgreSQL server"
+    ),
+    "tracker export - --db 'postgresql://bob@db.example/newsroom?schema=relations' | "
+    "tracker import - --db copy.db": "needs a PostgreSQL server",
 }
 
 NOT_RUN_SEGMENTS = {

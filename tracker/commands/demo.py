@@ -27,7 +27,7 @@ TOUR_CHART_HEIGHT = 18
 @click.option(
     "--force", is_flag=True, help="Replace the file at --db even if it is not a demo store."
 )
-def demo_cmd(db: Path, force: bool) -> None:
+def demo_cmd(db: str | Path, force: bool) -> None:
     """Build a store from a curated dataset of real events, then take a short tour of it.
 
     The store holds over 200 publicly reported events: North Korea–Russia from the 2000 friendship
@@ -42,6 +42,13 @@ def demo_cmd(db: Path, force: bool) -> None:
     """
     from tracker import demo
 
+    if not isinstance(db, Path):  # a postgresql:// URL: the demo replaces files only
+        raise click.BadParameter(
+            "the demo builds an SQLite file, and never replaces a database. To put the demo "
+            "events into PostgreSQL: tracker demo --db demo.db && tracker export - --db demo.db "
+            "| tracker import - --db URL",
+            param_hint="'--db'",
+        )
     existing = demo.inspect_target(db)
     if existing.kind == "directory":
         raise click.BadParameter(

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -15,7 +19,10 @@ FORMAT_CHOICES = ("auto", "jsonl", "csv", "gdelt", "icews", "polecat")
 
 @click.command("import")
 @click.argument(
-    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
 )
 @click.option(
     "--format",
@@ -63,7 +70,7 @@ def import_cmd(
     db: Path,
 ) -> None:
     """Import events from FILE... (JSON Lines, CSV, GDELT 1.0/2.0, ICEWS; .gz and .zip are
-    read directly, every member of a zip).
+    read directly, every member of a zip); `-` reads standard input.
 
     All or nothing: the first invalid row stops the import with its file, line, field and
     value, and the log is left unchanged (unless --skip-invalid). Event ids come from the
@@ -75,12 +82,20 @@ def import_cmd(
       tracker import 20240318.export.CSV.zip
       tracker import events.jsonl --dry-run
       tracker import icews.2015.tab.gz --skip-invalid --report skipped.jsonl
+      tracker export - --db tracker.db | tracker import - --db postgresql://me@db/team
     """
     from tracker.api import Tracker
     from tracker.importers import total_bytes
     from tracker.progress import Stages
 
-    with Tracker(db) as tracker, Stages(enabled=False if as_json else None) as stages:
+    if sum(str(f) == "-" for f in files) > 1:
+        raise click.BadParameter("'-' (standard input) given twice", param_hint="'FILES...'")
+    with (
+        contextlib.ExitStack() as stack,
+        Tracker(db) as tracker,
+        Stages(enabled=False if as_json else None) as stages,
+    ):
+        files = tuple(_stdin_copy(stack) if str(f) == "-" else f for f in files)
         # reading the files is one stage (bytes), updating checkpoints the next (dyads):
         # import_files hands the stages to the checkpoint update
         stages.stage("importing", total_bytes(files), "bytes")
@@ -147,3 +162,14 @@ def import_cmd(
     if summary.head is not None:
         prefix = "head would be" if dry_run else "log head"
         echo(f"  {prefix}: seq {summary.head.seq} hash {summary.head.hash}")
+
+
+def _stdin_copy(stack: contextlib.ExitStack) -> Path:
+    """Standard input (``-``: e.g. ``tracker export - --db a | tracker import - --db b``) in a
+    temporary file named ``stdin``, removed at the end: the importers tell the format by the
+    content and read files more than once."""
+    directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tracker-import-")))
+    path = directory / "stdin"
+    with path.open("wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+    return path

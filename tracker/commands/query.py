@@ -26,7 +26,7 @@ from tracker.params import (
 )
 
 
-def _open(db: Path, model_file: Path | None) -> Any:
+def _open(db: str | Path, model_file: Path | None) -> Any:
     from tracker.api import Tracker
 
     return Tracker(db, create=False, model=load_model(model_file))
@@ -428,16 +428,17 @@ def model_group() -> None:
 @model_option
 @json_option
 @db_option
-def model_show_cmd(model_file: Path | None, as_json: bool, db: Path) -> None:
+def model_show_cmd(model_file: Path | None, as_json: bool, db: str | Path) -> None:
     """The model in force (the store's, or --model FILE) and its fingerprint."""
     from projections.model import DEFAULT_MODEL
+    from tracker.store import exists, store_name
 
     model = load_model(model_file)
     source = str(model_file) if model_file else "built-in defaults"
-    if model is None and db.exists():
+    if model is None and exists(db):
         with _open(db, None) as tracker:
             model = tracker.model
-            source = f"store {db}"
+            source = f"store {store_name(db)}"
     model = model or DEFAULT_MODEL
     d = {"fingerprint": model.fingerprint, "source": source, **model.to_dict()}
     if as_json:

@@ -6,7 +6,10 @@
   hash and the transaction-time format;
 - :mod:`tracker.store.sql`: the ``events`` table, its columns and its queries;
 - :mod:`tracker.store.derived`: the derived tables' SQL (checkpoints, structure);
-- :mod:`tracker.store.sqlite`: the SQLite backend.
+- :mod:`tracker.store.sqlite`: the SQLite backend;
+- :mod:`tracker.store.postgres`: the PostgreSQL backend (set-up in
+  :mod:`tracker.store.postgres_setup`), imported only for a ``postgresql://`` location;
+- :mod:`tracker.store.placing`: the backend-independent half of an append.
 
 :func:`open_store` picks the backend for a location; :func:`read_snapshot` is the one way the
 audits open a store (read-only, one consistent snapshot).
@@ -17,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.store.protocol import AppendListener, BulkListener, KnownAt, Store
 from tracker.store.rows import (
@@ -34,18 +38,69 @@ from tracker.store.rows import (
 )
 from tracker.store.sqlite import OPTIMISTIC_BATCH, SQLiteStore, is_store
 
+if TYPE_CHECKING:
+    from tracker.store.postgres import PostgresStore
+
+Location = str | Path
+"""Where a store is: an SQLite file's path, or a ``postgresql://`` URL (kept as text: a
+``Path`` would fold its ``//``)."""
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(location: object) -> bool:
+    """True for a PostgreSQL location, False for an SQLite path."""
+    return isinstance(location, str) and location.startswith(URL_SCHEMES)
+
+
+def location(given: str | Path) -> Location:
+    """A store location as given: a URL stays text, anything else is a file path."""
+    return given if is_url(given) else Path(given)
+
+
+def store_name(given: str | Path) -> str:
+    """What messages and reports call a store: its path, or its URL with any password
+    masked."""
+    if is_url(given):
+        from tracker.store.postgres_setup import parse_location
+
+        return parse_location(str(given)).shown
+    return str(given)
+
+
+def exists(given: str | Path) -> bool:
+    """Whether there is a store to open there (a file; a schema on the server)."""
+    if not is_url(given):
+        return Path(given).exists()
+    from tracker.store.postgres import schema_present
+
+    return schema_present(str(given))
+
 
 def open_store(path: str | Path, *, create: bool = True) -> Store:
-    """The store at ``path`` (an SQLite file; ``create=False``: it must exist already)."""
+    """The store at ``path``: a PostgreSQL store for a ``postgresql://`` URL, else an SQLite
+    file (``create=False``: it must exist already)."""
+    if is_url(path):
+        from tracker.store.postgres import PostgresStore
+
+        return PostgresStore(str(path), create=create)
     return SQLiteStore(path, create=create)
 
 
 @contextmanager
-def read_snapshot(path: str | Path, *, checked: bool = True) -> Iterator[SQLiteStore]:
+def read_snapshot(
+    path: str | Path, *, checked: bool = True
+) -> Iterator[SQLiteStore | PostgresStore]:
     """An existing store opened read-only, inside one read transaction: every read in the
-    block sees the same log, even while other processes append, and the file cannot change.
+    block sees the same log, even while other processes append, and the store cannot change.
     ``checked=False`` accepts any SQLite file (``verify`` then reports what is wrong)."""
-    store = SQLiteStore(path, create=False, readonly=True, checked=checked)
+    store: SQLiteStore | PostgresStore
+    if is_url(path):
+        from tracker.store.postgres import PostgresStore
+
+        store = PostgresStore(str(path), create=False, readonly=True)
+    else:
+        store = SQLiteStore(path, create=False, readonly=True, checked=checked)
     try:
         with store.snapshot():
             yield store

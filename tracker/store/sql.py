@@ -17,12 +17,16 @@ DELETE trigger).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from events.dyad import dyad_of
 from projections.facts import CORRECT, RECORD_TYPES, RETRACT
+
+if TYPE_CHECKING:
+    from projections.facts import Fact
 
 EVENT_COLUMNS = (
     "seq",
@@ -194,6 +198,31 @@ def rows(
 
 
 FACT_COLUMNS_HEAD = "seq, event_id, type, actor, target, occurred_on, code, confidence, weight"
+
+
+@cache
+def dyad_fact_columns() -> str:
+    """:func:`fact_columns` for the vocabulary's structural types (what ``facts`` reads)."""
+    from events.vocabulary import STRUCTURAL_EFFECTS, catalogue
+
+    return fact_columns(
+        [name for name, info in catalogue().items() if set(info.effects) & STRUCTURAL_EFFECTS]
+    )
+
+
+def facts_from(records: Iterable[Sequence[Any]]) -> Iterator[Fact]:
+    """Projection facts from rows of :func:`dyad_fact_columns`: from the columns alone, or
+    from the body where one was read."""
+    import json
+
+    from projections.facts import Fact, fact_from_body
+
+    fromiso = date.fromisoformat
+    for seq, event_id, type_, actor, target, day, code, conf, weight, body in records:
+        if body is not None:
+            yield fact_from_body(seq, json.loads(body))
+        else:
+            yield Fact(seq, event_id, type_, actor, target, fromiso(day), code, conf, weight)
 
 
 def fact_columns(body_types: Sequence[str]) -> str:

@@ -24,13 +24,11 @@ its error mapping.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -38,7 +36,6 @@ from urllib.parse import quote
 from tracker.crashes import record_commit
 from tracker.errors import (
     BusyStoreError,
-    ConflictError,
     DamagedStoreError,
     DiskFullError,
     NewerSchemaError,
@@ -48,6 +45,7 @@ from tracker.errors import (
     StoreNotFoundError,
 )
 from tracker.store import derived, sql, tree
+from tracker.store.placing import firsts_of, insert_params, place, results
 from tracker.store.protocol import AppendListener, BulkListener, CheckpointRow, KnownAt
 from tracker.store.rows import (
     EMPTY_HEAD,
@@ -55,7 +53,6 @@ from tracker.store.rows import (
     Head,
     Prepared,
     Row,
-    chain_hash,
     check_known_at,
     format_timestamp,
     record_bytes,
@@ -315,17 +312,11 @@ class SQLiteStore:
     def facts(
         self, a: str, b: str, *, since: str | None = None, max_seq: int | None = None
     ) -> Iterator[Fact]:
-        from projections.facts import Fact, fact_from_body
 
-        query, params = sql.rows(dyad=(a, b), since=since, max_seq=max_seq, columns=_fact_columns())
-        fromiso = date.fromisoformat
-        for seq, event_id, type_, actor, target, day, code, conf, weight, body in self.conn.execute(
-            query, params
-        ):
-            if body is not None:
-                yield fact_from_body(seq, json.loads(body))
-            else:
-                yield Fact(seq, event_id, type_, actor, target, fromiso(day), code, conf, weight)
+        query, params = sql.rows(
+            dyad=(a, b), since=since, max_seq=max_seq, columns=sql.dyad_fact_columns()
+        )
+        return sql.facts_from(self.conn.execute(query, params))
 
     def dyads(
         self, *, party: str | None = None, max_seq: int | None = None
@@ -474,15 +465,7 @@ class SQLiteStore:
         exported log); otherwise ``clock`` is read *after* the write lock is taken, so that
         transaction times follow log order across processes.
         """
-        firsts: dict[str, Prepared] = {}
-        for p in batch:
-            seen = firsts.setdefault(p.event_id, p)
-            if seen is not p and seen.body != p.body:
-                raise ConflictError(
-                    f"event_id {p.event_id!r}: appears twice in the batch with different content",
-                    field="event_id",
-                    value=p.event_id,
-                )
+        firsts = firsts_of(batch)
         conn = self.conn
         if self._torn:
             raise StoreError(
@@ -497,10 +480,10 @@ class SQLiteStore:
             # the transaction is marked torn and rolled back whole at its end.
             existing = self._existing(list(firsts))
             head = self.head()
-            rows, placed = self._place(firsts, existing, head, recorded_at, clock)
+            rows, placed = place(firsts, existing, head, recorded_at, clock, self._hash_at)
             try:
                 if rows:
-                    conn.executemany(sql.INSERT, (_insert_params(r) for r in rows))
+                    conn.executemany(sql.INSERT, (insert_params(r) for r in rows))
                     self._extend_tree(head, rows)
                     self._wrote = True
                     for listener in self.listeners:
@@ -510,12 +493,7 @@ class SQLiteStore:
                 raise
         else:
             placed = self._append_savepoint(firsts, recorded_at, clock)
-        return [
-            placed[p.event_id]
-            if firsts[p.event_id] is p
-            else AppendResult(placed[p.event_id].seq, p.event_id, placed[p.event_id].hash, False)
-            for p in batch
-        ]
+        return results(batch, firsts, placed)
 
     def _append_savepoint(
         self,
@@ -534,58 +512,23 @@ class SQLiteStore:
             optimistic = len(firsts) >= OPTIMISTIC_BATCH
             existing = {} if optimistic else self._existing(list(firsts))
             head = self.head()
-            rows, placed = self._place(firsts, existing, head, recorded_at, clock)
+            rows, placed = place(firsts, existing, head, recorded_at, clock, self._hash_at)
             if rows and optimistic:
                 try:
                     with self._savepoint("fresh"):
-                        conn.executemany(sql.INSERT, (_insert_params(r) for r in rows))
+                        conn.executemany(sql.INSERT, (insert_params(r) for r in rows))
                 except sqlite3.IntegrityError:
                     optimistic = False
                     existing = self._existing(list(firsts))
-                    rows, placed = self._place(firsts, existing, head, recorded_at, clock)
+                    rows, placed = place(firsts, existing, head, recorded_at, clock, self._hash_at)
             if rows and not optimistic:
-                conn.executemany(sql.INSERT, (_insert_params(r) for r in rows))
+                conn.executemany(sql.INSERT, (insert_params(r) for r in rows))
             if rows:
                 self._extend_tree(head, rows)
                 self._wrote = True
                 for listener in self.listeners:
                     listener(self, rows)
         return placed
-
-    def _place(
-        self,
-        firsts: dict[str, Prepared],
-        existing: dict[str, tuple[int, str]],
-        head: Head,
-        recorded_at: datetime | None,
-        clock: Callable[[], datetime] | None,
-    ) -> tuple[list[Row], dict[str, AppendResult]]:
-        """Positions and chain hashes for the new events of a batch (``existing``: the ids
-        already stored, with their seq and body)."""
-        for event_id, (_seq, body) in existing.items():
-            if body != firsts[event_id].body:
-                raise ConflictError(
-                    f"event_id {event_id!r}: already in the log at seq {_seq} with different "
-                    "content (ids are idempotency keys: use a new id, or a correction)",
-                    field="event_id",
-                    value=event_id,
-                )
-        # an all-duplicate batch writes nothing, so its recorded_at is not checked
-        fresh = any(eid not in existing for eid in firsts)
-        stamp = _stamp(head, recorded_at, clock) if fresh else ""
-        seq, prev = head.seq, head.hash
-        rows: list[Row] = []
-        placed: dict[str, AppendResult] = {
-            eid: AppendResult(s, eid, self._hash_at(s), False) for eid, (s, _b) in existing.items()
-        }
-        for p in firsts.values():
-            if p.event_id in placed:
-                continue
-            seq += 1
-            prev = chain_hash(prev, p.body, seq, stamp)
-            rows.append(Row(seq, *p[:9], stamp, p.body, prev))
-            placed[p.event_id] = AppendResult(seq, p.event_id, prev, True)
-        return rows, placed
 
     def _extend_tree(self, head: Head, rows: Sequence[Row]) -> None:
         """Write the Merkle tree's new hashes for ``rows`` (appended after ``head``): reads
@@ -689,40 +632,6 @@ class SQLiteStore:
 
     def _damaged(self, exc: sqlite3.DatabaseError) -> StoreError:
         return _store_error(self.path, exc)
-
-
-@cache
-def _fact_columns() -> str:
-    from events.vocabulary import STRUCTURAL_EFFECTS, catalogue
-
-    return sql.fact_columns(
-        [name for name, info in catalogue().items() if set(info.effects) & STRUCTURAL_EFFECTS]
-    )
-
-
-def _insert_params(r: Row) -> tuple[Any, ...]:
-    a, b = (r.actor, r.target) if r.actor < r.target else (r.target, r.actor)
-    return (*r[:6], a, b, *r[6:])
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _stamp(head: Head, recorded_at: datetime | None, clock: Callable[[], datetime] | None) -> str:
-    if recorded_at is not None:
-        stamp = format_timestamp(recorded_at)
-        if head.recorded_at and stamp < head.recorded_at:
-            raise StoreError(
-                f"recorded_at {stamp!r}: earlier than the log head's {head.recorded_at!r} "
-                "(transaction time never goes backwards)",
-                field="recorded_at",
-                value=stamp,
-            )
-        return stamp
-    stamp = format_timestamp((clock or _utcnow)())
-    # another machine's clock may lag: transaction time still never goes backwards
-    return max(stamp, head.recorded_at or stamp)
 
 
 # -- opening and checking the file -----------------------------------------------------------
@@ -974,7 +883,7 @@ def _initialise(conn: sqlite3.Connection) -> None:
             [
                 {"key": "app", "value": APP_NAME},
                 {"key": "schema_version", "value": str(SCHEMA_VERSION)},
-                {"key": "created_at", "value": format_timestamp(_utcnow())},
+                {"key": "created_at", "value": format_timestamp(datetime.now(UTC))},
             ]
         )
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
