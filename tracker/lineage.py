@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
+from events.dyad import dyad_of
 from events.parties import label, predecessors
 from projections.facts import Fact
 
@@ -50,10 +51,6 @@ class Lineage(NamedTuple):
             {"dyad": list(d), "note": note}
             for d, note in zip(self.included, self.notes(), strict=True)
         ]
-
-
-def dyad_of(a: str, b: str) -> tuple[str, str]:
-    return (a, b) if a < b else (b, a)
 
 
 def candidates(a: str, b: str) -> tuple[list[tuple[str, str]], dict[str, str]]:

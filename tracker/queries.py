@@ -236,16 +236,15 @@ class Queries:
     def lineage(self, a: str, b: str, known_at: int | None) -> Lineage | None:
         """The predecessor dyads of A–B with events known at ``known_at`` (see
         :mod:`tracker.lineage`); None when there are none."""
-        limit = known_at if known_at is not None else self.head_seq
-        return lineage(
-            a,
-            b,
-            # any one row will do: in valid-time order the index serves it without a sort
-            lambda d: (
-                next(self.store.rows(dyad=d, max_seq=limit, limit=1, order="occurred"), None)
-                is not None
-            ),
-        )
+
+        def has_events(d: tuple[str, str]) -> bool:
+            # asked only for pairs with predecessors, so the head is read only for them; any
+            # one row will do: in valid-time order the index serves it without a sort
+            limit = known_at if known_at is not None else self.head_seq
+            rows = self.store.rows(dyad=d, max_seq=limit, limit=1, order="occurred")
+            return next(rows, None) is not None
+
+        return lineage(a, b, has_events)
 
     def _lineage_checkpoints(self, line: Lineage, known_at: int | None) -> list[Checkpoint]:
         """The checkpoints of the dyad and its predecessors folded as one record."""

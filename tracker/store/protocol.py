@@ -39,7 +39,7 @@ The Merkle tree (beside the chain)
 Reading
     Reads see a consistent log; :meth:`Store.snapshot` pins one snapshot for a series of reads
     (audits). Filters take the dyad in party order (``party_a < party_b``:
-    :func:`events.models.dyad_of`), dates as ISO text or :class:`datetime.date`, and ``max_seq``
+    :func:`events.dyad.dyad_of`), dates as ISO text or :class:`datetime.date`, and ``max_seq``
     = "as the log stood at that position" (transaction time; see :meth:`Store.known_seq`).
 
 Derived tables
