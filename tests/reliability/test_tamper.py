@@ -18,26 +18,11 @@ from hypothesis import strategies as st
 
 from tracker.export import export_file
 from tracker.store import chain_hash
+from tracker.store.sql import EVENT_COLUMNS
 from tracker.store.sqlite import APPLICATION_ID
 from tracker.verify import EXPECTED_SCHEMA, verify
 
-COLUMNS = (
-    "seq",
-    "event_id",
-    "type",
-    "code",
-    "actor",
-    "target",
-    "party_a",
-    "party_b",
-    "occurred_on",
-    "confidence",
-    "weight",
-    "refers_to",
-    "recorded_at",
-    "body",
-    "hash",
-)
+COLUMNS = EVENT_COLUMNS  # every stored column: a new one is tampered with too
 RICH_SIZE = 15
 
 Tamper = Callable[..., None]
