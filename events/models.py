@@ -36,7 +36,15 @@ from events.errors import (
     field_message,
 )
 from events.text import control_problem
-from events.vocabulary import CameoCode, Effect, QuadClass, TypeInfo, cameo_code, type_info
+from events.vocabulary import (
+    ENVELOPE_FIELDS,
+    CameoCode,
+    Effect,
+    QuadClass,
+    TypeInfo,
+    cameo_code,
+    type_info,
+)
 
 SCHEMA_VERSION: Literal[1] = 1
 """Version of the event body schema; bump when a body's meaning changes."""
@@ -146,20 +154,7 @@ class EventBase(BaseModel):
     schema_version: Literal[1] = SCHEMA_VERSION
 
     #: fields a caller may set through ``--field`` (the type-specific ones)
-    ENVELOPE: ClassVar[frozenset[str]] = frozenset(
-        {
-            "type",
-            "event_id",
-            "actor",
-            "target",
-            "occurred_on",
-            "source",
-            "summary",
-            "confidence",
-            "weight",
-            "schema_version",
-        }
-    )
+    ENVELOPE: ClassVar[frozenset[str]] = ENVELOPE_FIELDS
 
     @model_validator(mode="after")
     def _parties_in_time(self, info: ValidationInfo) -> EventBase:

@@ -75,6 +75,22 @@ class TypeInfo(NamedTuple):
 
 
 GENERIC_TYPE = "cameo"
+ENVELOPE_FIELDS = frozenset(
+    {
+        "type",
+        "event_id",
+        "actor",
+        "target",
+        "occurred_on",
+        "source",
+        "summary",
+        "confidence",
+        "weight",
+        "schema_version",
+    }
+)
+"""The envelope every type shares; a body's other keys are its type-specific fields (the
+models and the light fact reader both split a body by this one set)."""
 RECORD_EFFECTS = frozenset({Effect.RETRACTS, Effect.CORRECTS})
 STRUCTURAL_EFFECTS = frozenset(Effect) - RECORD_EFFECTS
 

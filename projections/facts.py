@@ -13,7 +13,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from events.vocabulary import Effect, cameo_codes, catalogue, type_info
+from events.vocabulary import ENVELOPE_FIELDS, Effect, cameo_codes, catalogue, type_info
 
 RETRACT = "retract"
 CORRECT = "correct"
@@ -55,22 +55,6 @@ def _goldstein() -> dict[str, float]:
     return {code: c.goldstein for code, c in cameo_codes().items()}
 
 
-ENVELOPE_KEYS = frozenset(
-    {
-        "type",
-        "event_id",
-        "actor",
-        "target",
-        "occurred_on",
-        "source",
-        "summary",
-        "confidence",
-        "weight",
-        "schema_version",
-    }
-)
-
-
 def fact_from_body(seq: int, body: Mapping[str, Any]) -> Fact:
     """A fact from a canonical event body (a JSON object)."""
     code = body.get("cameo_code") or type_info(body["type"]).cameo_code or ""
@@ -85,7 +69,7 @@ def fact_from_body(seq: int, body: Mapping[str, Any]) -> Fact:
         confidence=float(body.get("confidence", 1.0)),
         weight=body.get("weight"),
         summary=body.get("summary"),
-        fields=MappingProxyType({k: v for k, v in body.items() if k not in ENVELOPE_KEYS}),
+        fields=MappingProxyType({k: v for k, v in body.items() if k not in ENVELOPE_FIELDS}),
     )
 
 
