@@ -27,6 +27,13 @@ class ExportResult:
     head_hash: str
     known_at: int | None
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "events": self.events,
+            "known_at": self.known_at,
+            "head": {"seq": self.head_seq, "hash": self.head_hash},
+        }
+
 
 def export(
     path: str | Path,
