@@ -14,9 +14,8 @@ from tracker.api import Tracker
 from tracker.export import export_file
 from tracker.importers import ImportAbortedError, import_into
 from tracker.proofs import ProofError, check_export
-from tracker.store import chain_hash, read_snapshot
+from tracker.store import Store, chain_hash, read_snapshot
 from tracker.transparency import tree_head
-from tracker.store import Store
 from tracker.verify import verify
 
 StoreFactory = Callable[[], Store]
