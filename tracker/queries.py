@@ -435,7 +435,9 @@ class Queries:
         (:func:`tracker.lineage.regroup`): each is scored as :meth:`score` scores it, a
         continuing state's predecessors' record included; only those pairs refold their
         record, the others read one checkpoint."""
-        asked = [party, *predecessors_of(party)] if party and predecessors else [party]
+        asked: list[str | None] = (
+            [party, *predecessors_of(party)] if party and predecessors else [party]
+        )
         own = self._own_scores(as_of, asked, known_at)
         if not predecessors:
             return Ranking(own.items())

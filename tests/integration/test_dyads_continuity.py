@@ -185,3 +185,21 @@ def test_the_demos_dyads_list_north_korea_russia_as_state_reads_it(demo: Path) -
     assert entry["predecessors"] == state["predecessors"]
     raw = runner.invoke(main, ["dyads", "--top", "20", "--no-predecessors", *common])
     assert "PRK–SUN" in raw.output and "includes the record" not in raw.output
+
+
+def test_the_chart_and_the_report_say_which_predecessors_they_include(demo: Path) -> None:
+    from tracker.charts import chart_data, legend_lines
+    from tracker.report import render_report, report_data
+
+    note = "includes the record of PRK–SUN (Russian Federation (RUS) continues Soviet Union (SUN))"
+    with Tracker(demo, create=False) as t:
+        data = chart_data(t, "PRK", "RUS", end=date(2026, 12, 1))
+        report = report_data(t, "PRK", "RUS", end=date(2026, 12, 1))
+        alone = chart_data(t, "QAT", "SAU", end=date(2026, 12, 1))
+    assert data.predecessors == (("PRK", "SUN"),) and data.predecessor_notes == (note,)
+    assert "events of PRK–RUS and PRK–SUN in" in data.credit
+    assert legend_lines(data, width=200)[0] == note
+    page = render_report(report, "<svg></svg>")
+    assert "Includes the record of PRK–SUN (Russian Federation (RUS) continues" in page
+    assert "events of PRK–RUS and PRK–SUN in" in page  # the figure's caption: the credit
+    assert not alone.predecessors and " and " not in alone.credit.split(" in ")[0]
