@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
 from events.dates import EARLIEST
 from events.dyad import dyad_of
+from events.parties import predecessors as predecessors_of
 from projections.facts import RECORD_TYPES, Fact, effective, fact_from_body
 from projections.model import ScoringModel
 from projections.score import Checkpoint, Score, fold, latest, score_at
 from projections.stock import Term
 from tracker import checkpoints as cp
 from tracker.errors import TrackerError
-from tracker.lineage import Lineage, lineage, merged
+from tracker.lineage import Lineage, lineage, merged, regroup
 from tracker.store import Store
 
 QUAD_KEYS = ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")
@@ -231,6 +233,37 @@ SCORE_COLUMNS = (
 )
 """The keys of :meth:`projections.score.Score.to_dict`, in the order CSV and frames use."""
 
+STATE_COLUMNS = (
+    "party_a",
+    "party_b",
+    "as_of",
+    "known_at",
+    "index",
+    "label",
+    "trend",
+    *SCORE_COLUMNS[3:],
+    "events",
+    "mode",
+    "model_fingerprint",
+)
+"""The CSV row of ``state``: a score's numbers with the pair, the trend and the model."""
+
+EXPLAIN_COLUMNS = (
+    "kind",
+    "what",
+    "since",
+    "direction",
+    *CONTRIBUTION_COLUMNS[:7],
+    "factor",
+    "confidence",
+    "decay",
+    "value",
+    "detail",
+    "summary",
+)
+"""The CSV rows of ``explain``: structural terms and event contributions, one ``value``
+column that adds up to the score."""
+
 
 class Timeline(list[Score]):
     """The index of one dyad sampled every period: a list of :class:`Score` (one a sample)
@@ -294,19 +327,39 @@ class DyadScore(NamedTuple):
 
 
 class Ranking(list[DyadScore]):
-    """Every dyad's score on one date, warmest first."""
+    """Dyads with their scores on one date, warmest first: a list of ``(dyad, score)`` rows,
+    with what continuity changed beside it."""
 
     def __init__(
-        self, rows: list[DyadScore], *, as_of: date, known_at: int | None, model: ScoringModel
+        self,
+        items: Iterable[tuple[tuple[str, str], Score]] = (),
+        lineages: dict[tuple[str, str], Lineage] | None = None,
+        left_out: list[tuple[tuple[str, str], str]] | None = None,
+        *,
+        as_of: date,
+        known_at: int | None,
+        model: ScoringModel,
     ) -> None:
-        super().__init__(rows)
+        rows = (DyadScore(*item) for item in items)
+        super().__init__(sorted(rows, key=lambda r: (-r.score.index, r.dyad)))
+        self.lineages = lineages or {}
+        """listed dyad -> the predecessors' record its score includes"""
+        self.left_out = left_out or []
+        """stored dyads not listed (a state that ended with nothing continuing it), and why"""
         self.as_of = as_of
         self.known_at = known_at
         self.model = model
 
     def to_dict(self, top: int | None = None) -> dict[str, Any]:
         """As JSON: every dyad, and the ``top`` warmest and coldest (all when None)."""
-        rows = [{"rank": n, **r.to_dict()} for n, r in enumerate(self, 1)]
+        rows = [
+            {
+                "rank": n,
+                **r.to_dict(),
+                "predecessors": self.lineages[r.dyad].to_dict() if r.dyad in self.lineages else [],
+            }
+            for n, r in enumerate(self, 1)
+        ]
         n = top or len(rows)
         return {
             "as_of": self.as_of.isoformat(),
@@ -316,6 +369,7 @@ class Ranking(list[DyadScore]):
             "dyads": rows,
             "warmest": rows[:n],
             "coldest": list(reversed(rows[-n:])) if n else [],
+            "left_out": [{"dyad": list(k), "why": why} for k, why in self.left_out],
         }
 
     def to_frame(self) -> Any:
@@ -570,18 +624,53 @@ class Queries:
 
         return conflict_periods(self.checkpoints(*dyad_key(a, b), known_at))
 
-    def dyads(self, as_of: date, party: str | None, known_at: int | None) -> Ranking:
-        """Every dyad with events on or before ``as_of``, with its score, warmest first."""
-        out: list[DyadScore] = []
-        if self._use_checkpoints(known_at):
-            for a, b in self.store.checkpoint_dyads(as_of.isoformat(), party):
-                c = cp.checkpoint_on_or_before(self.store, a, b, as_of)
-                out.append(DyadScore((a, b), score_at(c, as_of, self.model, a)))
-        else:
-            limit = known_at if known_at is not None else self.head_seq
-            for a, b in self.store.dyads(party=party, max_seq=limit):
-                c = latest(self.checkpoints(a, b, known_at), as_of)
-                if c is not None:
-                    out.append(DyadScore((a, b), score_at(c, as_of, self.model, a)))
-        out.sort(key=lambda item: (-item.score.index, item.dyad))
-        return Ranking(out, as_of=as_of, known_at=known_at, model=self.model)
+    def dyads(
+        self, as_of: date, party: str | None, known_at: int | None, predecessors: bool = True
+    ) -> Ranking:
+        """Every dyad with events on or before ``as_of``, with its score, warmest first.
+
+        With ``predecessors`` the stored dyads are regrouped on ``as_of``
+        (:func:`tracker.lineage.regroup`): each is scored as :meth:`score` scores it, a
+        continuing state's predecessors' record included; only those pairs refold their
+        record, the others read one checkpoint."""
+        asked: list[str | None] = (
+            [party, *predecessors_of(party)] if party and predecessors else [party]
+        )
+        own = self._own_scores(as_of, asked, known_at)
+        if not predecessors:
+            return Ranking(own.items(), as_of=as_of, known_at=known_at, model=self.model)
+        regrouped = regroup(own, as_of)
+        out: list[tuple[tuple[str, str], Score]] = []
+        lines: dict[tuple[str, str], Lineage] = {}
+        for key, stored in regrouped.groups.items():
+            if party is not None and party not in key and all(party not in d for d in stored):
+                continue
+            line = self.lineage(*key, known_at)
+            if line is None:  # then the dyad is its own, only, record
+                out.append((key, own[key]))
+                continue
+            folded = self._lineage_checkpoints(line, known_at)
+            out.append((key, score_at(latest(folded, as_of), as_of, self.model, key[0])))
+            lines[key] = line
+        return Ranking(out, lines, regrouped.gone, as_of=as_of, known_at=known_at, model=self.model)
+
+    def _own_scores(
+        self, as_of: date, parties: list[str | None], known_at: int | None
+    ) -> dict[tuple[str, str], Score]:
+        """Each stored dyad (of any of ``parties``; [None]: every dyad) with events on or
+        before ``as_of``, scored on its own record."""
+        out: dict[tuple[str, str], Score] = {}
+        for party in parties:
+            if self._use_checkpoints(known_at):
+                for a, b in self.store.checkpoint_dyads(as_of.isoformat(), party):
+                    if (a, b) not in out:
+                        c = cp.checkpoint_on_or_before(self.store, a, b, as_of)
+                        out[(a, b)] = score_at(c, as_of, self.model, a)
+            else:
+                limit = known_at if known_at is not None else self.head_seq
+                for a, b in self.store.dyads(party=party, max_seq=limit):
+                    if (a, b) not in out:
+                        c = latest(self.checkpoints(a, b, known_at), as_of)
+                        if c is not None:
+                            out[(a, b)] = score_at(c, as_of, self.model, a)
+        return out

@@ -49,26 +49,6 @@ def _signed(x: float) -> str:
     return signed(x, 2)
 
 
-STATE_COLUMNS = (
-    "party_a",
-    "party_b",
-    "as_of",
-    "known_at",
-    "index",
-    "label",
-    "trend",
-    "score",
-    "stock",
-    "flow",
-    "last_event_on",
-    "days_since_last_event",
-    "rests_on_structure",
-    "events",
-    "mode",
-    "model_fingerprint",
-)
-
-
 def _state_row(d: Mapping[str, Any]) -> dict[str, Any]:
     return {**d, "trend": d["trend"]["change"]}
 
@@ -105,6 +85,8 @@ def state_cmd(
     A state that continues another (Russia the USSR) is judged on both records unless
     --no-predecessors is given; the output names what it included.
     """
+    from tracker.queries import STATE_COLUMNS
+
     with _open(db, model_file) as tracker:
         st = tracker.state(a, b, as_of=as_of, known_at=known_at, predecessors=predecessors)
         d = st.to_dict()
@@ -208,6 +190,8 @@ def explain_cmd(
     structural term and per contribution (EXPLAIN_COLUMNS; in sum mode the value column adds
     up to the score).
     """
+    from tracker.queries import EXPLAIN_COLUMNS
+
     with _open(db, model_file) as tracker:
         explained = tracker.explain(a, b, as_of=as_of, known_at=known_at, predecessors=predecessors)
     d = explained.to_dict(limit)
@@ -255,27 +239,6 @@ def explain_cmd(
             f"  structure {_signed(stock)}; events' decayed sum {_signed(total)} (mean mode: "
             f"flow {_signed(d['flow'])})"
         )
-
-
-EXPLAIN_COLUMNS = (
-    "kind",
-    "what",
-    "since",
-    "direction",
-    "occurred_on",
-    "seq",
-    "event_id",
-    "type",
-    "actor",
-    "target",
-    "weight",
-    "factor",
-    "confidence",
-    "decay",
-    "value",
-    "detail",
-    "summary",
-)
 
 
 def explain_rows(d: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -369,6 +332,7 @@ def _bar(index: float, half: int = 25) -> str:
     help="How many of the warmest and of the coldest pairs.",
 )
 @known_at_option
+@predecessors_option
 @model_option
 @output_options("dyads", jsonl=True)
 @db_option
@@ -377,40 +341,55 @@ def dyads_cmd(
     party: str | None,
     top: int,
     known_at: int | datetime | None,
+    predecessors: bool,
     model_file: Path | None,
     out: Output,
     db: Path,
 ) -> None:
     """The warmest and coldest pairs on a date.
 
+    Continuity applies as in `state`: a pair of a state that had ended by the date is listed
+    under the state continuing it (PRK–SUN within PRK–RUS after 1991), and a pair of a state
+    that ended with nothing continuing it is not listed; --no-predecessors lists every pair as
+    recorded.
+
     --json prints {"format_version", "command": "dyads", "as_of", "known_at", "party",
     "model_fingerprint", "mode", "dyads": [every pair, warmest first], "warmest": [the --top
-    warmest], "coldest": [the --top coldest]}, each entry {"rank", "dyad", "as_of", "index",
-    "label", "score", "stock", "flow", "last_event_on", "days_since_last_event",
-    "rests_on_structure"}; --jsonl and --csv every pair, warmest first.
+    warmest], "coldest": [the --top coldest], "left_out": [{"dyad", "why"}]}, each entry
+    {"rank", "dyad", "as_of", "index", "label", "score", "stock", "flow", "last_event_on",
+    "days_since_last_event", "rests_on_structure", "predecessors"}; --jsonl and --csv every
+    pair, warmest first.
     """
     from tracker.queries import RANK_COLUMNS
 
     with _open(db, model_file) as tracker:
-        d = {
-            **tracker.dyads(as_of=as_of, party=party, known_at=known_at).to_dict(top),
-            "party": party,
-        }
+        ranked = tracker.dyads(
+            as_of=as_of, party=party, known_at=known_at, predecessors=predecessors
+        )
+    d = {**ranked.to_dict(top), "party": party}
     if out.emit(d, d["dyads"], RANK_COLUMNS):
         return
     day = d["as_of"]
     if not d["dyads"]:
         echo("no pairs with events on or before " + day)
-        return
-    for title in ("warmest", "coldest"):
+    for title in ("warmest", "coldest") if d["dyads"] else ():
         echo(f"{title} on {day}:")
         rows = []
         for e in d[title]:
             note = f"last event {e['last_event_on']} ({age(e['days_since_last_event'])} before)"
             if e["rests_on_structure"]:
                 note += ", rests on structure"
+            if e["predecessors"]:
+                note += "; " + "; ".join(p["note"] for p in e["predecessors"])
             rows.append((f"{e['dyad'][0]}–{e['dyad'][1]}", signed(e["index"]), e["label"], note))
         print_table(("pair", "index", "label", "record"), rows, right=(1,))
+    for entry in d["left_out"]:
+        echo(f"not listed: {entry['dyad'][0]}–{entry['dyad'][1]}: {entry['why']}")
+    if ranked.lineages:
+        echo(
+            "pairs of a state that continues another include its record, as `state` does "
+            "(--no-predecessors lists each pair as recorded)"
+        )
 
 
 @click.group("model")
