@@ -9,6 +9,7 @@ from typing import IO, Any
 from events.canonical import dumps
 from tracker import limits
 from tracker.audit import AuditError, Fault
+from tracker.importers.inputs import is_empty_line, skip_empty_lines
 from tracker.limits import MAX_LINE_BYTES
 from tracker.store.rows import EXPORT_KEYS
 
@@ -42,6 +43,8 @@ class Against:
                 self.stopped = True  # (the rest of that line is not read: /dev/zero never ends)
                 return self.line, f"longer than {MAX_LINE_BYTES:,} bytes, the limit for a record"
             if not raw.strip():
+                if is_empty_line(raw, limit):  # a flood of them is skipped a buffer at a time
+                    self.line += skip_empty_lines(self.file)
                 continue
             self.records += 1
             try:
