@@ -91,7 +91,7 @@ class UnknownCameoCodeError(InvalidEventError):
     """A CAMEO event code that is not in the CAMEO table."""
 
 
-SHOWN_CHARS = 120
+SHOWN_CHARS = 240
 """A value longer than this is shown cut, with its length: a message stays one readable line
 whatever the input holds (a 5,000-character name, a 1 MiB record)."""
 
