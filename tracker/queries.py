@@ -291,7 +291,9 @@ class Queries:
         folded = self._folded(key, known_at, line)
         c = self._checkpoint(*key, as_of, folded)
         then = date.fromordinal(max(as_of.toordinal() - self.model.trend_window_days, 1))
-        before = self._checkpoint(*key, then, folded)
+        # the last checkpoint on or before as_of is also the last on or before the trend's
+        # start when it is no later than that: one read instead of two
+        before = c if c is None or c.day <= then else self._checkpoint(*key, then, folded)
         return DyadState(
             dyad=key,
             as_of=as_of,
@@ -338,6 +340,7 @@ class Queries:
             max_seq=limit,
             exclude_types=sorted(RECORD_TYPES),
             order="latest",
+            limit=None if records else LAST_EVENTS,
         ):
             if not records:
                 # nothing retracted or corrected in the dyad: the row is the event as it
