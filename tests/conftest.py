@@ -1,32 +1,21 @@
-"""Shared fixtures: a fixed transaction clock and a store in a temporary directory."""
+"""Shared fixtures: the test clock (tests/support.py) and a store in a temporary directory."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from support import Clock
 
 from tracker.api import Tracker
 from tracker.store import SQLiteStore, Store
 
 
-class FixedClock:
-    """A clock that advances one second per reading, so transaction times are predictable."""
-
-    def __init__(self, start: datetime = datetime(2026, 1, 1, tzinfo=UTC)) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        moment = self.now
-        self.now += timedelta(seconds=1)
-        return moment
-
-
 @pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock()
+def clock() -> Clock:
+    return Clock()
 
 
 BACKENDS = ["sqlite", "postgresql"]

@@ -7,16 +7,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+"""Where test transaction time starts."""
+
 
 class Clock:
-    """Transaction time that advances one second per reading (first reading 00:00:01)."""
+    """The tests' one transaction clock: each reading is one second after the one before, the
+    first is ``start``, so ``recorded_at`` (and every hash over it) is predictable."""
 
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+    def __init__(self, start: datetime = EPOCH) -> None:
+        self.next = start
 
     def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
+        moment = self.next
+        self.next += timedelta(seconds=1)
+        return moment
 
 
 def naive_stock(

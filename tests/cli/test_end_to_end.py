@@ -133,7 +133,7 @@ def test_bad_input_through_the_installed_command_is_one_clean_error(tmp_path: Pa
         str(db),
         cwd=tmp_path,
     )
-    assert result.returncode != 0
+    assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and "--on" in errors[0] and "2024-02-30" in errors[0]
@@ -144,7 +144,7 @@ def test_a_foreign_file_through_the_installed_command_is_refused_untouched(tmp_p
     db = tmp_path / "notes.txt"
     db.write_text("my notes\n")
     result = tracker("log", "--db", str(db), cwd=tmp_path)
-    assert result.returncode != 0
+    assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert str(db) in result.stderr
     assert db.read_text() == "my notes\n"

@@ -4,21 +4,17 @@ query on a log in which every predecessor event had been recorded under the cont
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import Clock
 
 from events.models import AS_RECORDED, parse_event
 from tracker.api import Tracker, prepare
 
 TYPES = ["praise", "criticize", "visit", "establish_relations", "sever_relations", "threaten"]
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _clock() -> datetime:
-    return NOW
 
 
 @st.composite
@@ -43,9 +39,10 @@ def histories(draw: st.DrawFn) -> list[dict[str, object]]:
 
 
 def _store(path: Path, events: list[dict[str, object]]) -> Tracker:
-    t = Tracker(path, clock=_clock)
+    clock = Clock()
+    t = Tracker(path, clock=clock)
     prepared = [prepare(parse_event(e, parties_mode=AS_RECORDED)) for e in events]
-    t.store.append(prepared, clock=_clock)
+    t.store.append(prepared, clock=clock)
     return t
 
 

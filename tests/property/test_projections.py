@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import naive_stock
+from support import Clock, naive_stock
 
 from events.vocabulary import cameo_code, type_info
 from projections.model import DEFAULT_MODEL, ScoringModel
@@ -68,7 +68,7 @@ def event_dicts(
 
 def naive_status(events: list[dict[str, Any]], a: str, b: str, day: date) -> float:
     """The stock B of the status in force on ``day``, from the structural events of the dyad
-    applied one by one in (date, log position) order (DESIGN: "Relationship state")."""
+    applied one by one in (date, log position) order (the README's stock table)."""
     relations, conflict = "none recorded", "none"
     agreements: dict[str, tuple[str, bool]] = {}
     sanctions: set[tuple[str, str, str]] = set()
@@ -114,7 +114,7 @@ def naive_status(events: list[dict[str, Any]], a: str, b: str, day: date) -> flo
 def naive_score(
     events: list[dict[str, Any]], a: str, b: str, day: date, model: ScoringModel = DEFAULT_MODEL
 ) -> float:
-    """DESIGN's formula, summed directly over every event of the dyad: stock plus flow."""
+    """The README's formula, summed directly over every event of the dyad: stock plus flow."""
     total = naive_status(events, a, b, day)
     for e in events:
         if {e["actor"], e["target"]} != {a, b}:
@@ -129,13 +129,7 @@ def naive_score(
 
 
 def store(path: Path, batches: list[list[dict[str, Any]]]) -> Tracker:
-    moment = [datetime(2026, 1, 1, tzinfo=UTC)]
-
-    def clock() -> datetime:
-        moment[0] += timedelta(seconds=1)
-        return moment[0]
-
-    t = Tracker(path, clock=clock)
+    t = Tracker(path, clock=Clock())
     for batch in batches:
         t.append_many(batch)
     return t
@@ -290,7 +284,7 @@ def test_the_stock_is_the_stock_of_the_status_in_force(
     tmp_path_factory: Any, events: list[dict[str, Any]], offsets: list[int]
 ) -> None:
     """Stock plus flow is the score, and the stock is the naive stock of the status in force
-    (the flow alone is the DESIGN's decayed sum)."""
+    (the flow alone is the README's decayed sum S(t))."""
     t = store(tmp_path_factory.mktemp("s") / "t.db", [events])
     for off in offsets:
         day = START + timedelta(days=off)

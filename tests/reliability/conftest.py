@@ -7,11 +7,12 @@ import hashlib
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import Clock
+from support import EPOCH, Clock
 
 from tracker.api import Tracker
 
@@ -114,7 +115,7 @@ def build_rich_store(path: Path) -> None:
     """A store whose rows cover every column shape: explicit weights, cameo codes, record
     events with refers_to, a retraction, corrections (one moving an event in time), a
     backdated event, several dyads and structural events."""
-    with Tracker(path, clock=Clock()) as t:
+    with Tracker(path, clock=Clock(start=EPOCH + timedelta(seconds=1))) as t:
         t.append_many(RICH_EVENTS[:6])
         for event in RICH_EVENTS[6:]:
             t.append(event)

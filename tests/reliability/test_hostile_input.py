@@ -1,8 +1,8 @@
 """Hostile input files, format by format: each is refused with a message naming what is wrong,
 exit status 1, and the store and the input byte for byte as they were.
 
-Every input format (the tracker's JSON Lines and CSV, its export, ICEWS, POLECAT and PLOVER,
-GDELT) meets the same hostile edits of a valid file: control characters (NUL, ESC, C1) in a
+Every input format but GDELT (the tracker's JSON Lines and CSV, its export, ICEWS, POLECAT and
+PLOVER) meets the same hostile edits of a valid file: control characters (NUL, ESC, C1) in a
 text field, ISO week and impossible dates, bad UTF-8, a record longer than the line limit,
 and the same containers (gzip, zip, damaged, encrypted and unreadable zip members, a
 decompression bomb). Bounds checked: JSON nesting depth, and ``verify --against`` a device
@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tracker.importers import FORMATS as IMPORT_FORMATS
 from tracker.limits import INFLATION_FLOOR, MAX_JSON_DEPTH, MAX_LINE_BYTES
 
 DATA = Path(__file__).parents[1] / "data"
@@ -131,9 +132,14 @@ def _zip(
 CASES = _cases()
 
 
-def test_every_format_meets_every_hostile_edit() -> None:
-    assert len(CASES) >= 90
-    assert {c[0].split("-")[0] for c in CASES} == set(FORMATS)
+NOT_HERE = {"gdelt": "not yet: a GDELT row's text is its source URL and actor names"}
+"""Import formats without hostile cases here (a gap, said rather than hidden)."""
+
+
+def test_every_import_format_meets_the_hostile_edits() -> None:
+    here = {c[0].split("-")[0] for c in CASES}
+    read_by = {fmt: "polecat" if fmt == "plover" else fmt for fmt in here}  # one reader for both
+    assert set(read_by.values()) == set(IMPORT_FORMATS) - set(NOT_HERE)
 
 
 @pytest.mark.parametrize(
@@ -184,5 +190,5 @@ def test_verify_against_a_device_that_never_ends_stops_at_the_line_limit(
 
 def test_import_of_a_device_is_refused(rich_store: Path, run_cli: Callable[..., Any]) -> None:
     result = run_cli("import", "/dev/zero", "--db", str(rich_store))
-    assert result.exit_code in (1, 2)
-    assert "not a regular file" in result.output or "limit" in result.output
+    assert result.exit_code == 1, result.output
+    assert "/dev/zero: not a regular file" in result.output

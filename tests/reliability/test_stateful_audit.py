@@ -1,6 +1,6 @@
 """A hypothesis state machine that appends (often backdated), retracts, corrects and queries a
 real store, and checks every answer against a small in-memory model written here from the
-formulas of DESIGN.md (not from the product's code):
+formulas of the README ("The scoring model"; not from the product's code):
 
     S(t) = Σ_{t_i ≤ t} w_i · c_i · 2^(−(t − t_i)/H)   over both directions, non-retracted
     B(t) = the structural stock of the status in force at t (tests/support.py: naive_stock)

@@ -48,7 +48,9 @@ class Tty(io.StringIO):
         return True
 
 
-class Clock:
+class FakeMonotonic:
+    """Stands in for time.monotonic: it moves only when the test moves it."""
+
     def __init__(self) -> None:
         self.now = 0.0
 
@@ -57,7 +59,7 @@ class Clock:
 
 
 def test_each_stage_keeps_its_own_line_on_a_terminal() -> None:
-    out, clock = Tty(), Clock()
+    out, clock = Tty(), FakeMonotonic()
     with Stages(out, clock=clock, delay=0.5) as stages:
         stages.stage("importing", 1000, "events")
         for _ in range(10):
@@ -75,7 +77,7 @@ def test_each_stage_keeps_its_own_line_on_a_terminal() -> None:
 
 
 def test_quick_work_and_pipes_draw_nothing() -> None:
-    out, clock = Tty(), Clock()
+    out, clock = Tty(), FakeMonotonic()
     with Stages(out, clock=clock, delay=0.5) as stages:
         stages.stage("verifying", 10, "events")
         clock.now += 0.1

@@ -1,5 +1,6 @@
 """The closed event vocabulary: catalogue, CAMEO codes, Goldstein weights, quad classes,
-structural effects and coverage of every kind of event DESIGN.md lists."""
+structural effects and coverage of every kind of event the vocabulary must cover (the README's
+list under Concepts, Types, in finer detail)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from importlib import resources
 
 import pytest
 
+from events.canonical import canonical_dict
 from events.errors import InvalidEventError, UnknownCameoCodeError, UnknownTypeError
 from events.models import EVENT_CLASSES, Event, parse_event
 from events.vocabulary import (
@@ -228,7 +230,7 @@ def test_key_type_has_its_cameo_code(name: str, code: str) -> None:
     assert type_info(name).cameo_code == code
 
 
-# --- coverage of DESIGN.md's list of kinds ----------------------------------------------------
+# --- coverage of the kinds of event the README lists ----------------------------------------
 
 KIND_TO_TYPE = {
     "statements": "statement",
@@ -279,7 +281,7 @@ KIND_TO_TYPE = {
 
 
 @pytest.mark.parametrize(("kind", "name"), sorted(KIND_TO_TYPE.items()))
-def test_design_kind_is_covered_by_a_type(kind: str, name: str) -> None:
+def test_each_listed_kind_of_event_is_covered_by_a_type(kind: str, name: str) -> None:
     assert name in catalogue(), f"no type for {kind!r}"
     assert name in EVENT_CLASSES
 
@@ -314,9 +316,13 @@ def test_an_arms_transfer_may_list_items_and_value() -> None:
 
 
 def test_an_arms_transfer_needs_no_items_or_value() -> None:
-    parse_event(
+    event = parse_event(
         {"type": "arms_transfer", "actor": "PRK", "target": "RUS", "occurred_on": "2023-10-01"}
     )
+    assert event.type == "arms_transfer"
+    assert getattr(event, "items") == ()  # noqa: B009 - the fields are type-specific
+    assert getattr(event, "value_usd") is None  # noqa: B009
+    assert "value_usd" not in canonical_dict(event)  # an absent value is not stored as null
 
 
 # --- structural effects -----------------------------------------------------------------------
