@@ -217,12 +217,27 @@ def facts_from(records: Iterable[Sequence[Any]]) -> Iterator[Fact]:
 
     from projections.facts import Fact, fact_from_body
 
-    fromiso = date.fromisoformat
+    fromiso, new, empty = date.fromisoformat, tuple.__new__, Fact._field_defaults["fields"]
     for seq, event_id, type_, actor, target, day, code, conf, weight, body in records:
         if body is not None:
             yield fact_from_body(seq, json.loads(body))
-        else:
-            yield Fact(seq, event_id, type_, actor, target, fromiso(day), code, conf, weight)
+        else:  # (the tuple built directly: Fact's generated __new__ is Python, per row)
+            yield new(
+                Fact,
+                (
+                    seq,
+                    event_id,
+                    type_,
+                    actor,
+                    target,
+                    fromiso(day),
+                    code,
+                    conf,
+                    weight,
+                    None,
+                    empty,
+                ),
+            )
 
 
 def fact_columns(body_types: Sequence[str]) -> str:
