@@ -197,6 +197,23 @@ def rows(
     return sql, params
 
 
+def latest_events(
+    a: str, b: str, until: str, max_seq: int | None, limit: int, summary: str
+) -> tuple[str, list[Any]]:
+    """The dyad's latest events on or before ``until`` (record-keeping ones left out), newest
+    first, as ``seq, event_id, occurred_on, type, actor, target, summary``; ``summary`` is
+    the backend's expression for the body's summary, so that no body is sent to be parsed."""
+    return rows(
+        dyad=(a, b),
+        until=until,
+        max_seq=max_seq,
+        exclude_types=sorted(RECORD_TYPES),
+        order="latest",
+        limit=limit,
+        columns=f"seq, event_id, occurred_on, type, actor, target, {summary}",
+    )
+
+
 FACT_COLUMNS_HEAD = "seq, event_id, type, actor, target, occurred_on, code, confidence, weight"
 
 

@@ -305,6 +305,14 @@ class SQLiteStore:
         for r in self._guard(lambda: self.conn.execute(query, params)):
             yield Row(*r)
 
+    def latest_events(
+        self, a: str, b: str, until: str, max_seq: int | None, limit: int
+    ) -> list[tuple[Any, ...]]:
+        summary = "json_extract(body, '$.summary')"
+        query, params = sql.latest_events(a, b, until, max_seq, limit, summary)
+        rows: list[tuple[Any, ...]] = self.conn.execute(query, params).fetchall()
+        return rows
+
     def row_by_id(self, event_id: str) -> Row | None:
         r = self.conn.execute(sql.BY_ID, (event_id,)).fetchone()
         return Row(*r) if r else None
