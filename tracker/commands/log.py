@@ -197,7 +197,7 @@ def log_cmd(
 
     --jsonl prints one record per line, the records `tracker export` writes:
     {"event": {...canonical event...}, "hash": ..., "recorded_at": ..., "seq": ...};
-    --json {"format_version", "command": "log", "known_at", "events": [records]}; --csv the
+    --json {"format_version", "command": "log", "known_at", "records": [...]}; --csv the
     columns of tracker.store.rows.EVENT_ROW (docs/formats.md).
     """
     from tracker.api import Tracker
@@ -228,7 +228,7 @@ def log_cmd(
             from tracker.store.rows import event_row
 
             listed = [item.to_dict() for item in stored]
-            body = {"known_at": tracker.known_seq(known_at), "events": listed}
+            body = {"known_at": tracker.known_seq(known_at), "records": listed}
             out.emit(body, listed, EVENT_COLUMNS, csv_row=event_row)
             return
         # a record carries its original's parties and date, so the same filters find it
