@@ -120,7 +120,7 @@ class ReplayReport:
             "replayed_to": self.replayed_to,
             "model_fingerprint": self.model_fingerprint,
             "model": self.model,
-            "summary": {"dyads": len(self.dyads), **counts},
+            "summary": {"pairs": len(self.dyads), **counts},
             "faults": list(self.faults),
             "notes": list(self.notes),
             "dyads": [d.to_dict() for d in self.dyads],

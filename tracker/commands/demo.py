@@ -43,7 +43,7 @@ def demo_cmd(db: str | Path, force: bool, out: Output) -> None:
     unless you pass --force.
 
     --json prints a summary instead of the tour: {"format_version", "command": "demo",
-    "store", "replaced", "events", "dyads", "head", "model_fingerprint", "pairs" [{dyad,
+    "store", "replaced", "events", "pairs", "head", "model_fingerprint", "tour" [{dyad,
     title, events, first_event_on, last_event_on, today {as_of, index, label, ...}}]}.
     """
     from tracker import demo
@@ -104,10 +104,10 @@ def _summary(db: Path, replaced: str) -> dict[str, Any]:
             "store": str(db),
             "replaced": None if replaced == "absent" else replaced,
             "events": tracker.head().seq,
-            "dyads": len(tracker.dyads(as_of=tracker.today())),
+            "pairs": len(tracker.dyads(as_of=tracker.today())),
             "head": tracker.head().to_dict(),
             "model_fingerprint": tracker.model.fingerprint,
-            "pairs": [
+            "tour": [
                 {
                     "dyad": [t.pair.a, t.pair.b],
                     "title": t.pair.title,

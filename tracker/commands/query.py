@@ -477,7 +477,7 @@ def rebuild_cmd(model_file: Path | None, mode: str | None, out: Output, db: Path
 
     With --model FILE the checkpoints are rebuilt with that model, which becomes the store's;
     --mode changes only the aggregation mode of the store's (or that) model. --json
-    {"format_version", "command": "rebuild", "dyads", "head", "mode", "model_fingerprint"}.
+    {"format_version", "command": "rebuild", "pairs", "head", "mode", "model_fingerprint"}.
     """
     from dataclasses import replace
 
@@ -494,7 +494,7 @@ def rebuild_cmd(model_file: Path | None, mode: str | None, out: Output, db: Path
     with Tracker(db, create=False) as tracker:
         rebuilt, head = tracker.model, tracker.head()
     d = {
-        "dyads": n,
+        "pairs": n,
         "head": head.to_dict(),
         "mode": rebuilt.mode,
         "model_fingerprint": rebuilt.fingerprint,
