@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tracker.render import plural
+from tracker.render import plural, signed
 from tracker.store import Store, location, read_snapshot, store_name
 from tracker.store.derived import CHECKPOINT_FIELDS, STRUCTURE_FIELDS
 
@@ -65,7 +65,7 @@ class DyadReplay:
         if self.result == "not compared" and self.state is not None:
             s = self.state
             return (
-                f"as known then: index {s['index']:+.1f} {s['label']} on {s['day']} "
+                f"as known then: index {signed(s['index'])} {s['label']} on {s['day']} "
                 f"({s['events']} events)"
             )
         if self.result == "not compared":
