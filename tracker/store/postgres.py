@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -63,11 +63,13 @@ from tracker.store.postgres_setup import (
 )
 from tracker.store.protocol import AppendListener, BulkListener, CheckpointRow, KnownAt
 from tracker.store.rows import (
+    ALL_ROWS,
     EMPTY_HEAD,
     AppendResult,
     Head,
     Prepared,
     Row,
+    RowFilter,
     check_known_at,
 )
 from tracker.store.sqlite import APP_NAME, SCHEMA_VERSION
@@ -323,34 +325,8 @@ class PostgresStore:
             return known_at
         return int(self._value(pg(sql.SEQ_KNOWN_AT), (stamp,)))
 
-    def rows(
-        self,
-        *,
-        actor: str | None = None,
-        target: str | None = None,
-        dyad: tuple[str, str] | None = None,
-        types: Sequence[str] = (),
-        exclude_types: Sequence[str] = (),
-        refers_to: str | None = None,
-        since: date | str | None = None,
-        until: date | str | None = None,
-        max_seq: int | None = None,
-        limit: int | None = None,
-        order: str = "seq",
-    ) -> Iterator[Row]:
-        query, params = sql.rows(
-            actor=actor,
-            target=target,
-            dyad=dyad,
-            types=types,
-            exclude_types=exclude_types,
-            refers_to=refers_to,
-            since=since,
-            until=until,
-            max_seq=max_seq,
-            limit=limit,
-            order=order,
-        )
+    def rows(self, where: RowFilter = ALL_ROWS) -> Iterator[Row]:
+        query, params = sql.rows(where)
         for r in self._stream(pg(query), params):
             yield Row(*r)
 
@@ -361,9 +337,8 @@ class PostgresStore:
     def facts(
         self, a: str, b: str, *, since: str | None = None, max_seq: int | None = None
     ) -> Iterator[Fact]:
-        query, params = sql.rows(
-            dyad=(a, b), since=since, max_seq=max_seq, columns=sql.dyad_fact_columns()
-        )
+        where = RowFilter(dyad=(a, b), since=since, max_seq=max_seq)
+        query, params = sql.rows(where, columns=sql.dyad_fact_columns())
         return sql.facts_from(self._all(pg(query), params))
 
     def dyads(

@@ -38,9 +38,10 @@ The Merkle tree (beside the chain)
 
 Reading
     Reads see a consistent log; :meth:`Store.snapshot` pins one snapshot for a series of reads
-    (audits). Filters take the dyad in party order (``party_a < party_b``:
-    :func:`events.dyad.dyad_of`), dates as ISO text or :class:`datetime.date`, and ``max_seq``
-    = "as the log stood at that position" (transaction time; see :meth:`Store.known_seq`).
+    (audits). :meth:`Store.rows` takes one :class:`~tracker.store.rows.RowFilter`; other
+    reads take the dyad in party order (``party_a < party_b``: :func:`events.dyad.dyad_of`),
+    dates as ISO text, and ``max_seq`` = "as the log stood at that position" (transaction
+    time; see :meth:`Store.known_seq`).
 
 Derived tables
     Checkpoints (one row per dyad and day: the decayed sums, label, counts), structural status
@@ -59,10 +60,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from tracker.store.rows import AppendResult, Head, Prepared, Row
+from tracker.store.rows import ALL_ROWS, AppendResult, Head, Prepared, Row, RowFilter
 
 if TYPE_CHECKING:
     from projections.facts import Fact
@@ -135,23 +136,8 @@ class Store(Protocol):
         event recorded by then); None = the whole log."""
         ...
 
-    def rows(
-        self,
-        *,
-        actor: str | None = None,
-        target: str | None = None,
-        dyad: tuple[str, str] | None = None,
-        types: Sequence[str] = (),
-        exclude_types: Sequence[str] = (),
-        refers_to: str | None = None,
-        since: date | str | None = None,
-        until: date | str | None = None,
-        max_seq: int | None = None,
-        limit: int | None = None,
-        order: str = "seq",
-    ) -> Iterator[Row]:
-        """Rows matching every filter; ``order``: ``seq`` (log order), ``occurred`` (valid
-        time, then seq) or ``latest`` (valid time descending, then seq descending)."""
+    def rows(self, where: RowFilter = ALL_ROWS) -> Iterator[Row]:
+        """Rows matching every filter of ``where``, in its order."""
         ...
 
     def row_by_id(self, event_id: str) -> Row | None: ...

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from events.dyad import dyad_of
 from projections.facts import CORRECT, RECORD_TYPES, RETRACT
+from tracker.store.rows import ALL_ROWS, RowFilter
 
 if TYPE_CHECKING:
     from projections.facts import Fact
@@ -134,66 +135,55 @@ def _where(*, party: str | None = None, max_seq: int | None = None) -> tuple[str
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-ORDERS = {
+ORDER_BY = {
     "seq": " ORDER BY seq",
     "occurred": " ORDER BY occurred_on, seq",
     "latest": " ORDER BY occurred_on DESC, seq DESC",
 }
-"""Row orders: log order, valid-time order, newest (by valid time) first."""
+"""The SQL of each of :data:`~tracker.store.rows.ORDERS`."""
 
 
-def rows(
-    *,
-    actor: str | None = None,
-    target: str | None = None,
-    dyad: tuple[str, str] | None = None,
-    types: Sequence[str] = (),
-    exclude_types: Sequence[str] = (),
-    refers_to: str | None = None,
-    since: date | str | None = None,
-    until: date | str | None = None,
-    max_seq: int | None = None,
-    limit: int | None = None,
-    order: str = "seq",
-    columns: str = ROW_COLUMNS,
-) -> tuple[str, list[Any]]:
-    """A select of ``columns`` matching every filter given (``dyad`` in either order)."""
-    where: list[str] = []
+def rows(where: RowFilter = ALL_ROWS, *, columns: str = ROW_COLUMNS) -> tuple[str, list[Any]]:
+    """A select of ``columns`` matching every filter of ``where`` (``dyad`` in either order)."""
+    clauses: list[str] = []
     params: list[Any] = []
-    for column, value in (("actor", actor), ("target", target), ("refers_to", refers_to)):
+    for column, value in (
+        ("actor", where.actor),
+        ("target", where.target),
+        ("refers_to", where.refers_to),
+    ):
         if value:
-            where.append(f"{column} = ?")
+            clauses.append(f"{column} = ?")
             params.append(value)
-    if dyad:
-        where.append("party_a = ? AND party_b = ?")
-        params += list(dyad_of(*dyad))
+    if where.dyad:
+        clauses.append("party_a = ? AND party_b = ?")
+        params += list(dyad_of(*where.dyad))
+    types, exclude = where.types, where.exclude_types
     if types:
-        where.append(f"type IN ({','.join('?' * len(types))})")
+        clauses.append(f"type IN ({','.join('?' * len(types))})")
         params += list(types)
-    if exclude_types:
-        where.append(f"type NOT IN ({','.join('?' * len(exclude_types))})")
-        params += list(exclude_types)
-    if since:
-        where.append("occurred_on >= ?")
-        params.append(since if isinstance(since, str) else since.isoformat())
-    if until:
-        where.append("occurred_on <= ?")
-        params.append(until if isinstance(until, str) else until.isoformat())
-    if max_seq is not None:
-        where.append("seq <= ?")
-        params.append(max_seq)
+    if exclude:
+        clauses.append(f"type NOT IN ({','.join('?' * len(exclude))})")
+        params += list(exclude)
+    for clause, day in (("occurred_on >= ?", where.since), ("occurred_on <= ?", where.until)):
+        if day:
+            clauses.append(clause)
+            params.append(day if isinstance(day, str) else day.isoformat())
+    if where.max_seq is not None:
+        clauses.append("seq <= ?")
+        params.append(where.max_seq)
     sql = f"SELECT {columns} FROM events"
     if types and set(types) <= RECORD_TYPES:
         # record-keeping events all refer to another: the partial index on refers_to holds
         # them and nothing else, so they are found without reading every row of a dyad
         sql += " INDEXED BY events_refers_to"
-        where.append("refers_to IS NOT NULL")
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += ORDERS[order]
-    if limit is not None:
+        clauses.append("refers_to IS NOT NULL")
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += ORDER_BY[where.order]
+    if where.limit is not None:
         sql += " LIMIT ?"
-        params.append(min(limit, 2**62))  # more than the log holds: all of it
+        params.append(min(where.limit, 2**62))  # more than the log holds: all of it
     return sql, params
 
 

@@ -28,7 +28,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -48,11 +48,13 @@ from tracker.store import derived, sql, tree
 from tracker.store.placing import firsts_of, insert_params, place, results
 from tracker.store.protocol import AppendListener, BulkListener, CheckpointRow, KnownAt
 from tracker.store.rows import (
+    ALL_ROWS,
     EMPTY_HEAD,
     AppendResult,
     Head,
     Prepared,
     Row,
+    RowFilter,
     check_known_at,
     format_timestamp,
     record_bytes,
@@ -273,35 +275,9 @@ class SQLiteStore:
             return known_at
         return int(self.conn.execute(sql.SEQ_KNOWN_AT, (stamp,)).fetchone()[0])
 
-    def rows(
-        self,
-        *,
-        actor: str | None = None,
-        target: str | None = None,
-        dyad: tuple[str, str] | None = None,
-        types: Sequence[str] = (),
-        exclude_types: Sequence[str] = (),
-        refers_to: str | None = None,
-        since: date | str | None = None,
-        until: date | str | None = None,
-        max_seq: int | None = None,
-        limit: int | None = None,
-        order: str = "seq",
-    ) -> Iterator[Row]:
+    def rows(self, where: RowFilter = ALL_ROWS) -> Iterator[Row]:
         """Stored rows matching every filter given, in log order (or valid-time order)."""
-        query, params = sql.rows(
-            actor=actor,
-            target=target,
-            dyad=dyad,
-            types=types,
-            exclude_types=exclude_types,
-            refers_to=refers_to,
-            since=since,
-            until=until,
-            max_seq=max_seq,
-            limit=limit,
-            order=order,
-        )
+        query, params = sql.rows(where)
         for r in self._guard(lambda: self.conn.execute(query, params)):
             yield Row(*r)
 
@@ -313,9 +289,8 @@ class SQLiteStore:
         self, a: str, b: str, *, since: str | None = None, max_seq: int | None = None
     ) -> Iterator[Fact]:
 
-        query, params = sql.rows(
-            dyad=(a, b), since=since, max_seq=max_seq, columns=sql.dyad_fact_columns()
-        )
+        where = RowFilter(dyad=(a, b), since=since, max_seq=max_seq)
+        query, params = sql.rows(where, columns=sql.dyad_fact_columns())
         return sql.facts_from(self.conn.execute(query, params))
 
     def dyads(
