@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from tracker.importers import ImportSummary
     from tracker.lineage import Lineage
     from tracker.progress import Reporter
-    from tracker.queries import DyadState, Explanation, Queries
+    from tracker.queries import DyadState, Explanation, Queries, Ranking
 
 __all__ = ["KnownAt", "StoredEvent", "Tracker"]
 
@@ -424,11 +424,24 @@ class Tracker:
         return self._queries().conflict_periods(_code(a), _code(b), self.known_seq(known_at))
 
     def dyads(
-        self, *, as_of: date | None = None, party: str | None = None, known_at: KnownAt = None
-    ) -> list[tuple[tuple[str, str], Score]]:
-        """Every dyad's score on ``as_of``, warmest first."""
+        self,
+        *,
+        as_of: date | None = None,
+        party: str | None = None,
+        known_at: KnownAt = None,
+        predecessors: bool = True,
+    ) -> Ranking:
+        """Every dyad's score on ``as_of``, warmest first: a list of ``(dyad, score)``.
+
+        With ``predecessors`` (the default) continuity applies as in :meth:`state`: a dyad of
+        a state that had ended by ``as_of`` is listed under the state continuing it (PRK–SUN
+        as part of PRK–RUS after 1991), each score is :meth:`score`'s for that pair, and the
+        result's ``lineages`` and ``left_out`` say what was included and what not listed."""
         return self._queries().dyads(
-            self._as_of(as_of), _code(party) if party else None, self.known_seq(known_at)
+            self._as_of(as_of),
+            _code(party) if party else None,
+            self.known_seq(known_at),
+            predecessors,
         )
 
     def rebuild(self, model: ScoringModel | None = None, *, progress: Any = None) -> int:

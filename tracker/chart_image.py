@@ -211,6 +211,8 @@ class _Chart:
         known = "" if d.known_at is None else f", as the log stood at seq {d.known_at}"
         low, high = (d.bands[-1][0], d.bands[0][0]) if d.bands else ("", "")
         lead = f"Relations index, {span}{known}: −100 ({low}) to +100 ({high})"
+        if d.predecessor_notes:
+            lead += "; " + "; ".join(d.predecessor_notes)
         for text, size, colour in ((lead, 10.0, "#303030"), (d.model_text, 8.0, MUTED)):
             lines = "\n".join(self.wrap(text, size, usable))
             self.fig.text(

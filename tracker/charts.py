@@ -134,6 +134,10 @@ class ChartData:
     """The store's file name, for the credit line."""
     rests_on_structure: bool = False
     """At ``end`` the event flow has faded: the reading rests on the structure in force."""
+    predecessors: tuple[tuple[str, str], ...] = ()
+    """The predecessor dyads whose record the chart includes (Russia's: the USSR's)."""
+    predecessor_notes: tuple[str, ...] = ()
+    """One sentence per included dyad ("includes the record of PRK–SUN (…)")."""
 
     @property
     def title(self) -> str:
@@ -151,8 +155,9 @@ class ChartData:
         """Where the numbers come from and how to reproduce them."""
         seq, digest = self.head
         known = "" if self.known_at is None else f" as known at seq {self.known_at}"
+        included = "".join(f" and {x}–{y}" for x, y in self.predecessors)
         return (
-            f"Data: {self.events} events of {self.dyad[0]}–{self.dyad[1]} in "
+            f"Data: {self.events} events of {self.dyad[0]}–{self.dyad[1]}{included} in "
             f"{self.store or 'the log'}{known} · log head seq {seq} {digest[:16]} · "
             f"model {self.fingerprint} · relations-tracker"
         )
@@ -273,6 +278,8 @@ def chart_data(
         model_text=model_summary(model),
         store=tracker.name,
         rests_on_structure=bool(getattr(end_score, "faded", False)),
+        predecessors=explanation.lineage.included if explanation.lineage else (),
+        predecessor_notes=tuple(explanation.lineage.notes()) if explanation.lineage else (),
     )
 
 
@@ -341,11 +348,11 @@ def mark_line(m: Mark, width: int = 100) -> str:
 
 
 def legend_lines(data: ChartData, *, width: int = 100, changes: bool = True) -> list[str]:
-    """The text under a terminal chart, no line wider than ``width``: numbered marks, then
-    the structural changes."""
+    """The text under a terminal chart, no line wider than ``width``: the predecessors'
+    record it includes, numbered marks, then the structural changes."""
     import textwrap
 
-    lines = []
+    lines = [line for note in data.predecessor_notes for line in textwrap.wrap(note, width)]
     if data.marks:
         lines += textwrap.wrap(
             f"numbers: the {len(data.marks)} event days that moved the score most "

@@ -6,15 +6,22 @@ Events stay recorded under the state that existed on their date (PRK–SUN in 19
 about a dyad whose parties continue other states also folds the dyads of those predecessors,
 their parties renamed to the continuing states, and says so in its answer. The caller can turn
 this off (then only the dyad's own record counts).
+
+Rankings (``dyads``) regroup the stored dyads on the date asked about (:func:`regroup`): a
+dyad of a state that had ended by then is listed under the state continuing it (PRK–SUN under
+PRK–RUS after 25 December 1991), scored with the same fold as ``state``; a dyad of a state that
+ended with nothing continuing it is left out, and says why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
+from functools import cache
 from typing import Any, NamedTuple
 
 from events.dyad import dyad_of
-from events.parties import label, predecessors
+from events.parties import label, lifespans, predecessors
 from projections.facts import Fact
 
 
@@ -77,3 +84,60 @@ def lineage(a: str, b: str, has_events: Callable[[tuple[str, str]], bool]) -> Li
 def merged(line: Lineage, facts: Iterable[Fact]) -> list[Fact]:
     """Facts of the dyad and its predecessors, renamed to the dyad's parties (for folds)."""
     return [line.rename_fact(f) for f in facts]
+
+
+# -- rankings: the stored dyads regrouped on a date --------------------------------------------
+
+
+@cache
+def _continuators() -> dict[str, str]:
+    return {span.continues: code for code, span in lifespans().items() if span.continues}
+
+
+def standing_for(code: str, day: date) -> str | None:
+    """The party that stands for ``code`` on ``day``: ``code`` while it exists (or when its
+    lifetime is not recorded); after it ended, the state continuing it (Russia for the USSR from
+    1991-12-26), and so on; None when it ended and no state continues it."""
+    seen: set[str] = set()
+    while code not in seen:
+        seen.add(code)
+        span = lifespans().get(code)
+        if span is None or span.until is None or day <= span.until:
+            return code
+        later = _continuators().get(code)
+        if later is None:
+            return None
+        code = later
+    return None  # (a cycle in the data: nothing sensible stands for it)
+
+
+class Regrouped(NamedTuple):
+    """Stored dyads as a ranking on one date lists them."""
+
+    groups: dict[tuple[str, str], list[tuple[str, str]]]
+    """listed dyad -> the stored dyads whose record it includes (itself among them if stored)"""
+    gone: list[tuple[tuple[str, str], str]]
+    """stored dyads left out, each with why"""
+
+
+def regroup(dyads: Iterable[tuple[str, str]], day: date) -> Regrouped:
+    """Each stored dyad under the dyad standing for it on ``day`` (see :func:`standing_for`)."""
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    gone: list[tuple[tuple[str, str], str]] = []
+    for dyad in dyads:
+        x, y = (standing_for(c, day) for c in dyad)
+        if x is None or y is None:
+            ended = next(c for c, now in zip(dyad, (x, y), strict=True) if now is None)
+            span = lifespans()[ended]
+            assert span.until is not None
+            gone.append(
+                (
+                    dyad,
+                    f"{label(ended)} ended on {span.until.isoformat()} and no state continues it",
+                )
+            )
+        elif x == y:
+            gone.append((dyad, f"{label(x)} continues both"))
+        else:
+            groups.setdefault(dyad_of(x, y), []).append(dyad)
+    return Regrouped(groups, gone)

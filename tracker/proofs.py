@@ -10,8 +10,8 @@ anyone holding a published checkpoint can check, from what the log's keeper hand
   (:func:`tracker.signed_note.read_checkpoint`);
 - a **consistency proof** between two tree heads (:func:`check_consistency`);
 - an **exported log** (the JSON Lines ``tracker export`` writes): every record chains to the
-  previous one, and the tree the records make extends the checkpoint
-  (:func:`check_export`).
+  previous one, the records make the tree head the file carries on its first line, and the
+  tree extends the checkpoint (:func:`check_export`).
 
 Each raises :class:`ProofError` naming what failed, or returns what was proved.
 """
@@ -27,6 +27,7 @@ from typing import Any
 from events.canonical import dumps
 from events.errors import TrackerError
 from tracker import merkle
+from tracker.export_head import CarriedHead, ExportHeadError, difference, is_head, parse_head
 from tracker.signed_note import TreeHead
 from tracker.store import GENESIS_HASH, record_bytes
 from tracker.store.rows import EXPORT_KEYS
@@ -214,20 +215,38 @@ class ExportCheck:
     root: bytes
     chain_head: str
     checkpoint_size: int | None
+    carried: bool = False
+    """Whether the file carried a tree head (an export's first line), and its records made it."""
 
 
 def check_export(lines: Iterable[str], checkpoint: TreeHead | None = None) -> ExportCheck:
-    """Recompute the hash chain and the Merkle tree of an exported log, line by line; with
-    ``checkpoint``, also require the first ``checkpoint.size`` records to make its root.
+    """Recompute the hash chain and the Merkle tree of an exported log, line by line; require
+    the tree head the first line carries (if any: exports of earlier versions have none) to be
+    what the records make; with ``checkpoint``, also require the first ``checkpoint.size``
+    records to make its root.
 
-    The first bad line is named: a record out of sequence, a broken chain, or (at the
-    checkpoint's size) a root that differs."""
+    The first bad line is named: a record out of sequence, a broken chain, a record beyond the
+    carried head, or (at the checkpoint's size) a root that differs; a file that stops short of
+    its carried head is named truncated, with the first missing seq."""
     tree = merkle.MemoryTree()
     prev, seq, number = GENESIS_HASH, 0, 0
+    carried: CarriedHead | None = None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        if seq == 0 and carried is None and (head := _head_line(line, number)) is not None:
+            carried = head
+            continue
         body, recorded_at, stored_hash, got_seq = _export_record(line, number)
+        if carried is not None and got_seq > carried.size:
+            raise ProofError(
+                f"line {number}: seq {got_seq} is beyond the export's tree head (line "
+                f"{carried.line}: size {carried.size}): a row was added after the export was "
+                "written",
+                field="seq",
+                value=got_seq,
+                line=number,
+            )
         if got_seq != seq + 1:
             raise ProofError(
                 f"line {number}: seq {got_seq}, expected {seq + 1}",
@@ -258,9 +277,40 @@ def check_export(lines: Iterable[str], checkpoint: TreeHead | None = None) -> Ex
         )
     if checkpoint is not None and checkpoint.size == 0:
         _check_root_at(tree, checkpoint, number)
+    if carried is not None:
+        why = difference(
+            carried, CarriedHead(tree.size, tree.root(), prev), "the tree of its records"
+        )
+        if why is not None:
+            raise ProofError(
+                why,
+                field="tree_head",
+                value=tree.size + 1 if tree.size < carried.size else carried.root.hex(),
+                line=carried.line,
+            )
     return ExportCheck(
-        tree.size, tree.root(), prev, checkpoint.size if checkpoint is not None else None
+        tree.size,
+        tree.root(),
+        prev,
+        checkpoint.size if checkpoint is not None else None,
+        carried is not None,
     )
+
+
+def _head_line(line: str, number: int) -> CarriedHead | None:
+    """The tree head of an export's first line, or None if the line is a record."""
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None  # (named by the record check)
+    if not is_head(obj):
+        return None
+    try:
+        return parse_head(obj, number)
+    except ExportHeadError as exc:
+        raise ProofError(
+            f"line {number}: {exc.message}", field=exc.field, value=exc.value, line=number
+        ) from None
 
 
 def _check_root_at(tree: merkle.MemoryTree, checkpoint: TreeHead, number: int) -> None:
@@ -283,6 +333,12 @@ def _export_record(line: str, number: int) -> tuple[str, str, str, int]:
         raise ProofError(
             f"line {number}: not valid JSON ({exc})", field="line", line=number
         ) from None
+    if is_head(rec):
+        raise ProofError(
+            f"line {number}: a tree head line belongs on the first line (two exports joined?)",
+            field="line",
+            line=number,
+        )
     if not isinstance(rec, dict) or set(rec) != EXPORT_KEYS:
         raise ProofError(
             f"line {number}: not an export record (expected the keys {sorted(EXPORT_KEYS)})",

@@ -11,19 +11,21 @@ beside the method that computes it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
 from events.dates import EARLIEST
 from events.dyad import dyad_of
+from events.parties import predecessors as predecessors_of
 from projections.facts import RECORD_TYPES, Fact, effective, fact_from_body
 from projections.model import ScoringModel
 from projections.score import Checkpoint, Score, fold, latest, score_at
 from projections.stock import Term
 from tracker import checkpoints as cp
 from tracker.errors import TrackerError
-from tracker.lineage import Lineage, lineage, merged
+from tracker.lineage import Lineage, lineage, merged, regroup
 from tracker.store import RowFilter, Store
 
 QUAD_KEYS = ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")
@@ -428,19 +430,69 @@ class Queries:
         return conflict_periods(self.checkpoints(*dyad_key(a, b), known_at))
 
     def dyads(
-        self, as_of: date, party: str | None, known_at: int | None
-    ) -> list[tuple[tuple[str, str], Score]]:
-        """Every dyad with events on or before ``as_of``, with its score, warmest first."""
+        self, as_of: date, party: str | None, known_at: int | None, predecessors: bool = True
+    ) -> Ranking:
+        """Every dyad with events on or before ``as_of``, with its score, warmest first.
+
+        With ``predecessors`` the stored dyads are regrouped on ``as_of``
+        (:func:`tracker.lineage.regroup`): each is scored as :meth:`score` scores it, a
+        continuing state's predecessors' record included; only those pairs refold their
+        record, the others read one checkpoint."""
+        asked: list[str | None] = (
+            [party, *predecessors_of(party)] if party and predecessors else [party]
+        )
+        own = self._own_scores(as_of, asked, known_at)
+        if not predecessors:
+            return Ranking(own.items())
+        regrouped = regroup(own, as_of)
         out: list[tuple[tuple[str, str], Score]] = []
-        if self._use_checkpoints(known_at):
-            for a, b in self.store.checkpoint_dyads(as_of.isoformat(), party):
-                c = cp.checkpoint_on_or_before(self.store, a, b, as_of)
-                out.append(((a, b), score_at(c, as_of, self.model, a)))
-        else:
-            limit = known_at if known_at is not None else self.head_seq
-            for a, b in self.store.dyads(party=party, max_seq=limit):
-                c = latest(self.checkpoints(a, b, known_at), as_of)
-                if c is not None:
-                    out.append(((a, b), score_at(c, as_of, self.model, a)))
-        out.sort(key=lambda item: (-item[1].index, item[0]))
+        lines: dict[tuple[str, str], Lineage] = {}
+        for key, stored in regrouped.groups.items():
+            if party is not None and party not in key and all(party not in d for d in stored):
+                continue
+            line = self.lineage(*key, known_at)
+            if line is None:  # then the dyad is its own, only, record
+                out.append((key, own[key]))
+                continue
+            folded = self._lineage_checkpoints(line, known_at)
+            out.append((key, score_at(latest(folded, as_of), as_of, self.model, key[0])))
+            lines[key] = line
+        return Ranking(out, lines, regrouped.gone)
+
+    def _own_scores(
+        self, as_of: date, parties: list[str | None], known_at: int | None
+    ) -> dict[tuple[str, str], Score]:
+        """Each stored dyad (of any of ``parties``; [None]: every dyad) with events on or
+        before ``as_of``, scored on its own record."""
+        out: dict[tuple[str, str], Score] = {}
+        for party in parties:
+            if self._use_checkpoints(known_at):
+                for a, b in self.store.checkpoint_dyads(as_of.isoformat(), party):
+                    if (a, b) not in out:
+                        c = cp.checkpoint_on_or_before(self.store, a, b, as_of)
+                        out[(a, b)] = score_at(c, as_of, self.model, a)
+            else:
+                limit = known_at if known_at is not None else self.head_seq
+                for a, b in self.store.dyads(party=party, max_seq=limit):
+                    if (a, b) not in out:
+                        c = latest(self.checkpoints(a, b, known_at), as_of)
+                        if c is not None:
+                            out[(a, b)] = score_at(c, as_of, self.model, a)
         return out
+
+
+class Ranking(list[tuple[tuple[str, str], Score]]):
+    """Dyads with their scores, warmest first: a list of ``(dyad, score)`` (what rankings
+    always were), with what continuity changed beside it."""
+
+    def __init__(
+        self,
+        items: Iterable[tuple[tuple[str, str], Score]] = (),
+        lineages: dict[tuple[str, str], Lineage] | None = None,
+        left_out: list[tuple[tuple[str, str], str]] | None = None,
+    ) -> None:
+        super().__init__(sorted(items, key=lambda item: (-item[1].index, item[0])))
+        self.lineages = lineages or {}
+        """listed dyad -> the predecessors' record its score includes"""
+        self.left_out = left_out or []
+        """stored dyads not listed (a state that ended with nothing continuing it), and why"""

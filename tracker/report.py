@@ -152,7 +152,8 @@ def render_report(data: ReportData, svg: str) -> str:
         "<header>",
         f"<h1>{escape(c.headline)} <span class=codes>{escape(a)}–{escape(b)}</span></h1>",
         f"<p class=sub>Relations from {_d(c.start)} to {_d(c.end)}{escape(known)}. "
-        f"{escape(c.model_text)}.</p>",
+        + "".join(f"{escape(n[0].upper() + n[1:])}. " for n in c.predecessor_notes)
+        + f"{escape(c.model_text)}.</p>",
         "</header>",
         "<main>",
         '<section id="chart" aria-label="chart">',

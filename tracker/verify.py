@@ -511,7 +511,7 @@ class ChainPass:
                         f"the store has events after the end of {checker.path.name} "
                         f"(from seq {seq}); accepted as a prefix"
                     )
-                    against_fault = None
+                    against_fault = checker.head_fault()
                     result.against_records = checker.records
                     checker = None
             ticker.tick()
@@ -528,6 +528,10 @@ class ChainPass:
             result.against_records = checker.records
         if chain_fault is not None:
             result.faults.append(chain_fault)
+        if self.checker is not None and against_fault is None:
+            note = self.checker.head_note()
+            if note is not None:
+                result.notes.append(note)
         if against_fault is not None:
             if against_fault.kind == "against-end":
                 against_fault = Fault(

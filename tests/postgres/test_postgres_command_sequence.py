@@ -114,7 +114,7 @@ def test_the_command_sequence_runs_on_postgresql_and_the_log_moves_back_to_sqlit
 
     # the log moves: export from PostgreSQL, import into a fresh SQLite file, same head
     exported = ok(tracker("export", "-", cwd=tmp_path, db=pg_url))
-    assert len(exported.splitlines()) == head["seq"]
+    assert len(exported.splitlines()) == 1 + head["seq"]  # the tree head line, then the records
     moved = tmp_path / "moved.db"
     ok(tracker("import", "-", cwd=tmp_path, db=moved, stdin=exported))
     back = as_json(tracker("verify", "--json", cwd=tmp_path, db=moved))

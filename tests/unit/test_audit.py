@@ -22,7 +22,8 @@ from tracker.errors import NotAStoreError, StoreNotFoundError
 from tracker.export import export, export_file
 from tracker.outputs import OutputExistsError
 from tracker.replay import replay
-from tracker.store import GENESIS_HASH, chain_hash
+from tracker.store import GENESIS_HASH, chain_hash, read_snapshot
+from tracker.transparency import tree_head
 from tracker.verify import verify
 
 EVENTS: list[dict[str, Any]] = [
@@ -213,22 +214,34 @@ def test_deep_verification_finds_a_dangling_reference(filled: Path) -> None:
 # -- export and verify --against -----------------------------------------------------------------
 
 
-def test_export_writes_the_log_json_records_canonically(filled: Path) -> None:
+def test_export_writes_the_tree_head_then_the_log_json_records_canonically(
+    filled: Path,
+) -> None:
     out = io.StringIO()
     result = export(filled, out)
-    lines = out.getvalue().splitlines()
+    first, *lines = out.getvalue().splitlines()
     with Tracker(filled) as t:
         stored = list(t.events())
         head = t.head()
     assert [json.loads(line) for line in lines] == [s.to_record() for s in stored]
     assert lines == [dumps(s.to_record()) for s in stored]  # canonical, byte for byte
     assert (result.events, result.head_seq, result.head_hash) == (8, 8, head.hash)
+    with read_snapshot(filled) as store:
+        tree = tree_head(store)
+    assert json.loads(first) == {
+        "format": "relations-tracker export",
+        "tree_head": {"chain_head": head.hash, "root": tree.root.hex(), "size": 8},
+        "version": 1,
+    }
+    assert first == dumps(json.loads(first)) and result.root == tree.root
 
 
 def test_export_known_at_stops_at_that_position(filled: Path) -> None:
     out = io.StringIO()
     result = export(filled, out, known_at=4)
-    assert [json.loads(x)["seq"] for x in out.getvalue().splitlines()] == [1, 2, 3, 4]
+    first, *lines = out.getvalue().splitlines()
+    assert [json.loads(x)["seq"] for x in lines] == [1, 2, 3, 4]
+    assert json.loads(first)["tree_head"]["size"] == 4
     with Tracker(filled) as t:
         *_, fourth = t.rows(max_seq=4)
     assert result.head_hash == fourth.hash
@@ -254,7 +267,7 @@ def test_export_file_replaces_only_with_force(filled: Path, tmp_path: Path) -> N
         export_file(filled, target)
     assert target.read_text() == "old\n"
     export_file(filled, target, force=True)
-    assert len(target.read_text().splitlines()) == 8
+    assert len(target.read_text().splitlines()) == 1 + 8  # the head line, then the records
 
 
 def test_verify_against_its_own_export_passes(filled: Path, tmp_path: Path) -> None:
@@ -286,11 +299,11 @@ def test_verify_against_names_the_first_difference(
 ) -> None:
     target = tmp_path / "log.jsonl"
     export_file(filled, target)
-    _edit_export(target, 2, edit)
-    _edit_export(target, 5, lambda r: r["event"].update(summary="later"))
+    _edit_export(target, 3, edit)  # seq 2 (line 1 is the head line)
+    _edit_export(target, 6, lambda r: r["event"].update(summary="later"))
     report = verify(filled, against=target)
     [fault] = report.faults
-    assert (fault.kind, fault.seq, fault.line) == ("against", 2, 2)
+    assert (fault.kind, fault.seq, fault.line) == ("against", 2, 3)
     assert needle in fault.message
 
 
@@ -305,9 +318,9 @@ def test_verify_against_a_shorter_or_longer_file(filled: Path, tmp_path: Path) -
     long = tmp_path / "long.jsonl"
     export_file(filled, long)
     with long.open("a") as f:
-        f.write(long.read_text().splitlines()[0] + "\n")
+        f.write(long.read_text().splitlines()[1] + "\n")
     [fault] = verify(filled, against=long).faults
-    assert fault.line == 9 and "goes on after" in fault.message
+    assert fault.line == 10 and "goes on after" in fault.message
 
 
 def test_verify_against_a_file_that_is_not_an_export(filled: Path, tmp_path: Path) -> None:

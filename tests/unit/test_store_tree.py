@@ -35,7 +35,7 @@ def _expected(path: Path) -> MemoryTree:
 
 def _stored(path: Path) -> list[bytes]:
     conn = sqlite3.connect(path)
-    hashes = [bytes(h) for _i, h in conn.execute(tree.SCAN)]
+    hashes = [bytes(h) for _i, h in tree.expand(conn.execute(tree.SCAN))]
     conn.close()
     return hashes
 

@@ -352,14 +352,17 @@ def replay_cmd(
 def export_cmd(file: Path, known_at: int | datetime | None, force: bool, db: Path) -> None:
     """Write the log to FILE as JSON Lines (`-` for standard output).
 
-    One line per event, in seq order, each the canonical JSON (keys sorted, no spaces, UTF-8)
-    of {"event": {...the canonical event...}, "hash": ..., "recorded_at": ..., "seq": ...},
-    the same records `tracker log --json` prints. With --known-at, only the events recorded
-    by then. Importing the file into an empty store (`tracker import FILE`) reproduces the
-    chain and its head hash; `tracker verify --against FILE` checks a store against it.
+    First the tree head, {"format": "relations-tracker export", "tree_head": {"chain_head",
+    "root", "size"}, "version": 1}; then one line per event, in seq order, each the canonical
+    JSON (keys sorted, no spaces, UTF-8) of {"event": {...the canonical event...}, "hash":
+    ..., "recorded_at": ..., "seq": ...}, the same records `tracker log --json` prints. With
+    --known-at, only the events recorded by then. Importing the file into an empty store
+    (`tracker import FILE`) reproduces the chain and the tree head, and checks that it does;
+    `tracker verify --against FILE` checks a store against it.
 
-    The chain is checked while writing and a broken log is not exported; the file is written
-    to a temporary name and renamed at the end, so an error leaves no partial file.
+    The chain and the tree are checked while writing and a broken log is not exported; the
+    file is written to a temporary name and renamed at the end, so an error leaves no partial
+    file.
     """
     from tracker.audit import count_events
     from tracker.export import export, export_file

@@ -99,7 +99,8 @@ def _tour(db: Path) -> None:
         head = tracker.head()
         model = tracker.model
         tours = [demo.pair_tour(tracker, pair) for pair in demo.PAIRS]
-        dyads = len(tracker.dyads(as_of=tracker.today()))
+        # the pairs as recorded (the USSR's among them), not as a ranking regroups them
+        dyads = len(tracker.dyads(as_of=tracker.today(), predecessors=False))
         core = tours[0]
         explanation = tracker.explain(core.pair.a, core.pair.b, as_of=core.last)
         chart = _chart_text(tracker, core.pair.a, core.pair.b, width)

@@ -362,6 +362,7 @@ def _bar(index: float, half: int = 25) -> str:
     help="How many of the warmest and of the coldest pairs.",
 )
 @known_at_option
+@predecessors_option
 @model_option
 @json_option
 @db_option
@@ -370,18 +371,26 @@ def dyads_cmd(
     party: str | None,
     top: int,
     known_at: int | datetime | None,
+    predecessors: bool,
     model_file: Path | None,
     as_json: bool,
     db: Path,
 ) -> None:
     """The warmest and coldest pairs on a date.
 
-    --json prints {"as_of", "model_fingerprint", "warmest": [...], "coldest": [...]}, each
-    entry {"dyad", "index", "label", "score", "stock", "flow", "last_event_on",
-    "days_since_last_event", "rests_on_structure"}.
+    Continuity applies as in `state`: a pair of a state that had ended by the date is listed
+    under the state continuing it (PRK–SUN within PRK–RUS after 1991), and a pair of a state
+    that ended with nothing continuing it is not listed; --no-predecessors lists every pair as
+    recorded.
+
+    --json prints {"as_of", "model_fingerprint", "warmest": [...], "coldest": [...],
+    "left_out": [{"dyad", "why"}]}, each entry {"dyad", "index", "label", "score", "stock",
+    "flow", "last_event_on", "days_since_last_event", "rests_on_structure", "predecessors"}.
     """
     with _open(db, model_file) as tracker:
-        ranked = tracker.dyads(as_of=as_of, party=party, known_at=known_at)
+        ranked = tracker.dyads(
+            as_of=as_of, party=party, known_at=known_at, predecessors=predecessors
+        )
         fingerprint = tracker.model.fingerprint
         day = (as_of or tracker.today()).isoformat()
     entries = [
@@ -395,28 +404,44 @@ def dyads_cmd(
             "last_event_on": s.last_event_on.isoformat() if s.last_event_on else None,
             "days_since_last_event": s.days_since_last_event,
             "rests_on_structure": s.faded,
+            "predecessors": ranked.lineages[k].to_dict() if k in ranked.lineages else [],
         }
         for k, s in ranked
     ]
     warm = entries[:top]
     cold = list(reversed(entries[-top:]))
+    left_out = [{"dyad": list(k), "why": why} for k, why in ranked.left_out]
     if as_json:
         click.echo(
             dumps(
-                {"as_of": day, "model_fingerprint": fingerprint, "warmest": warm, "coldest": cold}
+                {
+                    "as_of": day,
+                    "model_fingerprint": fingerprint,
+                    "warmest": warm,
+                    "coldest": cold,
+                    "left_out": left_out,
+                }
             )
         )
         return
     if not entries:
         echo("no pairs with events on or before " + day)
-        return
-    for title, group in (("warmest", warm), ("coldest", cold)):
+    for title, group in (("warmest", warm), ("coldest", cold)) if entries else ():
         echo(f"{title} on {day}:")
         for e in group:
             note = f"last event {e['last_event_on']} ({age(e['days_since_last_event'])} before)"
             if e["rests_on_structure"]:
                 note += ", rests on structure"
+            if e["predecessors"]:
+                note += "; " + "; ".join(p["note"] for p in e["predecessors"])
             echo(f"  {e['dyad'][0]}–{e['dyad'][1]}  {e['index']:+6.1f}  {e['label']:<9} {note}")
+    for entry in left_out:
+        echo(f"not listed: {entry['dyad'][0]}–{entry['dyad'][1]}: {entry['why']}")
+    if ranked.lineages:
+        echo(
+            "pairs of a state that continues another include its record, as `state` does "
+            "(--no-predecessors lists each pair as recorded)"
+        )
 
 
 @click.group("model")

@@ -5,6 +5,11 @@ Export form
 
         {"event": {...canonical event...}, "hash": "...", "recorded_at": "...", "seq": 1}
 
+    ``export`` puts a head line first (:mod:`tracker.export_head`): the tree head the records
+    must make, checked at the end of the file (a file without one, from an earlier version or
+    from ``log --json``, is checked by its hash chain alone). A head line anywhere but first is
+    an error.
+
     If the first record continues the log's hash chain (into an empty store: seq 1 from the
     genesis hash), the file is *replayed*: every record keeps its seq and recorded_at, so the
     store ends with the same chain head hash, and each record's hash is checked against the
@@ -33,8 +38,9 @@ from typing import Any
 
 from events.errors import TrackerError
 from tracker import limits
+from tracker.export_head import is_head, parse_head
 from tracker.importers.inputs import Source
-from tracker.importers.reader import Item, Skip, text_lines
+from tracker.importers.reader import HeadLine, Item, Skip, text_lines
 from tracker.store.rows import EXPORT_KEYS, Prepared, is_timestamp
 
 _HASH = re.compile(r"[0-9a-f]{64}")
@@ -64,7 +70,7 @@ BATCH = 512
 """Hand-written events validated together (one compiled pass: ``events.models.parse_events``)."""
 
 
-def read(src: Source) -> Iterator[Item | Skip]:
+def read(src: Source) -> Iterator[Item | Skip | HeadLine]:
     export: bool | None = None
     pending: list[tuple[int, dict[str, Any]]] = []
     for line, text in text_lines(src):
@@ -100,6 +106,26 @@ def read(src: Source) -> Iterator[Item | Skip]:
                     value=text.strip()[:80],
                 ),
             )
+            continue
+        if is_head(obj):
+            yield from _validated(pending)
+            if export is not None:
+                yield Skip(
+                    line,
+                    "misplaced tree head",
+                    TrackerError(
+                        f"line: a tree head belongs on the first line of an export, not on line "
+                        f"{line} (were two exports joined?)",
+                        field="line",
+                        value=text.strip()[:80],
+                    ),
+                )
+                continue
+            export = True
+            try:
+                yield HeadLine(line, parse_head(obj, line))
+            except TrackerError as exc:
+                yield Skip(line, "invalid tree head", exc)
             continue
         is_export = set(obj) == EXPORT_KEYS
         if export is None:

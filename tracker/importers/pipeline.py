@@ -14,6 +14,10 @@ One streaming pipeline serves every format::
   are not errors: they are counted by reason in the summary and not written to the report.
 - Idempotent: event ids come from the source's own ids, and re-appending an identical event
   is a no-op, so importing the same file twice adds nothing the second time.
+- An export's head line (:mod:`tracker.export_head`) is checked at the end of its file, inside
+  the transaction: replayed into an empty store, the imported log's tree head (size, root,
+  chain head) must be the carried one; imported as new events, the file's records must make
+  it. A mismatch aborts the import, naming both heads.
 - ``dry_run`` runs everything, appends included, inside the transaction and then rolls it
   back: the summary is exact and nothing is written.
 
@@ -39,8 +43,9 @@ from typing import IO, Any
 from events.errors import TrackerError
 from tracker import limits
 from tracker.errors import ConflictError, StoreError
+from tracker.export_head import CarriedHead, RecordTree, difference
 from tracker.importers.inputs import DAMAGE, InputError, Source, file_size, open_sources
-from tracker.importers.reader import ImportFormatError, Item, Reader, Skip
+from tracker.importers.reader import HeadLine, ImportFormatError, Item, Reader, Skip
 from tracker.store import Head, Store, chain_hash
 from tracker.store.rows import parse_timestamp
 
@@ -354,6 +359,8 @@ class _Run:
         # export records: "verbatim" (original seq/time/hash) or "new"; None before the first
         self.export_mode: str | None = None
         self.chain: tuple[int, str, str] = (0, "", "")  # last replayed seq, hash, recorded_at
+        self.carried: CarriedHead | None = None  # the source's head line, if it has one
+        self.made = RecordTree()  # what the records of a source with a head line make
 
     # -- per file / per source -------------------------------------------------------------
 
@@ -378,6 +385,7 @@ class _Run:
     def source_(self, src: Source, fmt: str) -> None:
         self.source = src.name
         self.export_mode = None
+        self.carried, self.made = None, RecordTree()
         chosen = detect(src.first, src.name) if fmt == "auto" and src.first else fmt
         if fmt == "auto" and not src.first:
             chosen = "empty"
@@ -393,6 +401,9 @@ class _Run:
         pending = self.pending
         former = _former_states()
         for row in reader(src):
+            if type(row) is HeadLine:
+                self.carried = row.head
+                continue
             self.summary.read += 1
             if type(row) is Item:
                 for code in (row.prepared.actor, row.prepared.target):
@@ -412,6 +423,7 @@ class _Run:
                 self._skip(row)
                 pending = self.pending
         self.flush()
+        self._check_head(src.name)
 
     def _progress(self, position: int) -> None:
         if self.progress is not None and position > self.reported:
@@ -424,9 +436,12 @@ class _Run:
         if skip.error is None:
             self.summary.filtered[skip.reason] += 1
             return
-        if not self.skip_invalid or self.export_mode == "verbatim":
+        whole = (
+            self.export_mode == "verbatim" or self.carried is not None or "tree head" in skip.reason
+        )
+        if not self.skip_invalid or whole:
             self.report.write(self.source, skip)
-            raise self._abort(skip.error, skip.line, replaying=self.export_mode == "verbatim")
+            raise self._abort(skip.error, skip.line, replaying=whole)
         self.summary.invalid[skip.reason] += 1
         self.report.write(self.source, skip)
 
@@ -450,6 +465,17 @@ class _Run:
         """Replay an export record with its original position if it continues the log's chain,
         else append it as a new event (fresh seq and transaction time)."""
         assert item.seq is not None and item.recorded_at is not None and item.hash is not None
+        if self.carried is not None and item.seq > self.carried.size:
+            raise self._abort(
+                TrackerError(
+                    f"seq {item.seq}: beyond the export's tree head (line {self.carried.line}: "
+                    f"size {self.carried.size}): a row was added after the export was written",
+                    field="seq",
+                    value=item.seq,
+                ),
+                item.line,
+                replaying=True,
+            )
         if self.export_mode is None:
             self.flush()
             head = self.store.head()
@@ -472,6 +498,8 @@ class _Run:
             else:
                 self.export_mode = "new"
         if self.export_mode == "new":
+            if self.carried is not None:
+                self._check_record(item)
             self.pending.append(Item(item.line, item.prepared))
             if len(self.pending) >= self.batch_size:
                 self.flush()
@@ -481,7 +509,7 @@ class _Run:
             raise self._abort(
                 TrackerError(
                     f"seq {item.seq}: expected {seq + 1} (records must follow each other to be "
-                    "replayed)",
+                    f"replayed: seq {seq + 1} is missing or out of place)",
                     field="seq",
                     value=item.seq,
                 ),
@@ -517,6 +545,65 @@ class _Run:
         ):
             self.flush()
         self.pending.append(item)
+
+    def _check_record(self, item: Item) -> None:
+        """A record of an export with a head line, imported as a new event: it must follow the
+        previous one (seq and chain), as in the file the head was written for."""
+        assert item.seq is not None and item.recorded_at is not None
+        made = self.made
+        if item.seq != made.size + 1:
+            why = f"seq {item.seq}: expected {made.size + 1} (a record is missing or out of place)"
+            raise self._abort(
+                TrackerError(why, field="seq", value=item.seq), item.line, replaying=True
+            )
+        if made.add(item.prepared.body, item.seq, item.recorded_at) != item.hash:
+            raise self._abort(
+                TrackerError(
+                    f"hash {item.hash!r}: does not match the chain recomputed from the records "
+                    "(the export was altered, or is damaged)",
+                    field="hash",
+                    value=item.hash,
+                ),
+                item.line,
+                replaying=True,
+            )
+
+    def _check_head(self, name: str) -> None:
+        """At the end of a source with a head line: replayed, the log's tree head must be the
+        carried one; imported as new events, the file's records must make it."""
+        carried = self.carried
+        if carried is None:
+            if self.export_mode is not None:
+                self.summary.notes.append(
+                    f"{name} carries no tree head (an export from an earlier version, or "
+                    "`tracker log --json`): its records were checked by their hash chain only"
+                )
+            return
+        if self.export_mode == "verbatim":
+            actual, what = self._log_head(), "the imported log"
+        else:
+            actual, what = self.made.head(), "the tree of its records"
+        why = difference(carried, actual, what)
+        if why is not None:
+            raise self._abort(
+                TrackerError(why, field="tree_head", value=carried.root.hex()),
+                carried.line,
+                replaying=True,
+            )
+        self.summary.notes.append(
+            f"{name}: the export's tree head (size {carried.size}, root {carried.root.hex()}) "
+            f"matches {what}"
+        )
+
+    def _log_head(self) -> CarriedHead:
+        from tracker import merkle
+
+        head = self.store.head()
+
+        def read(level: int, index: int) -> bytes:
+            return self.store.tree_hashes([merkle.stored_index(level, index)])[0]
+
+        return CarriedHead(head.seq, merkle.root(head.seq, read), head.hash)
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from events.errors import TrackerError
+from tracker.export_head import CarriedHead
 from tracker.importers.inputs import Source
 from tracker.store.rows import Prepared
 
@@ -42,7 +43,15 @@ class Skip:
     error: TrackerError | None = None
 
 
-Reader = Callable[[Source], Iterator[Item | Skip]]
+@dataclass(slots=True)
+class HeadLine:
+    """The head line of an export (its first line): the tree head its records must make."""
+
+    line: int
+    head: CarriedHead
+
+
+Reader = Callable[[Source], Iterator[Item | Skip | HeadLine]]
 
 
 def decode_error(raw: bytes, exc: UnicodeDecodeError) -> TrackerError:

@@ -473,13 +473,12 @@ class PostgresStore:
 
     def _extend_tree(self, head: Head, rows: Sequence[Row]) -> None:
         """The Merkle tree's new hashes for ``rows`` (appended after ``head``), in the batch's
-        transaction: reads only the frontier."""
-        from tracker.merkle import Frontier, stored_index
+        transaction: reads only the frontier, in one round trip, and writes one run."""
+        from tracker.merkle import Frontier, frontier_nodes, stored_index
 
-        def read(level: int, index: int) -> bytes:
-            return self.tree_hashes([stored_index(level, index)])[0]
-
-        hashes = tree.new_hashes(Frontier.load(head.seq, read), rows)
+        ids = [stored_index(level, index) for level, index in frontier_nodes(head.seq)]
+        frontier = Frontier(head.seq, self.tree_hashes(ids) if ids else [])
+        hashes = tree.new_hashes(frontier, rows)
         with self.conn.cursor() as cur:
             if len(hashes) >= COPY_FROM:
                 with cur.copy(f"COPY {tree.TABLE} (id, hash) FROM STDIN") as copy:
@@ -491,12 +490,17 @@ class PostgresStore:
     # -- the Merkle tree -----------------------------------------------------------------------
 
     def tree_hashes(self, ids: Sequence[int]) -> list[bytes]:
-        found = {
-            int(i): bytes(h)
-            for i, h in self._all(
-                f"SELECT id, hash FROM {tree.TABLE} WHERE id = ANY(%s)", (list(ids),)
-            )
-        }
+        # one round trip: for each position, the run holding it (see tracker.store.tree)
+        found: dict[int, bytes] = {}
+        for i, start, data, length in self._all(
+            "SELECT q.i, m.id, substring(m.hash FROM ((q.i - m.id) * 32 + 1)::int FOR 32), "
+            f"octet_length(m.hash) FROM unnest(%s::bigint[]) AS q(i) CROSS JOIN LATERAL "
+            f"(SELECT id, hash FROM {tree.TABLE} WHERE id <= q.i ORDER BY id DESC LIMIT 1) m",
+            (list(ids),),
+        ):
+            h = tree.hash_in_run(int(i), (int(start), data, length))
+            if h is not None:
+                found[int(i)] = h
         missing = [i for i in ids if i not in found]
         if missing:
             raise DamagedStoreError(
@@ -509,8 +513,7 @@ class PostgresStore:
         return [found[i] for i in ids]
 
     def tree_scan(self) -> Generator[tuple[Any, Any], None, None]:
-        for i, h in self._stream(tree.SCAN):
-            yield i, bytes(h)
+        yield from tree.expand(self._stream(tree.SCAN))
 
     def has_tree(self) -> bool:
         return tree.TABLE in self.tables()

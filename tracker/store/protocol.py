@@ -26,15 +26,15 @@ Writing
 
 The Merkle tree (beside the chain)
     The backend keeps the RFC 6962 Merkle tree of the log in the table ``merkle_hashes``
-    (``id`` integer primary key, ``hash`` 32 bytes; the layout and its exact contract are in
-    :mod:`tracker.store.tree`): :meth:`Store.append` writes, in the batch's transaction and
-    after the rows, the ``(id, hash)`` pairs :func:`tracker.store.tree.new_hashes` returns
-    for the new rows, starting from the frontier read back with
-    :meth:`tracker.merkle.Frontier.load`. After ``n`` events the table holds exactly
-    ``stored_count(n)`` rows; it is never updated or deleted from (enforced as for the log).
-    :meth:`Store.tree_hashes` reads hashes by id, :meth:`Store.tree_scan` all of them in
-    order. Proofs and checkpoints (:mod:`tracker.transparency`) need nothing else, so every
-    backend gives the same roots and proofs for the same log.
+    (``id`` integer primary key, ``hash`` a run of 32-byte hashes; the layout and its exact
+    contract are in :mod:`tracker.store.tree`): :meth:`Store.append` writes, in the batch's
+    transaction and after the rows, the ``(id, run)`` rows
+    :func:`tracker.store.tree.new_hashes` returns for the new rows, starting from the
+    frontier read back by position. After ``n`` events the runs hold exactly
+    ``stored_count(n)`` hashes; the table is never updated or deleted from (enforced as for
+    the log). :meth:`Store.tree_hashes` reads hashes by position, :meth:`Store.tree_scan`
+    all of them in order. Proofs and checkpoints (:mod:`tracker.transparency`) need nothing
+    else, so every backend gives the same roots and proofs for the same log.
 
 Reading
     Reads see a consistent log; :meth:`Store.snapshot` pins one snapshot for a series of reads
@@ -183,7 +183,8 @@ class Store(Protocol):
         ...
 
     def tree_scan(self) -> Generator[tuple[Any, Any], None, None]:
-        """Every stored ``(id, hash)`` in id order, values as stored (what ``verify`` checks)."""
+        """Every stored ``(position, hash)`` in order, runs expanded, values as stored (what
+        ``verify`` checks)."""
         ...
 
     def meta(self) -> dict[str, str]:

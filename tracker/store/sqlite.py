@@ -332,25 +332,28 @@ class SQLiteStore:
                 return [hashes[i] for i in ids]
             except IndexError:
                 raise self._no_tree_hash(max(ids)) from None
-        found: dict[int, bytes] = {}
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            query = tree.select(len(chunk))
-            rows = self._guard(lambda: self.conn.execute(query, chunk).fetchall())  # noqa: B023
-            found.update((i, bytes(h)) for i, h in rows)
-        missing = [i for i in ids if i not in found]
-        if missing:
-            raise self._no_tree_hash(missing[0])
-        return [found[i] for i in ids]
+
+        def read() -> list[bytes]:
+            out = []
+            for i in ids:  # one indexed lookup of the run holding each
+                found = tree.hash_in_run(i, self.conn.execute(tree.AT, (i, i)).fetchone())
+                if found is None:
+                    raise self._no_tree_hash(i)
+                out.append(found)
+            return out
+
+        result: list[bytes] = self._guard(read)
+        return result
 
     def tree_scan(self) -> Generator[tuple[Any, Any], None, None]:
-        """Every stored ``(id, hash)`` in id order, as stored (what ``verify`` checks); empty
-        for a store without the tree table."""
+        """Every stored ``(position, hash)`` in order, values as stored (what ``verify``
+        checks; runs expanded by :func:`tracker.store.tree.expand`); empty for a store without
+        the tree table."""
         if tree.TABLE not in self.tables():
             return
         cursor = self.conn.execute(tree.SCAN)
         try:
-            yield from cursor
+            yield from tree.expand(cursor)
         finally:
             cursor.close()
 
