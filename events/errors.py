@@ -91,6 +91,20 @@ class UnknownCameoCodeError(InvalidEventError):
     """A CAMEO event code that is not in the CAMEO table."""
 
 
+SHOWN_CHARS = 240
+"""A value longer than this is shown cut, with its length: a message stays one readable line
+whatever the input holds (a 5,000-character name, a 1 MiB record)."""
+
+
+def shown(value: Any) -> str:
+    """``repr(value)``, cut to :data:`SHOWN_CHARS` with the full length when longer."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    size = f" ({len(value):,} characters)" if isinstance(value, str) else ""
+    return f"{text[: SHOWN_CHARS - 1]}…{size}"
+
+
 def field_message(field: str, value: Any, reason: str) -> str:
-    """The house style for naming a bad field: ``field 'value': reason``."""
-    return f"{field} {value!r}: {reason}"
+    """The house style for naming a bad field: ``field 'value': reason`` (a long value cut)."""
+    return f"{field} {shown(value)}: {reason}"

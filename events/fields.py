@@ -12,7 +12,7 @@ import typing
 from functools import cache
 from typing import Any
 
-from events.errors import InvalidEventError
+from events.errors import InvalidEventError, field_message
 
 
 @cache
@@ -107,9 +107,11 @@ def correction_changes(type_name: str, pairs: tuple[tuple[str, str], ...]) -> di
             out[key] = adapter.dump_python(adapter.validate_python(text), mode="json")
         except ValidationError as exc:
             reason = exc.errors()[0]["msg"] if exc.errors() else str(exc)
-            shown = text if not isinstance(text, list) else ";".join(text)
+            value = text if not isinstance(text, list) else ";".join(text)
             raise InvalidEventError(
-                f"{key} {shown!r}: {reason.removeprefix('Value error, ')}", field=key, value=text
+                field_message(key, value, reason.removeprefix("Value error, ")),
+                field=key,
+                value=text,
             ) from None
     return out
 

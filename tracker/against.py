@@ -18,6 +18,7 @@ from events.errors import TrackerError
 from tracker import limits
 from tracker.audit import AuditError, Fault
 from tracker.export_head import CarriedHead, RecordTree, difference, is_head, parse_head
+from tracker.importers.inputs import is_empty_line, skip_empty_lines
 from tracker.limits import MAX_LINE_BYTES
 from tracker.store.rows import EXPORT_KEYS
 
@@ -53,6 +54,8 @@ class Against:
                 self.stopped = True  # (the rest of that line is not read: /dev/zero never ends)
                 return self.line, f"longer than {MAX_LINE_BYTES:,} bytes, the limit for a record"
             if not raw.strip():
+                if is_empty_line(raw, limit):  # a flood of them is skipped a buffer at a time
+                    self.line += skip_empty_lines(self.file)
                 continue
             try:
                 rec = limits.loads(raw.decode("utf-8"))

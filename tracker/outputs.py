@@ -8,7 +8,16 @@ allowed where the command says so. The content is then written to a temporary fi
 destination and renamed over it only when the command has succeeded: a failure at any point
 leaves the destination as it was. On Linux the temporary file is unnamed (``O_TMPFILE``) until
 the rename, so even a killed process leaves nothing behind; elsewhere it is a hidden
-``.NAME.XXXX.tmp`` removed on every failure path the process lives through.
+``.NAME.PID.XXXX.tmp`` removed on every failure path the process lives through. A process
+killed outright (SIGKILL, a power cut) while it held such a name leaves it behind: the next
+write of the same NAME removes every ``.NAME.PID.*.tmp`` whose process no longer runs on this
+machine. An output that must not replace a file (``replace=False``) is put in place with a
+link, which fails if the name was taken meanwhile; one with a ``mode`` (a private key: 0600)
+has that mode from the moment it is created.
+
+This module is over 400 lines because one output's life (checks, temporary file, publication,
+clean-up of what killed writers left) is one state machine, kept with the text escaping that
+every other output to the terminal goes through.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import contextlib
 import errno
 import io
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterable
@@ -121,6 +131,12 @@ def check_output(target: str | Path, *, field: str, **rules: Unpack[Rules]) -> P
             raise OutputExistsError(
                 field_message(field, text, "already exists"), field=field, value=text
             )
+    elif not replace and os.path.islink(text):  # a dangling link is a name already taken
+        raise OutputExistsError(
+            field_message(field, text, f"already exists (a link to {os.readlink(text)!r})"),
+            field=field,
+            value=text,
+        )
     if not real.parent.is_dir():
         raise OutputError(
             field_message(field, text, f"no such directory {str(real.parent)!r}"),
@@ -160,11 +176,19 @@ class AtomicOutput:
     """
 
     def __init__(
-        self, target: str | Path, *, field: str, binary: bool = False, **rules: Unpack[Rules]
+        self,
+        target: str | Path,
+        *,
+        field: str,
+        binary: bool = False,
+        mode: int | None = None,
+        **rules: Unpack[Rules],
     ) -> None:
         self.target = str(target)
         self.field = field
         self.binary = binary
+        self.replace = rules.get("replace", True)
+        self.mode = mode  # None: as a new file (0666 less the umask), or the replaced file's
         self.dest = check_output(target, field=field, **rules)
         self.published = False
         self._fd: int | None = None
@@ -188,19 +212,20 @@ class AtomicOutput:
         if self.dest is None or self._fd is not None:
             return
         directory = str(self.dest.parent)
+        sweep_stale(self.dest)
+        create = 0o666 if self.mode is None else self.mode
         try:
             try:
-                self._fd = os.open(directory, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o666)
+                self._fd = os.open(directory, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, create)
             except (AttributeError, OSError):  # not Linux, or a file system without it
-                import tempfile  # here: queries print through this module, and never get here
-
-                self._fd, self._named = tempfile.mkstemp(
-                    prefix=f".{self.dest.name}.", suffix=".tmp", dir=directory
-                )
-                umask = os.umask(0)
-                os.umask(umask)
-                os.fchmod(self._fd, 0o666 & ~umask)
-            if self.dest.exists():  # a replaced file keeps its permissions
+                self._fd, self._named = _named_temporary(self.dest)  # (mode 0600)
+                if self.mode is None:
+                    umask = os.umask(0)
+                    os.umask(umask)
+                    os.fchmod(self._fd, 0o666 & ~umask)
+            if self.mode is not None:
+                os.fchmod(self._fd, self.mode)
+            elif self.dest.exists():  # a replaced file keeps its permissions
                 os.fchmod(self._fd, stat.S_IMODE(os.stat(self.dest).st_mode))
         except OSError as exc:
             self.discard()
@@ -236,10 +261,13 @@ class AtomicOutput:
             self.open()
             assert self._fd is not None
             os.fsync(self._fd)
-            if self._named is None:
-                self._named = self._link_unnamed()
-            os.replace(self._named, self.dest)
-            self._named = None
+            if self.replace:
+                if self._named is None:
+                    self._named = self._link_unnamed()
+                os.replace(self._named, self.dest)
+                self._named = None
+            else:
+                self._put_new()
             self.published = True
             try:  # the rename itself survives a power cut
                 dir_fd = os.open(str(self.dest.parent), os.O_RDONLY)
@@ -249,6 +277,13 @@ class AtomicOutput:
                     os.close(dir_fd)
             except OSError:
                 pass
+        except FileExistsError:
+            self.discard()
+            raise OutputExistsError(
+                field_message(self.field, self.target, "already exists (created meanwhile)"),
+                field=self.field,
+                value=self.target,
+            ) from None
         except OSError as exc:
             self.discard()
             raise self._error(exc, "cannot be written") from None
@@ -273,6 +308,30 @@ class AtomicOutput:
 
     # -- internals -------------------------------------------------------------------------
 
+    def _put_new(self) -> None:
+        """Give the content the destination's name only if that name is still free (a link
+        fails with ``FileExistsError`` where a rename would replace the file)."""
+        assert self._fd is not None and self.dest is not None
+        if self._named is None:
+            try:
+                _link_fd(self._fd, str(self.dest))
+                return
+            except FileExistsError:
+                raise
+            except OSError:
+                self._named = self._copy_out()
+        try:
+            os.link(self._named, self.dest)
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links: check, then rename
+            if os.path.lexists(self.dest):
+                raise FileExistsError(errno.EEXIST, "File exists", str(self.dest)) from None
+            os.replace(self._named, self.dest)
+        else:
+            os.unlink(self._named)
+        self._named = None
+
     def _link_unnamed(self) -> str:
         """Give the unnamed temporary file a hidden name beside the destination."""
         assert self._fd is not None and self.dest is not None
@@ -290,11 +349,7 @@ class AtomicOutput:
     def _copy_out(self) -> str:
         """Where an unnamed file cannot be linked (no /proc): copy it to a named one."""
         assert self._fd is not None and self.dest is not None
-        import tempfile
-
-        fd, name = tempfile.mkstemp(
-            prefix=f".{self.dest.name}.", suffix=".tmp", dir=self.dest.parent
-        )
+        fd, name = _named_temporary(self.dest)
         try:
             offset = 0
             while chunk := os.pread(self._fd, 1 << 20, offset):
@@ -340,6 +395,47 @@ class AtomicOutput:
     def wrap(self, exc: OSError) -> OutputError:
         """An OSError met while writing the stream, as a message about this output."""
         return self._error(exc, "cannot be written")
+
+
+def _named_temporary(dest: Path) -> tuple[int, str]:
+    """A new hidden ``.NAME.PID.XXXX.tmp`` beside ``dest`` (mode 0600), open for writing."""
+    import tempfile  # here: queries print through this module, and never get here
+
+    return tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.", suffix=".tmp", dir=dest.parent)
+
+
+def _process_runs(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OverflowError, ValueError):  # no such process number
+        return False
+    except OSError:  # (e.g. another user's process)
+        return True
+    return True
+
+
+def sweep_stale(dest: Path) -> list[Path]:
+    """Remove the temporary files that writers of ``dest`` killed outright left beside it
+    (``.NAME.PID.*.tmp`` whose process no longer runs); the paths removed."""
+    pattern = re.compile(rf"\.{re.escape(dest.name)}\.(\d+)\.[^/]*\.tmp")
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(dest.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        found = pattern.fullmatch(entry.name)
+        if found is None or _process_runs(int(found.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
 
 
 # -- text for a terminal -----------------------------------------------------------------------

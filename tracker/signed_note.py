@@ -26,7 +26,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -206,43 +205,28 @@ def key_paths(out: str | Path) -> tuple[Path, Path]:
 
 
 def write_key_pair(signer: SignerKey, out: str | Path) -> tuple[Path, Path]:
-    """Write the private key (created with mode 0600, never over an existing file) and the
-    public key beside it; return both paths."""
+    """Write the private key (mode 0600 from the moment it exists, never over an existing
+    file) and the public key beside it, both through :mod:`tracker.outputs` (checked first,
+    put in place only when both are written); return both paths."""
+    from tracker.outputs import AtomicOutput, OutputError, OutputExistsError
+
     private, public = key_paths(out)
-    for path in (private, public):
-        if path.exists():
-            raise NoteError(
-                f"key file {str(path)!r}: already exists (refusing to overwrite a key)",
-                field="out",
-                value=str(path),
-            )
-    if not private.parent.is_dir():
-        raise NoteError(
-            f"key file {str(private)!r}: no such directory {str(private.parent)!r}",
-            field="out",
-            value=str(private),
-        )
     try:
-        fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as exc:
-        raise NoteError(
-            f"key file {str(private)!r}: cannot create it ({exc.strerror})",
-            field="out",
-            value=str(private),
-        ) from None
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(signer.text() + "\n")
-    try:
-        fd = os.open(public, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(signer.verifier().text() + "\n")
-    except OSError as exc:
-        private.unlink()
-        raise NoteError(
-            f"key file {str(public)!r}: cannot create it ({exc.strerror})",
-            field="out",
-            value=str(public),
-        ) from None
+        with (
+            AtomicOutput(private, field="key file", replace=False, mode=0o600) as secret,
+            AtomicOutput(public, field="key file", replace=False) as shared,
+        ):
+            secret.stream.write(signer.text() + "\n")
+            shared.stream.write(signer.verifier().text() + "\n")
+            secret.publish()
+            try:
+                shared.publish()
+            except BaseException:
+                secret.retract()
+                raise
+    except OutputError as exc:
+        hint = " (refusing to overwrite a key)" if isinstance(exc, OutputExistsError) else ""
+        raise NoteError(exc.message + hint, field="out", value=exc.value) from None
     return private, public
 
 

@@ -11,13 +11,24 @@ from __future__ import annotations
 import errno
 import json
 import os
+import signal
+import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tracker.outputs import AtomicOutput, OutputError, check_output, printable
+from tracker.outputs import (
+    AtomicOutput,
+    OutputError,
+    OutputExistsError,
+    check_output,
+    printable,
+    sweep_stale,
+)
 
 GOOD = '{"type":"praise","actor":"PRK","target":"RUS","occurred_on":"2024-03-18"}\n'
 BAD = '{"type":"bogus","actor":"PRK","target":"RUS","occurred_on":"2024-03-18"}\n'
@@ -56,8 +67,22 @@ def _argv(template: list[str], paths: dict[str, Path], out: str) -> list[str]:
     return [a.format(db=paths["db"], out=out, **{"in": paths["in"]}) for a in template]
 
 
-@pytest.mark.parametrize("target", PROTECTED_TARGETS + INPUT_TARGETS)
-@pytest.mark.parametrize("writer", sorted(WRITERS))
+def reads_input(writer: str) -> bool:
+    """Whether a writer's command reads an input file (only import does)."""
+    return "{in}" in WRITERS[writer]
+
+
+# every writer meets each protected target; a writer that reads an input also meets its input
+OUTPUT_CASES = [
+    (writer, target)
+    for writer in sorted(WRITERS)
+    for target in PROTECTED_TARGETS + (INPUT_TARGETS if reads_input(writer) else [])
+]
+
+
+@pytest.mark.parametrize(
+    ("writer", "target"), OUTPUT_CASES, ids=[f"{w}-{t}" for w, t in OUTPUT_CASES]
+)
 def test_an_output_that_is_the_store_or_an_input_is_refused_and_nothing_changes(
     writer: str,
     target: str,
@@ -65,8 +90,6 @@ def test_an_output_that_is_the_store_or_an_input_is_refused_and_nothing_changes(
     run_cli: Callable[..., Any],
     hash_file: Callable[[Path], str],
 ) -> None:
-    if target in INPUT_TARGETS and not writer.startswith("import"):
-        pytest.skip("only import reads an input file")
     before = {k: hash_file(workdir[k]) for k in ("db", "in")}
     result = run_cli(*_argv(WRITERS[writer], workdir, str(workdir[target])))
     assert result.exit_code == 1, result.output
@@ -75,7 +98,10 @@ def test_an_output_that_is_the_store_or_an_input_is_refused_and_nothing_changes(
     assert {k: hash_file(workdir[k]) for k in ("db", "in")} == before
 
 
-@pytest.mark.parametrize("device", ["/dev/full", "/dev/null"])
+DEVICES = ["/dev/full", "/dev/null"]
+
+
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("writer", sorted(WRITERS))
 def test_a_device_is_never_written(
     writer: str, device: str, workdir: dict[str, Path], run_cli: Callable[..., Any]
@@ -223,6 +249,152 @@ def test_check_output_names_why_a_path_cannot_be_written(
 
 def test_standard_output_is_allowed_where_the_command_says_so() -> None:
     assert check_output("-", field="file", allow_stdout=True) is None
+
+
+# -- writers killed outright, outputs that must not replace, private modes ---------------------
+
+# runs `tracker ARGS...` after the prelude; the patched step says "ready" and waits to be killed
+_KILLABLE = """
+import os, sys, time
+{prelude}
+def _wait(*args, **kwargs):
+    sys.stderr.write("ready\\n"); sys.stderr.flush(); time.sleep(120)
+{patch}
+from tracker.cli import main
+sys.argv = ["tracker", *sys.argv[1:]]
+main()
+"""
+KILL_POINTS = {
+    # (prelude, patch): where the writer is when it is killed
+    "unnamed-before-publish": (
+        "",
+        "import tracker.outputs as o; o.AtomicOutput.publish = _wait",
+    ),
+    "named-before-rename": ("", "os.replace = _wait"),
+    "no-unnamed-files": (
+        "del os.O_TMPFILE  # as on a system or file system without them",
+        "import tracker.outputs as o; o.AtomicOutput.publish = _wait",
+    ),
+}
+
+
+def _temporaries(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.mark.parametrize("point", sorted(KILL_POINTS))
+def test_an_export_killed_mid_write_leaves_the_old_file_and_the_next_write_cleans_up(
+    point: str, rich_store: Path, tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
+    target = tmp_path / "log.jsonl"
+    target.write_text("previous\n", encoding="utf-8")
+    prelude, patch = KILL_POINTS[point]
+    code = _KILLABLE.format(prelude=prelude, patch=patch)
+    argv = ["export", str(target), "--force", "--db", str(rich_store)]
+    with subprocess.Popen(
+        [sys.executable, "-c", code, *argv], stderr=subprocess.PIPE, text=True
+    ) as writer:
+        assert writer.stderr is not None
+        assert writer.stderr.readline() == "ready\n"
+        writer.send_signal(signal.SIGKILL)
+        assert writer.wait(timeout=30) == -signal.SIGKILL
+    assert target.read_text(encoding="utf-8") == "previous\n"
+    left = _temporaries(tmp_path)
+    if point == "unnamed-before-publish":
+        assert left == []  # an unnamed file dies with its process
+    else:
+        assert left and all(n.startswith(f".log.jsonl.{writer.pid}.") for n in left)
+    result = run_cli(*argv)
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8") != "previous\n"
+    assert _temporaries(tmp_path) == []
+
+
+def test_only_temporaries_of_writers_that_no_longer_run_are_swept(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    with subprocess.Popen([sys.executable, "-c", "pass"]) as gone:
+        gone.wait()
+    stale = tmp_path / f".out.txt.{gone.pid}.ab12cd.tmp"
+    running = tmp_path / f".out.txt.{os.getpid()}.ef34gh.tmp"
+    other_target = tmp_path / f".other.txt.{gone.pid}.ab12cd.tmp"
+    for path in (stale, running, other_target):
+        path.write_text("half", encoding="utf-8")
+    assert sweep_stale(target) == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, other_target.name])
+
+
+def test_an_output_that_must_not_replace_refuses_a_file_created_meanwhile(tmp_path: Path) -> None:
+    target = tmp_path / "new.txt"
+    with AtomicOutput(target, field="out", replace=False) as out:
+        out.stream.write("mine")
+        target.write_text("someone else's", encoding="utf-8")  # after the check, before publish
+        with pytest.raises(OutputExistsError, match="already exists"):
+            out.publish()
+    assert target.read_text(encoding="utf-8") == "someone else's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.txt"]
+
+
+def test_an_output_with_a_private_mode_has_it_from_the_start(tmp_path: Path) -> None:
+    old = os.umask(0)  # the most permissive umask: the mode must not depend on it
+    try:
+        with AtomicOutput(tmp_path / "secret", field="out", mode=0o600) as out:
+            assert out._fd is not None
+            assert stat.S_IMODE(os.fstat(out._fd).st_mode) == 0o600  # before a byte is written
+            out.stream.write("key")
+            out.publish()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "secret").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("setup", "words"),
+    [
+        ("existing-key", "already exists (refusing to overwrite a key)"),
+        ("existing-public", "already exists (refusing to overwrite a key)"),
+        ("dangling-link", "already exists (a link to"),
+        ("directory", "is a directory"),
+        ("no-directory", "no such directory"),
+    ],
+)
+def test_keygen_refuses_what_outputs_refuse_and_writes_nothing(
+    setup: str, words: str, tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
+    base = tmp_path / "ourlog"
+    if setup == "existing-key":
+        Path(f"{base}.key").write_text("old key\n", encoding="utf-8")
+    elif setup == "existing-public":
+        Path(f"{base}.pub").write_text("old key\n", encoding="utf-8")
+    elif setup == "dangling-link":
+        Path(f"{base}.key").symlink_to(tmp_path / "elsewhere")
+    elif setup == "directory":
+        Path(f"{base}.key").mkdir()
+    else:
+        base = tmp_path / "missing" / "ourlog"
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run_cli("keygen", "--out", str(base))
+    assert result.exit_code == 1, result.output
+    assert words in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert all(
+        p.read_text(encoding="utf-8") == "old key\n"
+        for p in tmp_path.glob("ourlog.*")
+        if p.is_file()
+    )
+
+
+def test_keygen_writes_a_private_key_no_one_else_can_read_whatever_the_umask(
+    tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
+    old = os.umask(0)
+    try:
+        result = run_cli("keygen", "--out", str(tmp_path / "ourlog"))
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE((tmp_path / "ourlog.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "ourlog.pub").stat().st_mode) == 0o666  # (umask 0)
+    assert _temporaries(tmp_path) == []
 
 
 # -- the last-resort handler -------------------------------------------------------------------

@@ -274,3 +274,30 @@ def test_plovers_own_country_codes_are_non_states_or_known_parties() -> None:
     }
     assert all(p in parties() for p in own.values() if p is not None)
     assert own["KOS"] == "XKX"
+
+
+def test_a_byte_that_is_not_utf8_is_refused_naming_the_column_line_and_byte(
+    tmp_path: Path,
+) -> None:
+    # the Latin-1 spelling of "São Paulo" in row a0011_1 (line 12), as some exports have it
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(TSV.read_bytes().replace("São".encode(), b"S\xe3o"))
+    rows = rows_of(path)
+    [bad] = [r for r in rows if isinstance(r, Skip) and r.error is not None]
+    assert bad.line == 12 and bad.reason == "not UTF-8"
+    assert bad.error is not None and bad.error.field == "Actor Name"
+    assert "not valid UTF-8 text at byte 88" in bad.error.message
+    assert "iconv -f latin1" in bad.error.message
+    assert "polecat:a0011_1" not in {r.prepared.event_id for r in rows if isinstance(r, Item)}
+
+
+def test_a_header_or_plover_record_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    header = tmp_path / "header.txt"
+    header.write_bytes(TSV.read_bytes().replace(b"Event Date", b"Event D\xe1te", 1))
+    with pytest.raises(ImportFormatError, match="header: not valid UTF-8 text at byte"):
+        rows_of(header)
+    record = tmp_path / "plover.jsonl"
+    record.write_bytes(JSONL.read_bytes().replace(b"Example Gazette", b"Ex\xffmple", 1))
+    [bad] = [r for r in rows_of(record) if isinstance(r, Skip) and r.error is not None]
+    assert bad.error is not None and bad.error.field == "line"
+    assert "not valid UTF-8" in bad.error.message

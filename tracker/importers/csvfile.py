@@ -28,26 +28,44 @@ def _all_fields() -> frozenset[str]:
     return frozenset(f for cls in EVENT_CLASSES.values() for f in cls.model_fields)
 
 
-def _text(src: Source) -> Iterator[str]:
-    for line, raw in src.lines():
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ImportFormatError(
-                f"not valid UTF-8 text at byte {exc.start}",
-                field="line",
-                value=None,
-                line=line,
-                source=src.name,
-            ) from None
-        yield text.lstrip("\ufeff") if line == 1 else text
+class _Lines:
+    """The source's lines as text for ``csv.reader``, noting where each record starts: the
+    source leaves out empty lines, so the reader's own count (``line_num``) is not the line
+    number in the file."""
+
+    def __init__(self, src: Source) -> None:
+        self.src = src
+        self.start = 0  # the file line of the first line fed since mark()
+        self._marked = True
+
+    def mark(self) -> None:
+        self._marked = True
+
+    def __iter__(self) -> Iterator[str]:
+        src = self.src
+        for line, raw in src.lines():
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ImportFormatError(
+                    f"not valid UTF-8 text at byte {exc.start}",
+                    field="line",
+                    value=None,
+                    line=line,
+                    source=src.name,
+                ) from None
+            if self._marked:
+                self.start, self._marked = line, False
+            yield text.lstrip("\ufeff") if line == src.first_line else text
 
 
 def read(src: Source) -> Iterator[Item | Skip]:
-    records = csv.reader(_text(src))
+    lines = _Lines(src)
+    records = csv.reader(iter(lines))
     header = [h.strip() for h in next(records, [])]
     if not header:
         return
+    at = lines.start
     known = _all_fields()
     for column in header:
         if column not in known:
@@ -56,12 +74,12 @@ def read(src: Source) -> Iterator[Item | Skip]:
                 "such as type, actor, target, occurred_on and type-specific fields)",
                 field="column",
                 value=column,
-                line=1,
+                line=at,
                 source=src.name,
             )
     if "type" not in header:
         raise ImportFormatError(
-            "header: no 'type' column", field="column", value=None, line=1, source=src.name
+            "header: no 'type' column", field="column", value=None, line=at, source=src.name
         )
     if len(set(header)) != len(header):
         twice = sorted({c for c in header if header.count(c) > 1})
@@ -69,23 +87,25 @@ def read(src: Source) -> Iterator[Item | Skip]:
             f"column {twice[0]!r}: appears twice in the header",
             field="column",
             value=twice[0],
-            line=1,
+            line=at,
             source=src.name,
         )
     width = len(header)
     while True:
-        line = records.line_num + 1
+        lines.mark()
         try:
             row = next(records)
         except StopIteration:
             return
         except csv.Error as exc:
+            line = lines.start
             yield Skip(
                 line,
                 "malformed CSV",
                 TrackerError(f"line: malformed CSV ({exc})", field="line", value=None),
             )
             continue
+        line = lines.start
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != width:

@@ -60,7 +60,14 @@ from tracker.importers.cameo import (
     scale,
 )
 from tracker.importers.inputs import Source
-from tracker.importers.reader import NOT_STATE_TO_STATE, ImportFormatError, Item, Skip, decode_error
+from tracker.importers.reader import (
+    NOT_STATE_TO_STATE,
+    SPLIT_ROW,
+    ImportFormatError,
+    Item,
+    Skip,
+    decode_error,
+)
 from tracker.store.rows import Prepared
 
 REQUIRED = ("Event ID", "Event Date", "Source Country", "CAMEO Code", "Intensity", "Target Country")
@@ -115,7 +122,8 @@ def read(src: Source) -> Iterator[Item | Skip]:
                 line,
                 "wrong column count",
                 TrackerError(
-                    f"columns {len(f)}: expected {width} tab-separated fields (as in the header)",
+                    f"columns {len(f)}: expected {width} tab-separated fields (as in the header"
+                    f"{SPLIT_ROW if len(f) < width else ''})",
                     field="columns",
                     value=len(f),
                 ),

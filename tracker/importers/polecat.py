@@ -8,7 +8,10 @@ Two layouts are read, both described in ``tests/data/polecat/README.md``:
   ``Actor Country``, ``Recipient Name``, ``Recipient Country``, ``Source``; the intensity
   column, ``Intensity`` or ``Event Intensity`` by release, is not used). Missing values are
   written ``None`` (also accepted: empty, ``NA``); several values in one field are separated
-  by ``;``. Lines that are not valid UTF-8 are read as Latin-1, as readers of these files do.
+  by ``;``. The files are read as UTF-8: a byte that is not is refused (an invalid row naming
+  the column, line and byte; with ``--skip-invalid`` the row is skipped), never guessed at,
+  since a wrong guess would be stored for good. A file in Latin-1 (ISO-8859-1), which some
+  readers of these files assume, is converted first (``iconv -f latin1 -t utf-8``).
 - PLOVER JSON Lines as in the PLOVER codebook's "PLOVER JSON" table (``id``, ``date``,
   ``actor`` and ``recipient`` as lists of entity objects with a ``code``, ``event``, ``mode``,
   ``context``).
@@ -52,7 +55,7 @@ from events.parties import parties, resolve
 from tracker import limits
 from tracker.importers.cameo import Coded, FieldError, bad, coded_event, dated_party, iso_date
 from tracker.importers.inputs import Source
-from tracker.importers.reader import NOT_STATE_TO_STATE, ImportFormatError, Item, Skip
+from tracker.importers.reader import NOT_STATE_TO_STATE, SPLIT_ROW, ImportFormatError, Item, Skip
 from tracker.store.rows import Prepared
 
 REQUIRED = ("Event ID", "Event Date", "Event Type", "Actor Country", "Recipient Country")
@@ -150,12 +153,19 @@ class Record(NamedTuple):
 
 def read(src: Source) -> Iterator[Item | Skip]:
     header: dict[str, int] | None = None
+    names: list[str] = []  # every header cell, to name the column of a bad byte
     width = 0
     for line, raw in src.lines():
         try:
             text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
+        except UnicodeDecodeError as exc:
+            error = _not_utf8(raw, exc, names if header is not None else None)
+            if header is None and error.field != "line":  # the header line itself
+                raise ImportFormatError(
+                    error.message, field=error.field, value=error.value, line=line, source=src.name
+                ) from None
+            yield Skip(line, "not UTF-8", error)
+            continue
         text = text.rstrip("\r\n")
         if line == 1:
             text = text.lstrip("\ufeff")
@@ -166,13 +176,14 @@ def read(src: Source) -> Iterator[Item | Skip]:
                 record = _from_json(text)
             elif header is None:
                 header, width = _header(text, src.name, line), len(text.split("\t"))
+                names = [c.strip() for c in text.split("\t")]
                 continue
             else:
                 f = text.split("\t")
                 if len(f) != width:
                     raise TrackerError(
                         f"columns {len(f)}: expected {width} tab-separated fields (as in the "
-                        "header)",
+                        f"header{SPLIT_ROW if len(f) < width else ''})",
                         field="columns",
                         value=len(f),
                     )
@@ -184,6 +195,31 @@ def read(src: Source) -> Iterator[Item | Skip]:
             raise
         except TrackerError as exc:
             yield Skip(line, f"invalid {exc.field or 'event'}", exc)
+
+
+def _not_utf8(raw: bytes, exc: UnicodeDecodeError, header: list[str] | None) -> TrackerError:
+    """A line that is not UTF-8, naming the column (a tab-separated row) and the byte."""
+    near = raw[max(0, exc.start - 10) : exc.start + 10]
+    hint = "; a Latin-1 file is converted first: iconv -f latin1 -t utf-8"
+    if header is None and raw.lstrip()[:1] == b"{":
+        return TrackerError(
+            f"line: not valid UTF-8 text at byte {exc.start} ({near!r}){hint}",
+            field="line",
+            value=None,
+        )
+    if header is None:
+        return TrackerError(
+            f"header: not valid UTF-8 text at byte {exc.start} ({near!r}){hint}",
+            field="header",
+            value=None,
+        )
+    index = raw.count(b"\t", 0, exc.start)
+    column = header[index] if index < len(header) and header[index] else f"column {index + 1}"
+    return TrackerError(
+        f"{column}: not valid UTF-8 text at byte {exc.start} of the line ({near!r}){hint}",
+        field=column,
+        value=None,
+    )
 
 
 def _header(text: str, name: str, line: int) -> dict[str, int]:

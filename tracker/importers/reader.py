@@ -16,6 +16,8 @@ from tracker.importers.inputs import Source
 from tracker.store.rows import Prepared
 
 NOT_STATE_TO_STATE = "not a state-to-state event"
+SPLIT_ROW = "; a line break inside a field splits its row in two"
+"""Said of a tab-separated row with too few fields: the usual cause is a raw line break."""
 
 
 class ImportFormatError(TrackerError):
