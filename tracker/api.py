@@ -233,9 +233,11 @@ class Tracker:
         until: date | None = None,
         limit: int | None = None,
         known_at: KnownAt = None,
+        search: str | None = None,
     ) -> Iterator[StoredEvent]:
         """Stored events matching every filter given, in log order; with ``known_at`` only
-        those recorded by then (seq <= the position it stands for)."""
+        those recorded by then (seq <= the position it stands for); ``search``: words of the
+        summary or source (:mod:`tracker.store.search`)."""
         for row in self.store.rows(
             RowFilter(
                 actor=actor,
@@ -246,6 +248,7 @@ class Tracker:
                 until=until,
                 limit=limit,
                 max_seq=self.known_seq(known_at),
+                search=search,
             )
         ):
             yield decode(row)

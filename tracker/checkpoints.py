@@ -214,8 +214,10 @@ class Projector:
     # -- rebuild ---------------------------------------------------------------------------
 
     def rebuild(self) -> int:
-        """Drop every checkpoint and recompute all from the log; returns the dyad count."""
+        """Drop every checkpoint (and the search index) and recompute all from the log;
+        returns the dyad count."""
         self.store.clear_checkpoints()
+        self.store.rebuild_search()
         self._save_model()
         dyads = list(self.store.dyads())
         if self.reporter is not None:

@@ -49,7 +49,10 @@ Derived tables
     :meth:`Store.derived_layout` tells whether they exist in the current layout,
     :meth:`Store.create_derived` (re)creates them empty. Checkpoint rows are plain tuples in
     :data:`~tracker.store.derived.CHECKPOINT_FIELDS` order, read back with the status JSON in
-    force on their day appended (``None`` before the first change).
+    force on their day appended (``None`` before the first change). A backend may keep a
+    search index of the events' text, which it creates and extends itself
+    (:meth:`Store.rebuild_search` refills it from the log); what a search finds is the same
+    on every backend (:mod:`tracker.store.search`).
 
 Errors
     A backend raises only :class:`~tracker.errors.StoreError` subclasses, naming the store
@@ -60,6 +63,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -76,6 +80,20 @@ KnownAt = int | datetime | None
 
 CheckpointRow = tuple[Any, ...]
 """A stored checkpoint: :data:`~tracker.store.derived.CHECKPOINT_FIELDS`, then status JSON."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreDescription:
+    """What a store holds, for ``tracker info``: its tables with their row counts, its schema
+    version and its size on disk (the file, or the schema's relations on the server)."""
+
+    backend: str
+    """``sqlite`` or ``postgresql``"""
+    name: str
+    schema_version: int
+    tables: Mapping[str, int]
+    """table -> rows, in name order"""
+    size_bytes: int | None
 
 
 @runtime_checkable
@@ -244,10 +262,19 @@ class Store(Protocol):
         """A dyad's ``(day, status)`` rows exactly as stored."""
         ...
 
+    def rebuild_search(self) -> None:
+        """Drop and refill the search index from the log (a backend that searches the log
+        itself has nothing to do)."""
+        ...
+
     def derived_dyads(self) -> set[tuple[str, str]]:
         """Every dyad with a row in a derived table."""
         ...
 
     def tables(self) -> set[str]:
         """The names of the tables in the store."""
+        ...
+
+    def describe(self) -> StoreDescription:
+        """The store's tables and row counts, schema version and size (``tracker info``)."""
         ...

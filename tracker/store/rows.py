@@ -76,8 +76,9 @@ class RowFilter:
     every filter given must hold (the default value selects the whole log, in log order).
 
     ``dyad`` is either order of the two parties; dates are ISO text or :class:`date`;
-    ``max_seq`` = the log as it stood at that position (transaction time); ``order``: one of
-    :data:`ORDERS`."""
+    ``max_seq`` = the log as it stood at that position (transaction time); ``search``: words
+    of the event's summary or source (:mod:`tracker.store.search` says exactly how they
+    match); ``order``: one of :data:`ORDERS`."""
 
     actor: str | None = None
     target: str | None = None
@@ -88,6 +89,7 @@ class RowFilter:
     since: date | str | None = None
     until: date | str | None = None
     max_seq: int | None = None
+    search: str | None = None
     limit: int | None = None
     order: str = "seq"
 

@@ -24,10 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from events.dyad import dyad_of
 from projections.facts import CORRECT, RECORD_TYPES, RETRACT
+from tracker.store import derived, search
 from tracker.store.rows import ALL_ROWS, RowFilter
 
 if TYPE_CHECKING:
     from projections.facts import Fact
+
+TABLE = "events"
 
 EVENT_COLUMNS = (
     "seq",
@@ -143,8 +146,16 @@ ORDER_BY = {
 """The SQL of each of :data:`~tracker.store.rows.ORDERS`."""
 
 
-def rows(where: RowFilter = ALL_ROWS, *, columns: str = ROW_COLUMNS) -> tuple[str, list[Any]]:
-    """A select of ``columns`` matching every filter of ``where`` (``dyad`` in either order)."""
+PG_TEXT = "coalesce(body::jsonb ->> '{0}', body::jsonb #>> '{{changes,{0}}}') ~* ?"
+"""PostgreSQL: one searched field (summary or source; a correction's changed one) matches."""
+
+
+def rows(
+    where: RowFilter = ALL_ROWS, *, columns: str = ROW_COLUMNS, dialect: str = "sqlite"
+) -> tuple[str, list[Any]]:
+    """A select of ``columns`` matching every filter of ``where`` (``dyad`` in either order).
+    ``dialect`` (``sqlite`` or ``postgresql``) says how ``search`` is done (see
+    :mod:`tracker.store.search`); everything else is the same SQL on both."""
     clauses: list[str] = []
     params: list[Any] = []
     for column, value in (
@@ -172,6 +183,16 @@ def rows(where: RowFilter = ALL_ROWS, *, columns: str = ROW_COLUMNS) -> tuple[st
     if where.max_seq is not None:
         clauses.append("seq <= ?")
         params.append(where.max_seq)
+    if where.search is not None:
+        found = search.terms(where.search)
+        if dialect == "sqlite":
+            clauses.append(derived.SEARCH_MATCH)
+            params.append(search.fts5_query(found))
+        else:
+            for term in found:
+                pattern = search.postgres_pattern(term)
+                clauses.append(f"({PG_TEXT.format('summary')} OR {PG_TEXT.format('source')})")
+                params += [pattern, pattern]
     sql = f"SELECT {columns} FROM events"
     if types and set(types) <= RECORD_TYPES:
         # record-keeping events all refer to another: the partial index on refers_to holds

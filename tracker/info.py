@@ -1,0 +1,85 @@
+"""``tracker info``: what a store holds, at a glance, read through one read-only snapshot.
+
+Its tables and their row counts, its schema version and size (from the backend's
+:meth:`~tracker.store.protocol.Store.describe`: ``sqlite-utils`` introspection for a file, the
+catalogue for PostgreSQL), the log head (position, chain hash, transaction time), the root of
+the Merkle tree over the log and the scoring model the derived tables were computed with.
+Nothing is written: a store on read-only media can be described.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tracker.store import Head, read_snapshot
+from tracker.store.protocol import StoreDescription
+
+FORMAT_VERSION = 1
+"""The version of :meth:`StoreInfo.to_dict`'s layout (``--json``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    """What :func:`info` found (``to_dict`` is what ``--json`` prints)."""
+
+    description: StoreDescription
+    head: Head
+    tree_root: str
+    """The hex root of the RFC 6962 tree over the whole log (what a checkpoint signs)."""
+    model_fingerprint: str | None
+    """The fingerprint of the model the checkpoints were computed with (None: none yet)."""
+    layout: str | None
+    """The layout of the derived tables (None: not created yet)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.description
+        return {
+            "format_version": FORMAT_VERSION,
+            "command": "info",
+            "store": d.name,
+            "backend": d.backend,
+            "schema_version": d.schema_version,
+            "size_bytes": d.size_bytes,
+            "tables": [{"name": name, "rows": rows} for name, rows in d.tables.items()],
+            "head": {
+                "seq": self.head.seq,
+                "hash": self.head.hash,
+                "recorded_at": self.head.recorded_at,
+            },
+            "tree": {"size": self.head.seq, "root": self.tree_root},
+            "model_fingerprint": self.model_fingerprint,
+            "derived_layout": self.layout,
+        }
+
+    def fields(self) -> list[tuple[str, str]]:
+        """Every value as a ``(key, text)`` pair, the tables' rows as ``rows.TABLE`` (what
+        ``--csv`` prints)."""
+        d = self.description
+        pairs = [
+            ("store", d.name),
+            ("backend", d.backend),
+            ("schema_version", str(d.schema_version)),
+            ("size_bytes", "" if d.size_bytes is None else str(d.size_bytes)),
+            ("head.seq", str(self.head.seq)),
+            ("head.hash", self.head.hash),
+            ("head.recorded_at", self.head.recorded_at or ""),
+            ("tree.size", str(self.head.seq)),
+            ("tree.root", self.tree_root),
+            ("model_fingerprint", self.model_fingerprint or ""),
+            ("derived_layout", self.layout or ""),
+        ]
+        return pairs + [(f"rows.{name}", str(rows)) for name, rows in d.tables.items()]
+
+
+def info(path: str | Path) -> StoreInfo:
+    """Describe the store at ``path`` (a file or a ``postgresql://`` URL), read-only."""
+    from tracker.transparency import tree_head
+
+    with read_snapshot(path) as store:
+        description = store.describe()
+        head = store.head()
+        root = tree_head(store).root.hex()
+        meta = store.projection_meta()
+    return StoreInfo(description, head, root, meta.get("fingerprint"), meta.get("layout"))
