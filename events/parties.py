@@ -261,9 +261,11 @@ def _lifetime_reason(span: Lifespan, day: date) -> str:
     return reason
 
 
+@cache
 def predecessors(code: str) -> tuple[str, ...]:
     """The states ``code`` continues, nearest first (Serbia: Serbia and Montenegro, then
-    Yugoslavia): a query about a continuing state can include their record."""
+    Yugoslavia): a query about a continuing state can include their record. (Cached: every
+    as-of query asks it for both parties.)"""
     chain: list[str] = []
     span = lifespans().get(code)
     while span is not None and span.continues and span.continues not in chain:

@@ -90,8 +90,16 @@ class Frontier:
 
     def append(self, leaf: bytes) -> list[bytes]:
         """Add one leaf hash; return the hashes to store, in stored order (the leaf, then each
-        subtree it completes)."""
-        return self.extend([leaf])
+        subtree it completes). (``verify`` calls it once per event: the loop of
+        :meth:`extend`, for one leaf.)"""
+        stack, out, h, m = self.hashes, [leaf], leaf, self.size
+        while m & 1:
+            h = hashlib.sha256(b"\x01" + stack.pop() + h).digest()
+            out.append(h)
+            m >>= 1
+        stack.append(h)
+        self.size += 1
+        return out
 
     def extend(self, leaves: Iterable[bytes]) -> list[bytes]:
         """Add leaf hashes in order; return the hashes to store, in stored order. (The

@@ -211,10 +211,10 @@ class TreeCheck:
         self.matched: list[NamedHead] = []
         self._reached()
 
-    def feed(self, seq: int, recorded_at: str, body: str) -> None:
-        from tracker.merkle import leaf_hash
-
-        for h in self.frontier.append(leaf_hash(record_bytes(body, seq, recorded_at))):
+    def feed(self, seq: int, record: bytes) -> None:
+        """The next verified event, by its record bytes (:func:`tracker.store.record_bytes`,
+        which the chain pass has just hashed)."""
+        for h in self.frontier.append(merkle.leaf_hash(record)):
             if self.stored is not None and self.tree_fault is None:
                 got = next(self.stored, None)
                 if got is None:

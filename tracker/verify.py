@@ -469,11 +469,12 @@ class ChainPass:
             if chain_fault is None:
                 # the fast path: every check in one expression; any doubt (or exception) goes
                 # to the detailed check, which names the fault
+                record = None
                 try:
+                    record = record_bytes(body, seq, recorded_at)
                     good = (
                         seq == expected
-                        and sha256(prev_bytes + record_bytes(body, seq, recorded_at)).hexdigest()
-                        == stored_hash
+                        and sha256(prev_bytes + record).hexdigest() == stored_hash
                         and dumps(obj := fast_loads(body)) == body
                         and row[1:12] == _body_columns(obj)
                         and (
@@ -496,7 +497,9 @@ class ChainPass:
                     chain_fault = self._deep(seq, body, obj)
                 if chain_fault is None:
                     if self.tree is not None:
-                        self.tree.feed(seq, recorded_at, body)
+                        if record is None:  # the detailed check passed a row the fast one
+                            record = record_bytes(body, seq, recorded_at)  # could not encode
+                        self.tree.feed(seq, record)
                     result.verified, expected = seq, seq + 1
                     prev_hash, prev_stamp = stored_hash, recorded_at
                     prev_bytes = stored_hash.encode("ascii")

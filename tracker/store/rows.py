@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from events.canonical import canonical_text
 from tracker.errors import StoreError
 
 if TYPE_CHECKING:
@@ -138,8 +139,6 @@ class StoredEvent(NamedTuple):
 
 def prepare(event: EventBase) -> Prepared:
     """What the log stores of an event (its canonical body plus the indexed columns)."""
-    from events.canonical import canonical_text
-
     return Prepared(
         event_id=event.event_id,
         type=event.type,
