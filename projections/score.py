@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from projections.facts import Fact, weight_of
 from projections.model import AT_WAR, NEUTRAL, ScoringModel
@@ -82,6 +82,20 @@ class Score:
     @property
     def days_since_last_event(self) -> int | None:
         return None if self.last_event_on is None else (self.day - self.last_event_on).days
+
+    def to_dict(self) -> dict[str, Any]:
+        """The numbers as plain JSON data: what a timeline point or a ranked dyad carries."""
+        return {
+            "as_of": self.day.isoformat(),
+            "index": self.index,
+            "label": self.label,
+            "score": self.score,
+            "stock": self.stock.total,
+            "flow": self.flow,
+            "last_event_on": self.last_event_on.isoformat() if self.last_event_on else None,
+            "days_since_last_event": self.days_since_last_event,
+            "rests_on_structure": self.faded,
+        }
 
     @property
     def weight_total(self) -> float:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from events.errors import TrackerError
 from events.parties import resolve
@@ -43,9 +43,11 @@ if TYPE_CHECKING:
     from tracker.importers import ImportSummary
     from tracker.lineage import Lineage
     from tracker.progress import Reporter
-    from tracker.queries import DyadState, Explanation, Queries, Ranking
+    from tracker.queries import DyadState, Explanation, Queries, Ranking, Timeline
 
 __all__ = ["KnownAt", "StoredEvent", "Tracker"]
+
+_R = TypeVar("_R")
 
 
 class Tracker:
@@ -330,6 +332,19 @@ class Tracker:
         check_date("as_of", day, today)
         return day
 
+    def _pair(
+        self,
+        ask: Callable[[str, str, date, int | None, bool], _R],
+        a: str,
+        b: str,
+        as_of: date | None,
+        known_at: KnownAt,
+        predecessors: bool,
+    ) -> _R:
+        """One pair query: the parties resolved to codes, the date checked, ``known_at`` made a
+        log position (what :meth:`state`, :meth:`score` and :meth:`explain` share)."""
+        return ask(_code(a), _code(b), self._as_of(as_of), self.known_seq(known_at), predecessors)
+
     def state(
         self,
         a: str,
@@ -342,9 +357,7 @@ class Tracker:
         """How A and B get along on ``as_of`` (default today), as the log stood at
         ``known_at`` (default now). With ``predecessors`` (the default) the record of the
         states A and B continue counts too (Russia: the USSR's; see :mod:`tracker.lineage`)."""
-        return self._queries().state(
-            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at), predecessors
-        )
+        return self._pair(self._queries().state, a, b, as_of, known_at, predecessors)
 
     def score(
         self,
@@ -357,9 +370,7 @@ class Tracker:
     ) -> Score:
         """Only the numbers (index, label, directed components) on ``as_of``: the cheapest
         as-of query, one indexed lookup plus a decay."""
-        return self._queries().score(
-            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at), predecessors
-        )
+        return self._pair(self._queries().score, a, b, as_of, known_at, predecessors)
 
     def explain(
         self,
@@ -371,9 +382,7 @@ class Tracker:
         predecessors: bool = True,
     ) -> Explanation:
         """The events that make up the score on ``as_of``, each with its contribution."""
-        return self._queries().explain(
-            _code(a), _code(b), self._as_of(as_of), self.known_seq(known_at), predecessors
-        )
+        return self._pair(self._queries().explain, a, b, as_of, known_at, predecessors)
 
     def lineage(self, a: str, b: str, *, known_at: KnownAt = None) -> Lineage | None:
         """The predecessor dyads whose record a query about A–B includes (None: none)."""
@@ -389,7 +398,7 @@ class Tracker:
         every: str = "month",
         known_at: KnownAt = None,
         predecessors: bool = True,
-    ) -> list[Score]:
+    ) -> Timeline:
         """The index sampled every period from ``start`` (default: the dyad's first event, or
         its predecessors' if it has none) to ``end`` (default today)."""
         from events.dates import EARLIEST
@@ -439,7 +448,8 @@ class Tracker:
         With ``predecessors`` (the default) continuity applies as in :meth:`state`: a dyad of
         a state that had ended by ``as_of`` is listed under the state continuing it (PRK–SUN
         as part of PRK–RUS after 1991), each score is :meth:`score`'s for that pair, and the
-        result's ``lineages`` and ``left_out`` say what was included and what not listed."""
+        result's ``lineages`` and ``left_out`` say what was included and what not listed. The
+        result has ``to_dict()`` (what ``dyads --json`` prints) and ``to_frame()``."""
         return self._queries().dyads(
             self._as_of(as_of),
             _code(party) if party else None,

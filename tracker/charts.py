@@ -139,6 +139,55 @@ class ChartData:
     predecessor_notes: tuple[str, ...] = ()
     """One sentence per included dyad ("includes the record of PRK–SUN (…)")."""
 
+    def to_dict(self) -> dict[str, Any]:
+        """What the chart shows, as JSON (``chart --json``): its points, numbered event days,
+        structural changes and armed-conflict periods, and where the numbers come from."""
+        return {
+            "dyad": list(self.dyad),
+            "names": list(self.names),
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "every": self.every,
+            "known_at": self.known_at,
+            "head": {"seq": self.head[0], "hash": self.head[1]},
+            "model_fingerprint": self.fingerprint,
+            "events": self.events,
+            "last_event_on": self.last_event.isoformat() if self.last_event else None,
+            "rests_on_structure": self.rests_on_structure,
+            "points": [
+                {"as_of": p.day.isoformat(), "index": p.index, "label": p.label}
+                for p in self.points
+            ],
+            "marks": [
+                {
+                    "rank": m.rank,
+                    "occurred_on": m.day.isoformat(),
+                    "index": m.index,
+                    "move": m.move,
+                    "type": m.type,
+                    "actor": m.actor,
+                    "target": m.target,
+                    "summary": m.summary,
+                    "others": m.others,
+                }
+                for m in self.marks
+            ],
+            "changes": [
+                {
+                    "occurred_on": c.day.isoformat(),
+                    "kind": c.kind,
+                    "what": c.what,
+                    "name": c.name,
+                    "index": c.index,
+                }
+                for c in self.changes
+            ],
+            "conflict_periods": [
+                {"start": c.start.isoformat(), "end": c.end.isoformat(), "state": c.state}
+                for c in self.conflicts
+            ],
+        }
+
     @property
     def title(self) -> str:
         a, b = self.dyad

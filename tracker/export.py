@@ -36,6 +36,14 @@ class ExportResult:
     root: bytes = merkle.EMPTY_ROOT
     """The Merkle root of the exported records (the head line carries it)."""
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "events": self.events,
+            "known_at": self.known_at,
+            "head": {"seq": self.head_seq, "hash": self.head_hash},
+            "root": self.root.hex(),
+        }
+
 
 def export(
     path: str | Path,

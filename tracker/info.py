@@ -16,9 +16,6 @@ from typing import Any
 from tracker.store import Head, read_snapshot
 from tracker.store.protocol import StoreDescription
 
-FORMAT_VERSION = 1
-"""The version of :meth:`StoreInfo.to_dict`'s layout (``--json``)."""
-
 
 @dataclass(frozen=True, slots=True)
 class StoreInfo:
@@ -34,10 +31,10 @@ class StoreInfo:
     """The layout of the derived tables (None: not created yet)."""
 
     def to_dict(self) -> dict[str, Any]:
+        """What ``tracker info --json`` prints (besides ``format_version`` and ``command``);
+        its ``tables`` are the rows of ``--jsonl`` and ``--csv``."""
         d = self.description
         return {
-            "format_version": FORMAT_VERSION,
-            "command": "info",
             "store": d.name,
             "backend": d.backend,
             "schema_version": d.schema_version,
@@ -52,25 +49,6 @@ class StoreInfo:
             "model_fingerprint": self.model_fingerprint,
             "derived_layout": self.layout,
         }
-
-    def fields(self) -> list[tuple[str, str]]:
-        """Every value as a ``(key, text)`` pair, the tables' rows as ``rows.TABLE`` (what
-        ``--csv`` prints)."""
-        d = self.description
-        pairs = [
-            ("store", d.name),
-            ("backend", d.backend),
-            ("schema_version", str(d.schema_version)),
-            ("size_bytes", "" if d.size_bytes is None else str(d.size_bytes)),
-            ("head.seq", str(self.head.seq)),
-            ("head.hash", self.head.hash),
-            ("head.recorded_at", self.head.recorded_at or ""),
-            ("tree.size", str(self.head.seq)),
-            ("tree.root", self.tree_root),
-            ("model_fingerprint", self.model_fingerprint or ""),
-            ("derived_layout", self.layout or ""),
-        ]
-        return pairs + [(f"rows.{name}", str(rows)) for name, rows in d.tables.items()]
 
 
 def info(path: str | Path) -> StoreInfo:

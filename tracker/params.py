@@ -176,19 +176,6 @@ db_option = store_option()
 """The ``--db`` of every command that reads or writes the user's store."""
 
 
-def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(
-        func
-    )
-
-
-def dumps(obj: Any) -> str:
-    """JSON as every command prints it: UTF-8, keys sorted, stable across runs."""
-    import json
-
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True)
-
-
 class KnownAtType(click.ParamType):  # type: ignore[type-arg]
     """Transaction time: a log position (an integer seq) or a UTC timestamp / date (a date
     means the end of that day, UTC)."""

@@ -11,6 +11,7 @@ beside the method that computes it.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -112,17 +113,15 @@ class DyadState(NamedTuple):
             "known_at": self.known_at,
             "index": s.index,
             "score": s.score,
-            "stock": {
-                "total": s.stock.total,
-                "components": {
-                    f"{a}->{b}": s.stock.ab,
-                    f"{b}->{a}": s.stock.ba,
-                    "shared": s.stock.shared,
-                },
-                "terms": [t.to_dict() for t in terms(s.status, self.model)],
+            "stock": s.stock.total,
+            "stock_components": {
+                f"{a}->{b}": s.stock.ab,
+                f"{b}->{a}": s.stock.ba,
+                "shared": s.stock.shared,
             },
-            "flow": {"total": s.flow, "components": self.components()},
-            "components": self.components(),
+            "structure": [t.to_dict() for t in terms(s.status, self.model)],
+            "flow": s.flow,
+            "flow_components": self.components(),
             "last_event_on": _iso(s.last_event_on),
             "days_since_last_event": s.days_since_last_event,
             "rests_on_structure": s.faded,
@@ -171,7 +170,10 @@ class Explanation:
     last_event_on: date | None = None
     lineage: Lineage | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, limit: int | None = None) -> dict[str, Any]:
+        """As JSON; with ``limit`` only the ``limit`` largest contributions (``omitted`` says
+        how many are left out; the structure is always complete)."""
+        shown = self.items[:limit] if limit else self.items
         return {
             "dyad": list(self.dyad),
             "as_of": self.as_of.isoformat(),
@@ -188,11 +190,196 @@ class Explanation:
             "mode": self.model.mode,
             "structure": [t.to_dict() for t in self.structure],
             "predecessors": self.lineage.to_dict() if self.lineage else [],
+            "limit": limit,
+            "omitted": len(self.items) - len(shown),
+            "events_total": math.fsum(x for *_, x in self.items),
             "contributions": [
                 {**ref.to_dict(), "weight": w, "confidence": c, "decay": k, "contribution": x}
-                for ref, w, c, k, x in self.items
+                for ref, w, c, k, x in shown
             ],
         }
+
+    def to_frame(self) -> Any:
+        """The event contributions as a pandas DataFrame (see :mod:`tracker.frames`)."""
+        from tracker.frames import frame
+
+        return frame(self.to_dict()["contributions"], CONTRIBUTION_COLUMNS)
+
+
+CONTRIBUTION_COLUMNS = (
+    "occurred_on",
+    "seq",
+    "event_id",
+    "type",
+    "actor",
+    "target",
+    "weight",
+    "confidence",
+    "decay",
+    "contribution",
+    "summary",
+)
+
+SCORE_COLUMNS = (
+    "as_of",
+    "index",
+    "label",
+    "score",
+    "stock",
+    "flow",
+    "last_event_on",
+    "days_since_last_event",
+    "rests_on_structure",
+)
+"""The keys of :meth:`projections.score.Score.to_dict`, in the order CSV and frames use."""
+
+STATE_COLUMNS = (
+    "party_a",
+    "party_b",
+    "as_of",
+    "known_at",
+    "index",
+    "label",
+    "trend",
+    *SCORE_COLUMNS[3:],
+    "events",
+    "mode",
+    "model_fingerprint",
+)
+"""The CSV row of ``state``: a score's numbers with the pair, the trend and the model."""
+
+EXPLAIN_COLUMNS = (
+    "kind",
+    "what",
+    "since",
+    "direction",
+    *CONTRIBUTION_COLUMNS[:7],
+    "factor",
+    "confidence",
+    "decay",
+    "value",
+    "detail",
+    "summary",
+)
+"""The CSV rows of ``explain``: structural terms and event contributions, one ``value``
+column that adds up to the score."""
+
+
+class Timeline(list[Score]):
+    """The index of one dyad sampled every period: a list of :class:`Score` (one a sample)
+    that also knows what it samples, for its JSON form and its DataFrame."""
+
+    def __init__(
+        self,
+        points: list[Score],
+        *,
+        dyad: tuple[str, str],
+        every: str,
+        known_at: int | None,
+        model: ScoringModel,
+        lineage: Lineage | None,
+        conflict_periods: list[tuple[date, date | None]],
+    ) -> None:
+        super().__init__(points)
+        self.dyad = dyad
+        self.every = every
+        self.known_at = known_at
+        self.model = model
+        self.lineage = lineage
+        self.conflict_periods = conflict_periods
+
+    @property
+    def last_event_on(self) -> date | None:
+        return next((p.last_event_on for p in reversed(self) if p.last_event_on), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dyad": list(self.dyad),
+            "from": self[0].day.isoformat() if self else None,
+            "to": self[-1].day.isoformat() if self else None,
+            "every": self.every,
+            "known_at": self.known_at,
+            "model_fingerprint": self.model.fingerprint,
+            "mode": self.model.mode,
+            "last_event_on": _iso(self.last_event_on),
+            "predecessors": self.lineage.to_dict() if self.lineage else [],
+            "conflict_periods": [
+                {"start": s.isoformat(), "end": _iso(e)} for s, e in self.conflict_periods
+            ],
+            "points": [p.to_dict() for p in self],
+        }
+
+    def to_frame(self) -> Any:
+        """The points as a pandas DataFrame, one row a sample (see :mod:`tracker.frames`)."""
+        from tracker.frames import frame
+
+        return frame((p.to_dict() for p in self), SCORE_COLUMNS)
+
+
+class DyadScore(NamedTuple):
+    """One dyad's score in a ranking (unpacks as ``(dyad, score)``)."""
+
+    dyad: tuple[str, str]
+    score: Score
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dyad": list(self.dyad), **self.score.to_dict()}
+
+
+class Ranking(list[DyadScore]):
+    """Dyads with their scores on one date, warmest first: a list of ``(dyad, score)`` rows,
+    with what continuity changed beside it."""
+
+    def __init__(
+        self,
+        items: Iterable[tuple[tuple[str, str], Score]] = (),
+        lineages: dict[tuple[str, str], Lineage] | None = None,
+        left_out: list[tuple[tuple[str, str], str]] | None = None,
+        *,
+        as_of: date,
+        known_at: int | None,
+        model: ScoringModel,
+    ) -> None:
+        rows = (DyadScore(*item) for item in items)
+        super().__init__(sorted(rows, key=lambda r: (-r.score.index, r.dyad)))
+        self.lineages = lineages or {}
+        """listed dyad -> the predecessors' record its score includes"""
+        self.left_out = left_out or []
+        """stored dyads not listed (a state that ended with nothing continuing it), and why"""
+        self.as_of = as_of
+        self.known_at = known_at
+        self.model = model
+
+    def to_dict(self, top: int | None = None) -> dict[str, Any]:
+        """As JSON: every dyad, and the ``top`` warmest and coldest (all when None)."""
+        rows = [
+            {
+                "rank": n,
+                **r.to_dict(),
+                "predecessors": self.lineages[r.dyad].to_dict() if r.dyad in self.lineages else [],
+            }
+            for n, r in enumerate(self, 1)
+        ]
+        n = top or len(rows)
+        return {
+            "as_of": self.as_of.isoformat(),
+            "known_at": self.known_at,
+            "model_fingerprint": self.model.fingerprint,
+            "mode": self.model.mode,
+            "dyads": rows,
+            "warmest": rows[:n],
+            "coldest": list(reversed(rows[-n:])) if n else [],
+            "left_out": [{"dyad": list(k), "why": why} for k, why in self.left_out],
+        }
+
+    def to_frame(self) -> Any:
+        """The ranking as a pandas DataFrame, warmest first (see :mod:`tracker.frames`)."""
+        from tracker.frames import frame
+
+        return frame(self.to_dict()["dyads"], RANK_COLUMNS)
+
+
+RANK_COLUMNS = ("rank", "party_a", "party_b", *SCORE_COLUMNS)
 
 
 LAST_EVENTS = 5
@@ -420,8 +607,8 @@ class Queries:
         every: str,
         known_at: int | None,
         predecessors: bool = True,
-    ) -> list[Score]:
-        from projections.timeline import dates, sample
+    ) -> Timeline:
+        from projections.timeline import conflict_periods, dates, sample
 
         key = dyad_key(a, b)
         line = self._line(key, known_at, predecessors)
@@ -430,7 +617,18 @@ class Queries:
             if line is not None
             else self.checkpoints(*key, known_at)
         )
-        return sample(folded, list(dates(start, end, every)), self.model, key[0])
+        return Timeline(
+            sample(folded, list(dates(start, end, every)), self.model, key[0]),
+            dyad=key,
+            every=every,
+            known_at=known_at,
+            model=self.model,
+            lineage=line,
+            # the dyad's own wars: with predecessors folded in, read its checkpoints alone
+            conflict_periods=conflict_periods(
+                folded if line is None else self.checkpoints(*key, known_at)
+            ),
+        )
 
     def conflict_periods(
         self, a: str, b: str, known_at: int | None
@@ -454,7 +652,7 @@ class Queries:
         )
         own = self._own_scores(as_of, asked, known_at)
         if not predecessors:
-            return Ranking(own.items())
+            return Ranking(own.items(), as_of=as_of, known_at=known_at, model=self.model)
         regrouped = regroup(own, as_of)
         out: list[tuple[tuple[str, str], Score]] = []
         lines: dict[tuple[str, str], Lineage] = {}
@@ -468,7 +666,7 @@ class Queries:
             folded = self._lineage_checkpoints(line, known_at)
             out.append((key, score_at(latest(folded, as_of), as_of, self.model, key[0])))
             lines[key] = line
-        return Ranking(out, lines, regrouped.gone)
+        return Ranking(out, lines, regrouped.gone, as_of=as_of, known_at=known_at, model=self.model)
 
     def _own_scores(
         self, as_of: date, parties: list[str | None], known_at: int | None
@@ -490,20 +688,3 @@ class Queries:
                         if c is not None:
                             out[(a, b)] = score_at(c, as_of, self.model, a)
         return out
-
-
-class Ranking(list[tuple[tuple[str, str], Score]]):
-    """Dyads with their scores, warmest first: a list of ``(dyad, score)`` (what rankings
-    always were), with what continuity changed beside it."""
-
-    def __init__(
-        self,
-        items: Iterable[tuple[tuple[str, str], Score]] = (),
-        lineages: dict[tuple[str, str], Lineage] | None = None,
-        left_out: list[tuple[tuple[str, str], str]] | None = None,
-    ) -> None:
-        super().__init__(sorted(items, key=lambda item: (-item[1].index, item[0])))
-        self.lineages = lineages or {}
-        """listed dyad -> the predecessors' record its score includes"""
-        self.left_out = left_out or []
-        """stored dyads not listed (a state that ended with nothing continuing it), and why"""

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tracker.render import plural
 from tracker.store import Store, location, read_snapshot, store_name
 from tracker.store.derived import CHECKPOINT_FIELDS, STRUCTURE_FIELDS
 
@@ -71,7 +72,7 @@ class DyadReplay:
             )
         if self.result == "not compared":
             return "as known then: no effective events"
-        return f"ok ({self.checkpoints} checkpoints)"
+        return f"ok ({plural(self.checkpoints, 'checkpoint')})"
 
 
 def _jsonable(value: Any) -> Any:
@@ -98,6 +99,7 @@ class ReplayReport:
     dyads: tuple[DyadReplay, ...] = ()
     faults: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    head_hash: str = ""
 
     @property
     def differing(self) -> list[DyadReplay]:
@@ -116,7 +118,7 @@ class ReplayReport:
             "ok": self.ok,
             "compared": self.compared,
             "known_at": self.known_at,
-            "head_seq": self.head_seq,
+            "head": {"seq": self.head_seq, "hash": self.head_hash},
             "replayed_to": self.replayed_to,
             "model_fingerprint": self.model_fingerprint,
             "model": self.model,
@@ -151,7 +153,8 @@ def _replay(
 
     faults: list[str] = []
     notes: list[str] = []
-    head = store.head().seq
+    top = store.head()
+    head = top.seq
     asked = store.known_seq(known_at)
     limit = head if asked is None else min(asked, head)
     compared = limit >= head
@@ -227,6 +230,7 @@ def _replay(
         tuple(results),
         tuple(faults),
         tuple(notes),
+        top.hash,
     )
 
 

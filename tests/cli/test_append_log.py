@@ -78,7 +78,15 @@ def test_append_generates_an_id_when_none_is_given(tmp_path: Path) -> None:
 def test_append_json_output_has_seq_id_hash_and_created(tmp_path: Path) -> None:
     out = ok("append", *OK, "--id", "e1", "--json", "--db", str(tmp_path / "a.db"))
     data = json.loads(out)
-    assert set(data) == {"seq", "event_id", "hash", "created", "notes"}
+    assert set(data) == {
+        "format_version",
+        "command",
+        "seq",
+        "event_id",
+        "hash",
+        "created",
+        "notes",
+    }
     assert (data["seq"], data["event_id"], data["created"]) == (1, "e1", True)
     assert len(data["hash"]) == 64
 
@@ -167,7 +175,7 @@ def test_append_stores_every_option(tmp_path: Path) -> None:
         "--db",
         db,
     )
-    [record] = json_lines(ok("log", "--json", "--db", db))
+    [record] = json_lines(ok("log", "--jsonl", "--db", db))
     assert record["event"] == {
         "type": "arms_transfer",
         "actor": "PRK",
@@ -202,7 +210,7 @@ def test_append_type_specific_fields(tmp_path: Path) -> None:
         "--db",
         db,
     )
-    [record] = json_lines(ok("log", "--json", "--db", db))
+    [record] = json_lines(ok("log", "--jsonl", "--db", db))
     assert record["event"]["body"] == "UN Security Council"
     assert record["event"]["veto"] is True
 
@@ -357,7 +365,7 @@ def _damaged_store(path: Path) -> None:
     [
         pytest.param(["append", *OK], id="append"),
         pytest.param(["log"], id="log"),
-        pytest.param(["log", "--json"], id="log-json"),
+        pytest.param(["log", "--jsonl"], id="log-json"),
     ],
 )
 def test_a_file_that_is_not_our_store_is_refused_and_left_unchanged(
@@ -450,7 +458,8 @@ def history(tmp_path: Path) -> Path:
 
 def _ids(history: Path, *args: str) -> list[str]:
     return [
-        r["event"]["event_id"] for r in json_lines(ok("log", "--json", *args, "--db", str(history)))
+        r["event"]["event_id"]
+        for r in json_lines(ok("log", "--jsonl", *args, "--db", str(history)))
     ]
 
 
@@ -480,7 +489,7 @@ def test_log_filters(history: Path, args: list[str], expected: list[str]) -> Non
 
 
 def test_log_json_lines_have_event_hash_recorded_at_and_seq(history: Path) -> None:
-    records = json_lines(ok("log", "--json", "--db", str(history)))
+    records = json_lines(ok("log", "--jsonl", "--db", str(history)))
     assert [r["seq"] for r in records] == [1, 2, 3, 4, 5, 6]
     for r in records:
         assert set(r) == {"event", "hash", "recorded_at", "seq"}
@@ -500,7 +509,7 @@ def test_log_json_lines_have_event_hash_recorded_at_and_seq(history: Path) -> No
 
 
 def test_log_json_last_hash_is_the_head(history: Path) -> None:
-    records = json_lines(ok("log", "--json", "--db", str(history)))
+    records = json_lines(ok("log", "--jsonl", "--db", str(history)))
     with Tracker(history) as t:
         assert records[-1]["hash"] == t.head().hash
 
@@ -508,7 +517,7 @@ def test_log_json_last_hash_is_the_head(history: Path) -> None:
 def test_log_json_writes_non_ascii_as_utf8(tmp_path: Path) -> None:
     db = str(tmp_path / "a.db")
     ok("append", *OK, "--summary", "Ким Чен Ын — 祝贺", "--db", db)
-    out = ok("log", "--json", "--db", db)
+    out = ok("log", "--jsonl", "--db", db)
     assert "Ким Чен Ын — 祝贺" in out
     assert "\\u" not in out
 
@@ -569,7 +578,7 @@ def test_tracker_db_environment_variable_is_honoured(tmp_path: Path) -> None:
 
 
 def _ids_env(env: dict[str, str]) -> list[str]:
-    return [r["event"]["event_id"] for r in json_lines(ok("log", "--json", env=env))]
+    return [r["event"]["event_id"] for r in json_lines(ok("log", "--jsonl", env=env))]
 
 
 def test_db_option_overrides_the_environment_variable(tmp_path: Path) -> None:
@@ -581,14 +590,14 @@ def test_db_option_overrides_the_environment_variable(tmp_path: Path) -> None:
 def test_default_store_is_tracker_db_in_the_working_directory(tmp_path: Path) -> None:
     ok("append", *OK)
     assert (tmp_path / "tracker.db").exists()
-    assert len(json_lines(ok("log", "--json"))) == 1
+    assert len(json_lines(ok("log", "--jsonl"))) == 1
 
 
 # --- types -------------------------------------------------------------------------------------
 
 
 def test_types_json_lists_the_vocabulary() -> None:
-    entries = json.loads(ok("types", "--json"))
+    entries = json.loads(ok("types", "--json"))["types"]
     assert len(entries) >= 40
     for entry in entries:
         assert {"type", "cameo_code", "weight", "quad_class", "fields"} <= set(entry)
@@ -597,7 +606,7 @@ def test_types_json_lists_the_vocabulary() -> None:
 
 
 def test_types_json_gives_code_weight_and_quad_class() -> None:
-    entries = {e["type"]: e for e in json.loads(ok("types", "--json"))}
+    entries = {e["type"]: e for e in json.loads(ok("types", "--json"))["types"]}
     assert (
         entries["impose_sanctions"]["cameo_code"],
         entries["impose_sanctions"]["weight"],
@@ -613,7 +622,7 @@ def test_types_json_gives_code_weight_and_quad_class() -> None:
 
 
 def test_types_json_lists_each_types_fields_and_whether_required() -> None:
-    entries = {e["type"]: e for e in json.loads(ok("types", "--json"))}
+    entries = {e["type"]: e for e in json.loads(ok("types", "--json"))["types"]}
     treaty = {f["name"]: f["required"] for f in entries["sign_treaty"]["fields"]}
     assert treaty["name"] is True
     assert {f["name"]: f["required"] for f in entries["arms_transfer"]["fields"]} == {
@@ -625,7 +634,7 @@ def test_types_json_lists_each_types_fields_and_whether_required() -> None:
 
 def test_types_table_lists_every_type() -> None:
     out = ok("types")
-    entries = json.loads(ok("types", "--json"))
+    entries = json.loads(ok("types", "--json"))["types"]
     listed = {line.split()[0] for line in out.splitlines()[2:] if line.strip()}
     assert listed == {e["type"] for e in entries}
 
@@ -639,13 +648,13 @@ def test_parties_resolves_north_korea_to_prk() -> None:
 
 
 def test_parties_json_puts_the_resolved_party_first() -> None:
-    found = json.loads(ok("parties", "DPRK", "--json"))
+    found = json.loads(ok("parties", "DPRK", "--json"))["parties"]
     assert found[0]["code"] == "PRK"
     assert set(found[0]) == {"code", "name", "kind", "since", "until", "continues"}
 
 
 def test_parties_lists_organisations() -> None:
-    found = json.loads(ok("parties", "NATO", "--json"))
+    found = json.loads(ok("parties", "NATO", "--json"))["parties"]
     assert found[0] == {
         "code": "NATO",
         "name": "North Atlantic Treaty Organization",
@@ -657,20 +666,20 @@ def test_parties_lists_organisations() -> None:
 
 
 def test_parties_show_when_a_state_existed_and_what_it_continues() -> None:
-    [ussr] = json.loads(ok("parties", "USSR", "--json"))[:1]
+    [ussr] = json.loads(ok("parties", "USSR", "--json"))["parties"][:1]
     assert (ussr["code"], ussr["kind"], ussr["since"], ussr["until"]) == (
         "SUN",
         "former",
         "1922-12-30",
         "1991-12-25",
     )
-    [russia] = json.loads(ok("parties", "RUS", "--json"))[:1]
+    [russia] = json.loads(ok("parties", "RUS", "--json"))["parties"][:1]
     assert (russia["since"], russia["continues"]) == ("1991-12-26", "SUN")
     assert "[1991-12-26, continues SUN]" in ok("parties", "RUS")
 
 
 def test_parties_without_a_query_lists_every_party() -> None:
-    found = json.loads(ok("parties", "--json"))
+    found = json.loads(ok("parties", "--json"))["parties"]
     codes = {p["code"] for p in found}
     assert len(found) >= 249
     assert {"PRK", "RUS", "USA", "UN", "EU", "NATO", "AU", "ASEAN"} <= codes

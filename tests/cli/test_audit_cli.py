@@ -100,6 +100,8 @@ def test_retract_appends_a_retraction_and_is_idempotent_with_an_id(run: Run, sto
     again = run("retract", "p1", "--reason", "duplicate", "--id", "r-p1", "--json")
     assert again.exit_code == 0, again.output
     assert json.loads(again.output) == {
+        "format_version": 1,
+        "command": "retract",
         "seq": 6,
         "event_id": "r-p1",
         "created": False,
@@ -108,7 +110,7 @@ def test_retract_appends_a_retraction_and_is_idempotent_with_an_id(run: Run, sto
     }
     assert body(store, "r-p1")["refers_to"] == "p1"
     # the original is still in the log, and the state before the retraction is still known
-    log = run("log", "--json")
+    log = run("log", "--jsonl")
     assert [json.loads(x)["event"]["event_id"] for x in log.output.splitlines()] == [
         "p1",
         "p2",
@@ -273,7 +275,7 @@ def test_export_to_a_file_and_to_stdout(run: Run, store: Path, tmp_path: Path) -
     target = tmp_path / "out.jsonl"
     result = run("export", str(target))
     assert result.exit_code == 0 and "exported 5 events" in result.output
-    log = run("log", "--json").output.splitlines()
+    log = run("log", "--jsonl").output.splitlines()
     head, *records = target.read_text().splitlines()
     assert json.loads(head)["tree_head"]["size"] == 5
     assert [json.loads(x) for x in records] == [json.loads(x) for x in log]
@@ -288,10 +290,10 @@ def test_export_to_a_file_and_to_stdout(run: Run, store: Path, tmp_path: Path) -
 
 def test_log_known_at_lists_only_what_was_recorded_then(run: Run, store: Path) -> None:
     run("retract", "p1", "--reason", "later")
-    assert len(run("log", "--json").output.splitlines()) == 6
-    assert len(run("log", "--json", "--known-at", "3").output.splitlines()) == 3
-    assert len(run("log", "--json", "--known-at", "0").output.splitlines()) == 0
+    assert len(run("log", "--jsonl").output.splitlines()) == 6
+    assert len(run("log", "--jsonl", "--known-at", "3").output.splitlines()) == 3
+    assert len(run("log", "--jsonl", "--known-at", "0").output.splitlines()) == 0
     with Tracker(store) as t:
         *_, fifth = t.rows(max_seq=5)
-    at = run("log", "--json", "--known-at", fifth.recorded_at)
+    at = run("log", "--jsonl", "--known-at", fifth.recorded_at)
     assert [json.loads(x)["seq"] for x in at.output.splitlines()] == [1, 2, 3, 4, 5]

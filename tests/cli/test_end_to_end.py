@@ -75,7 +75,7 @@ def test_append_then_log_json_round_trips_through_the_installed_command(tmp_path
     assert second.returncode == 0, second.stderr
     assert json.loads(second.stdout)["seq"] == 2
 
-    logged = tracker("log", "--json", "--db", str(db), cwd=tmp_path)
+    logged = tracker("log", "--jsonl", "--db", str(db), cwd=tmp_path)
     assert logged.returncode == 0, logged.stderr
     records = [json.loads(line) for line in logged.stdout.splitlines()]
     assert [r["seq"] for r in records] == [1, 2]
@@ -113,7 +113,7 @@ def test_the_installed_command_honours_tracker_db(tmp_path: Path) -> None:
         env=env,
     )
     assert result.returncode == 0, result.stderr
-    logged = tracker("log", "--json", cwd=tmp_path, env=env)
+    logged = tracker("log", "--jsonl", cwd=tmp_path, env=env)
     assert [json.loads(line)["event"]["event_id"] for line in logged.stdout.splitlines()] == ["p1"]
     assert not (tmp_path / "tracker.db").exists()
 

@@ -66,7 +66,7 @@ def store(tmp_path: Path) -> Path:
 
 def test_russia_in_1948_is_recorded_as_the_soviet_union(store: Path) -> None:
     [first, _] = [
-        json.loads(x) for x in ok("log", "--json", "--db", "t.db", cwd=store).splitlines()
+        json.loads(x) for x in ok("log", "--jsonl", "--db", "t.db", cwd=store).splitlines()
     ]
     assert (first["event"]["actor"], first["event"]["target"]) == ("SUN", "PRK")
     again = json.loads(ok(*RELATIONS_1948, "--json", "--db", "t.db", cwd=store))
@@ -137,7 +137,7 @@ def test_explain_and_timeline_include_and_name_the_predecessor(store: Path) -> N
             cwd=store,
         )
     )
-    assert t["points"][0]["date"] == "1948-10-12" and t["points"][0]["index"] > 0
+    assert t["points"][0]["as_of"] == "1948-10-12" and t["points"][0]["index"] > 0
     assert t["predecessors"][0]["dyad"] == ["PRK", "SUN"]
     alone = json.loads(
         ok(
@@ -218,7 +218,7 @@ def test_imported_events_are_recorded_under_the_state_of_their_date(tmp_path: Pa
     assert "events recorded under states that no longer exist (SUN 2, YUG 1)" in summary
     got = [
         json.loads(x)["event"]
-        for x in ok("log", "--json", "--db", "h.db", cwd=tmp_path).splitlines()
+        for x in ok("log", "--jsonl", "--db", "h.db", cwd=tmp_path).splitlines()
     ]
     assert [(e["actor"], e["target"]) for e in got] == [
         ("SUN", "CUB"),
@@ -250,7 +250,7 @@ def test_timeline_starts_at_the_dyads_own_first_event_else_its_predecessors(
     t = json.loads(
         ok("timeline", "PRK", "RUS", "--every", "year", "--json", "--db", "only.db", cwd=tmp_path)
     )
-    assert t["points"][0]["date"] == "1948-10-12"
+    assert t["points"][0]["as_of"] == "1948-10-12"
     ok(
         "append",
         "praise",
@@ -267,5 +267,5 @@ def test_timeline_starts_at_the_dyads_own_first_event_else_its_predecessors(
     t = json.loads(
         ok("timeline", "PRK", "RUS", "--every", "year", "--json", "--db", "only.db", cwd=tmp_path)
     )
-    assert t["points"][0]["date"] == "2024-03-18"
+    assert t["points"][0]["as_of"] == "2024-03-18"
     assert t["points"][0]["index"] > 0

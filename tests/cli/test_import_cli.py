@@ -56,7 +56,7 @@ def test_import_gdelt_prints_a_summary_and_a_second_run_adds_nothing(tmp_path: P
     assert f"file {GDELT}: gdelt" in first and "log head: seq 125" in first
     second = ok("import", str(GDELT), "--db", "t.db")
     assert counts(second) == {"read": 710, "imported": 0, "already present": 125, "skipped": 585}
-    log = ok("log", "--db", "t.db", "--json")
+    log = ok("log", "--db", "t.db", "--jsonl")
     assert len(log.splitlines()) == 125
 
 
@@ -186,18 +186,18 @@ def test_log_json_into_an_empty_store_gives_the_same_log(tmp_path: Path) -> None
         "--db",
         "a.db",
     )
-    exported = ok("log", "--json", "--db", "a.db")
+    exported = ok("log", "--jsonl", "--db", "a.db")
     (tmp_path / "export.jsonl").write_text(exported, encoding="utf-8")
     output = ok("import", "export.jsonl", "--db", "b.db")
     assert "12 export records replayed with their original seq, recorded_at and hash" in output
-    assert ok("log", "--json", "--db", "b.db") == exported
+    assert ok("log", "--jsonl", "--db", "b.db") == exported
     again = ok("import", "export.jsonl", "--db", "a.db")
     assert counts(again)["already present"] == 12
 
 
 def test_an_altered_export_names_its_line(tmp_path: Path) -> None:
     ok("import", str(ICEWS), "--db", "a.db")
-    rows = records(ok("log", "--json", "--db", "a.db"))
+    rows = records(ok("log", "--jsonl", "--db", "a.db"))
     rows[3]["event"]["weight"] = 10.0
     (tmp_path / "x.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     result = run("import", "x.jsonl", "--db", "b.db")

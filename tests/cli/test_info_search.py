@@ -69,9 +69,13 @@ def ids_of(result: Result) -> list[str]:
 
 
 def test_log_search_lists_the_events_whose_summary_or_source_match(db: Path) -> None:
-    assert ids_of(run("log", "--search", "treaty", "--json", "--db", str(db))) == ["t1", "p1", "c1"]
-    assert ids_of(run("log", "--search", "kim treaty", "--json", "--db", str(db))) == ["t1", "p1"]
-    phrase = run("log", "--search", '"partnership treaty"', "--json", "--db", str(db))
+    assert ids_of(run("log", "--search", "treaty", "--jsonl", "--db", str(db))) == [
+        "t1",
+        "p1",
+        "c1",
+    ]
+    assert ids_of(run("log", "--search", "kim treaty", "--jsonl", "--db", str(db))) == ["t1", "p1"]
+    phrase = run("log", "--search", '"partnership treaty"', "--jsonl", "--db", str(db))
     assert ids_of(phrase) == ["t1"]
 
 
@@ -109,14 +113,14 @@ def test_a_dropped_search_index_is_rebuilt_from_the_log(db: Path) -> None:
     conn.commit()
     conn.close()
     # the next writable open builds it again from the log
-    assert ids_of(run("log", "--search", "kim", "--json", "--db", str(db))) == ["t1", "p1"]
+    assert ids_of(run("log", "--search", "kim", "--jsonl", "--db", str(db))) == ["t1", "p1"]
     result = run("verify", "--db", str(db))
     assert result.exit_code == 0, result.output
 
 
 def test_rebuild_refills_the_search_index(db: Path) -> None:
     assert run("rebuild", "--db", str(db)).exit_code == 0
-    assert ids_of(run("log", "--search", "embassies", "--json", "--db", str(db))) == ["c1"]
+    assert ids_of(run("log", "--search", "embassies", "--jsonl", "--db", str(db))) == ["c1"]
 
 
 def test_verify_accepts_the_search_index_and_still_flags_a_foreign_table(db: Path) -> None:
@@ -154,16 +158,18 @@ def test_info_json_names_the_tables_rows_head_tree_and_model(db: Path) -> None:
 def test_info_text_and_csv_say_the_same(db: Path) -> None:
     text = run("info", "--db", str(db))
     assert text.exit_code == 0, text.output
+    doc = json.loads(run("info", "--json", "--db", str(db)).output)
     as_csv = run("info", "--csv", "--db", str(db))
     assert as_csv.exit_code == 0, as_csv.output
-    pairs = dict(csv.reader(io.StringIO(as_csv.output)))
-    assert pairs.pop("key") == "value"
-    assert pairs["rows.events"] == "3" and pairs["head.seq"] == "3"
-    assert f"seq 3, hash {pairs['head.hash']}" in text.output
-    assert pairs["tree.root"] in text.output and pairs["model_fingerprint"] in text.output
-    table = text.output.split("\n\n")[1].splitlines()
-    assert table[0].split() == ["table", "rows"]
-    assert "events" in [line.split()[0] for line in table[2:]]
+    rows = list(csv.reader(io.StringIO(as_csv.output)))
+    assert rows[0] == ["name", "rows"]
+    assert rows[1:] == [[t["name"], str(t["rows"])] for t in doc["tables"]]
+    head = doc["head"]
+    assert f"seq 3, hash {head['hash']}" in text.output
+    assert doc["tree"]["root"] in text.output and doc["model_fingerprint"] in text.output
+    listing = text.output.split("\n\n")[1].splitlines()
+    assert listing[0].split() == ["table", "rows"]
+    assert [line.split() for line in listing[2:]] == [[n, f"{int(r):,}"] for n, r in rows[1:]]
 
 
 def test_info_reads_only(db: Path) -> None:
@@ -199,7 +205,7 @@ def test_info_and_search_on_postgresql(pg_url: str) -> None:
     rows = {t["name"]: t["rows"] for t in doc["tables"]}
     assert doc["backend"] == "postgresql" and rows["events"] == 3 and doc["head"]["seq"] == 3
     assert doc["size_bytes"] > 0
-    assert ids_of(run("log", "--search", "kim treaty", "--json", "--db", pg_url)) == ["t1", "p1"]
+    assert ids_of(run("log", "--search", "kim treaty", "--jsonl", "--db", pg_url)) == ["t1", "p1"]
 
 
 def test_a_store_read_only_without_a_search_index_says_so(db: Path) -> None:

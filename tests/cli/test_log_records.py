@@ -80,7 +80,7 @@ def test_known_at_sees_only_the_records_made_by_then(db: Path) -> None:
 def test_json_lines_honour_the_records_option(db: Path) -> None:
     import json
 
-    result = CliRunner().invoke(main, ["log", "--json", "--records", "only", "--db", str(db)])
+    result = CliRunner().invoke(main, ["log", "--jsonl", "--records", "only", "--db", str(db)])
     assert result.exit_code == 0, result.output
     events = [json.loads(line)["event"] for line in result.output.splitlines()]
     assert [(e["type"], e["refers_to"]) for e in events] == [("correct", "k1"), ("retract", "p1")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -78,7 +80,9 @@ def test_state_json_has_the_documented_keys(db: Path) -> None:
         "as_of",
         "index",
         "score",
-        "components",
+        "stock_components",
+        "flow_components",
+        "structure",
         "label",
         "status",
         "trend",
@@ -103,11 +107,11 @@ def test_state_shows_stock_flow_and_how_old_the_record_is(db: Path) -> None:
     d = json.loads(out)
     assert (d["last_event_on"], d["days_since_last_event"]) == ("2024-12-04", 727)
     assert d["rests_on_structure"] is True
-    assert d["stock"]["total"] == 5.0  # one treaty in force (kind "treaty")
-    assert [t["what"] for t in d["stock"]["terms"]] == ["agreement"]
-    assert set(d["stock"]["components"]) == {"PRK->RUS", "RUS->PRK", "shared"}
-    assert d["flow"]["components"] == d["components"]
-    assert d["score"] == pytest.approx(d["stock"]["total"] + d["flow"]["total"], abs=1e-12)
+    assert d["stock"] == 5.0  # one treaty in force (kind "treaty")
+    assert [t["what"] for t in d["structure"]] == ["agreement"]
+    assert set(d["stock_components"]) == {"PRK->RUS", "RUS->PRK", "shared"}
+    assert set(d["flow_components"]) == {"PRK->RUS", "RUS->PRK"}
+    assert d["score"] == pytest.approx(d["stock"] + d["flow"], abs=1e-12)
     _, text = run("state", "PRK", "RUS", "--as-of", "2026-12-01", "--db", str(db))
     assert "score    +" in text and "= stock +5.00 + flow" in text
     assert "last event 2024-12-04, 2.0 years before 2026-12-01" in text
@@ -126,8 +130,8 @@ def test_a_fresh_record_does_not_rest_on_structure(db: Path) -> None:
 def test_directed_sanctions_are_stock_of_their_direction(db: Path) -> None:
     _, out = run("state", "USA", "PRK", "--as-of", "2024-02-01", "--json", "--db", str(db))
     d = json.loads(out)
-    assert d["stock"]["components"] == {"PRK->USA": 0.0, "USA->PRK": -6.0, "shared": 0.0}
-    assert d["stock"]["terms"][0]["direction"] == "USA->PRK"
+    assert d["stock_components"] == {"PRK->USA": 0.0, "USA->PRK": -6.0, "shared": 0.0}
+    assert d["structure"][0]["direction"] == "USA->PRK"
 
 
 def test_dyads_and_timeline_say_when_the_record_ends(db: Path) -> None:
@@ -239,9 +243,9 @@ def test_timeline_csv_has_one_row_per_period(db: Path) -> None:
         str(db),
     )
     assert code == 0
-    lines = out.strip().splitlines()
-    assert lines[0] == "date,index,label,score,stock,flow,last_event_on"
-    assert [line.split(",")[0] for line in lines[1:]] == [
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0][:3] == ["as_of", "index", "label"]  # the whole header: test_formats.py
+    assert [row[0] for row in rows[1:]] == [
         "2024-01-01",
         "2024-04-01",
         "2024-07-01",
@@ -285,7 +289,7 @@ def test_dyads_party_filter(db: Path) -> None:
 def test_model_show_prints_the_fingerprint(db: Path) -> None:
     code, out = run("model", "show", "--json", "--db", str(db))
     assert code == 0
-    assert json.loads(out)["fingerprint"].startswith("sha256:")
+    assert json.loads(out)["model_fingerprint"].startswith("sha256:")
 
 
 def test_a_model_file_changes_the_fingerprint_and_the_numbers(db: Path, tmp_path: Path) -> None:

@@ -394,8 +394,8 @@ def test_progress_reports_every_byte_once(tmp_path: Path) -> None:
 
 
 def export_lines(db: Path) -> list[str]:
-    """What `tracker log --json` prints (one record per line)."""
-    from tracker.params import dumps
+    """What `tracker log --jsonl` prints (one record per line)."""
+    from tracker.render import dumps
 
     with Tracker(db, create=False) as t:
         return [dumps(s.to_record()) for s in t.events()]

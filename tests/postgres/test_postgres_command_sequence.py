@@ -83,7 +83,7 @@ def test_the_command_sequence_runs_on_postgresql_and_the_log_moves_back_to_sqlit
     log = [
         json.loads(line)
         for line in ok(
-            tracker("log", "--actor", "PRK", "--target", "RUS", "--json", cwd=tmp_path, db=pg_url)
+            tracker("log", "--actor", "PRK", "--target", "RUS", "--jsonl", cwd=tmp_path, db=pg_url)
         ).splitlines()
     ]
     first, second = log[0]["event"]["event_id"], log[1]["event"]["event_id"]

@@ -59,7 +59,7 @@ def test_the_sqlite_query_path_does_not_import_the_driver(tmp_path: Path) -> Non
         t.append({"type": "praise", "actor": "PRK", "target": "RUS", "occurred_on": "2024-01-01"})
     probe = (
         "import sys; from tracker.cli import main\n"
-        "for args in (['state', 'PRK', 'RUS', '--json'], ['log', '--json'], ['verify']):\n"
+        "for args in (['state', 'PRK', 'RUS', '--json'], ['log', '--jsonl'], ['verify']):\n"
         "    try:\n"
         f"        main(args + ['--db', {str(db)!r}])\n"
         "    except SystemExit as exc:\n"

@@ -150,9 +150,9 @@ def test_issue_12_holds_on_a_fresh_demo_store_as_of_2026_12_01(tmp_path: Path) -
     for d in got.values():
         assert d["last_event_on"] is not None and d["days_since_last_event"] > 0
         assert d["rests_on_structure"] is True
-        stock = sum(term["value"] for term in d["stock"]["terms"])
-        assert abs(stock - d["stock"]["total"]) < 1e-9
-        assert abs(d["stock"]["total"] + d["flow"]["total"] - d["score"]) < 1e-9
+        stock = sum(term["value"] for term in d["structure"])
+        assert abs(stock - d["stock"]) < 1e-9
+        assert abs(d["stock"] + d["flow"] - d["score"]) < 1e-9
     assert got[("PRK", "RUS")]["last_event_on"] == "2024-12-04"
     assert got[("PRK", "RUS")]["days_since_last_event"] == 727
 

@@ -19,7 +19,8 @@ from typing import Any
 import click
 
 from tracker.outputs import echo
-from tracker.params import KEY_VALUE, db_option, dumps, json_option, known_at_option
+from tracker.params import KEY_VALUE, db_option, known_at_option
+from tracker.render import Output, document, dumps, output_options, plural
 
 
 @contextmanager
@@ -36,20 +37,10 @@ def _progress(count: int, label: str, quiet: bool) -> Iterator[Callable[[int], N
         yield stages
 
 
-def _print_append(result: Any, as_json: bool, what: str, event_id: str) -> None:
-    if as_json:
-        click.echo(
-            dumps(
-                {
-                    "seq": result.seq,
-                    "event_id": result.event_id,
-                    "hash": result.hash,
-                    "created": result.created,
-                    "refers_to": event_id,
-                }
-            )
-        )
-    elif result.created:
+def _print_append(result: Any, out: Output, what: str, event_id: str) -> None:
+    if out.emit({**result.to_dict(), "refers_to": event_id}):
+        return
+    if result.created:
         echo(f"{what} {event_id}: appended seq {result.seq} id {result.event_id}")
     else:
         echo(f"already present at seq {result.seq} id {result.event_id} (nothing written)")
@@ -64,9 +55,9 @@ def _print_append(result: Any, as_json: bool, what: str, event_id: str) -> None:
 @click.option(
     "--id", "new_id", help="Id of the retraction itself (idempotency key); generated if omitted."
 )
-@json_option
+@output_options("retract", csv=False)
 @db_option
-def retract_cmd(event_id: str, reason: str, new_id: str | None, as_json: bool, db: Path) -> None:
+def retract_cmd(event_id: str, reason: str, new_id: str | None, out: Output, db: Path) -> None:
     """Withdraw event EVENT_ID by appending a retraction that refers to it.
 
     The original stays in the log (nothing is ever deleted); projections leave it out from
@@ -81,7 +72,7 @@ def retract_cmd(event_id: str, reason: str, new_id: str | None, as_json: bool, d
 
     with Tracker(db, create=False) as tracker:
         result = tracker.retract(event_id, reason=reason, new_id=new_id)
-    _print_append(result, as_json, "retracted", event_id)
+    _print_append(result, out, "retracted", event_id)
 
 
 @click.command("correct")
@@ -99,14 +90,14 @@ def retract_cmd(event_id: str, reason: str, new_id: str | None, as_json: bool, d
 @click.option(
     "--id", "new_id", help="Id of the correction itself (idempotency key); generated if omitted."
 )
-@json_option
+@output_options("correct", csv=False)
 @db_option
 def correct_cmd(
     event_id: str,
     fields: tuple[tuple[str, str], ...],
     reason: str,
     new_id: str | None,
-    as_json: bool,
+    out: Output,
     db: Path,
 ) -> None:
     """Correct some fields of event EVENT_ID by appending a correction that refers to it.
@@ -140,7 +131,7 @@ def correct_cmd(
             )
         changes = parse_changes(original.type, fields)
         result = tracker.correct(event_id, changes, reason=reason, new_id=new_id)
-    _print_append(result, as_json, "corrected", event_id)
+    _print_append(result, out, "corrected", event_id)
 
 
 def parse_changes(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
@@ -156,6 +147,8 @@ def parse_changes(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict[st
 
 
 # -- verify ------------------------------------------------------------------------------------
+
+FAULT_COLUMNS = ("kind", "seq", "line", "message")
 
 
 @click.command("verify")
@@ -191,7 +184,7 @@ def parse_changes(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict[st
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The public key (NAME.pub) that must have signed each --checkpoint. Repeatable.",
 )
-@json_option
+@output_options("verify", jsonl=True)
 @db_option
 @click.pass_context
 def verify_cmd(
@@ -201,7 +194,7 @@ def verify_cmd(
     deep: bool,
     checkpoint_files: tuple[Path, ...],
     key_files: tuple[Path, ...],
-    as_json: bool,
+    out: Output,
     db: Path,
 ) -> None:
     """Check that the log is intact: recompute the hash chain and the Merkle tree from the
@@ -218,7 +211,8 @@ def verify_cmd(
     store read-only (a store on read-only media can be verified).
 
     --json keys: store, ok, events, verified, head {seq, hash}, faults [{kind, message, seq,
-    line}], first_bad_seq, against, against_lines, notes.
+    line}], first_bad_seq, against, against_lines, notes; --jsonl and --csv the faults
+    (kind, seq, line, message), none when intact.
     """
     from tracker.audit import count_events
     from tracker.signed_note import VerifierKey, read_key_text
@@ -230,7 +224,7 @@ def verify_cmd(
         raise click.UsageError("--key only makes sense with --checkpoint FILE")
     keys = [VerifierKey.parse(read_key_text(k, "key")) for k in key_files]
     notes = [(str(f), read_key_text(f, "checkpoint")) for f in checkpoint_files]
-    with _progress(count_events(db), "verifying", as_json) as progress:
+    with _progress(count_events(db), "verifying", not out.text) as progress:
         report = verify(
             db,
             against=against,
@@ -240,9 +234,15 @@ def verify_cmd(
             checkpoints=notes,
             keys=keys,
         )
-    if as_json:
-        click.echo(dumps(report.to_dict()))
-    elif report.ok:
+    d = report.to_dict()
+    if not out.emit(d, d["faults"], FAULT_COLUMNS):
+        _verify_text(report, deep=deep, against=against)
+    if not report.ok:
+        ctx.exit(1)
+
+
+def _verify_text(report: Any, *, deep: bool, against: Path | None) -> None:
+    if report.ok:
         echo(
             f"intact: {report.events} events, chain verified from seq 1 to "
             f"{report.verified}" + (" (deep)" if deep else "")
@@ -262,11 +262,21 @@ def verify_cmd(
                 f"{report.verified} of {report.head_seq}"
             )
         echo(f"head seq {report.head_seq} hash {report.head_hash} (as stored)")
-    if not report.ok:
-        ctx.exit(1)
 
 
 # -- replay ------------------------------------------------------------------------------------
+
+REPLAY_COLUMNS = (
+    "party_a",
+    "party_b",
+    "result",
+    "checkpoints",
+    "stored_checkpoints",
+    "day",
+    "column",
+    "stored",
+    "replayed",
+)
 
 
 @click.command("replay")
@@ -277,14 +287,14 @@ def verify_cmd(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the full report (JSON) to this file.",
 )
-@json_option
+@output_options("replay", jsonl=True)
 @db_option
 @click.pass_context
 def replay_cmd(
     ctx: click.Context,
     known_at: int | datetime | None,
     report_file: Path | None,
-    as_json: bool,
+    out: Output,
     db: Path,
 ) -> None:
     """Rebuild every projection from the log alone and compare with the stored checkpoints.
@@ -296,9 +306,10 @@ def replay_cmd(
     With --known-at, the log is replayed as it stood then; the stored checkpoints reflect the
     current log, so nothing can be compared, and each dyad's state then is reported instead.
 
-    --json (and --report) keys: store, ok, compared, known_at, head_seq, replayed_to,
+    --json (and --report) keys: store, ok, compared, known_at, head {seq, hash}, replayed_to,
     model_fingerprint, model, summary, faults, notes, dyads [{dyad, result, checkpoints,
-    stored_checkpoints, day, column, stored, replayed, state}].
+    stored_checkpoints, day, column, stored, replayed, state}]; --jsonl and --csv the dyads
+    (REPLAY_COLUMNS).
     """
     from tracker.outputs import AtomicOutput
     from tracker.replay import replay
@@ -308,37 +319,37 @@ def replay_cmd(
     )
     from tracker.progress import Stages
 
-    with Stages(enabled=None if not as_json else False) as stages:
+    with Stages(enabled=None if out.text else False) as stages:
         report = replay(db, known_at=known_at, progress=stages)
     d = report.to_dict()
     if output is not None:
         with output:
-            output.stream.write(dumps(d) + "\n")
+            output.stream.write(dumps(document("replay", d)) + "\n")
             output.publish()
-    if as_json:
-        click.echo(dumps(d))
-    else:
-        verb = (
-            "compared with the stored checkpoints" if report.compared else "not compared (see note)"
-        )
-        echo(
-            f"replayed {report.replayed_to} events with model "
-            f"{report.model_fingerprint} into a scratch store; {verb}"
-        )
-        for note in report.notes:
-            echo(f"note: {note}")
-        for fault in report.faults:
-            echo(f"FAULT {fault}")
-        for dy in report.dyads:
-            echo(f"  {dy.dyad[0]}–{dy.dyad[1]}  {dy.describe()}")
-        summary = ", ".join(f"{v} {k}" for k, v in d["summary"].items() if k != "dyads")
-        echo(
-            f"{len(report.dyads)} dyads"
-            + (f": {summary}" if summary else "")
-            + ("" if report.ok else "  DIVERGENCE")
-        )
+    if not out.emit(d, d["dyads"], REPLAY_COLUMNS):
+        _replay_text(report, d)
     if not report.ok:
         ctx.exit(1)
+
+
+def _replay_text(report: Any, d: dict[str, Any]) -> None:
+    verb = "compared with the stored checkpoints" if report.compared else "not compared (see note)"
+    echo(
+        f"replayed {report.replayed_to} events with model "
+        f"{report.model_fingerprint} into a scratch store; {verb}"
+    )
+    for note in report.notes:
+        echo(f"note: {note}")
+    for fault in report.faults:
+        echo(f"FAULT {fault}")
+    for dy in report.dyads:
+        echo(f"  {dy.dyad[0]}–{dy.dyad[1]}  {dy.describe()}")
+    summary = ", ".join(f"{v} {k}" for k, v in d["summary"].items() if k != "dyads")
+    echo(
+        plural(len(report.dyads), "dyad")
+        + (f": {summary}" if summary else "")
+        + ("" if report.ok else "  DIVERGENCE")
+    )
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -348,41 +359,50 @@ def replay_cmd(
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @known_at_option
 @click.option("--force", is_flag=True, help="Replace FILE if it already exists.")
+@output_options("export", csv=False)
 @db_option
-def export_cmd(file: Path, known_at: int | datetime | None, force: bool, db: Path) -> None:
+def export_cmd(
+    file: Path, known_at: int | datetime | None, force: bool, out: Output, db: Path
+) -> None:
     """Write the log to FILE as JSON Lines (`-` for standard output).
 
     First the tree head, {"format": "relations-tracker export", "tree_head": {"chain_head",
     "root", "size"}, "version": 1}; then one line per event, in seq order, each the canonical
     JSON (keys sorted, no spaces, UTF-8) of {"event": {...the canonical event...}, "hash":
-    ..., "recorded_at": ..., "seq": ...}, the same records `tracker log --json` prints. With
+    ..., "recorded_at": ..., "seq": ...}, the same records `tracker log --jsonl` prints. With
     --known-at, only the events recorded by then. Importing the file into an empty store
     (`tracker import FILE`) reproduces the chain and the tree head, and checks that it does;
     `tracker verify --against FILE` checks a store against it.
 
     The chain and the tree are checked while writing and a broken log is not exported; the
     file is written to a temporary name and renamed at the end, so an error leaves no partial
-    file.
+    file. --json prints {"format_version", "command": "export", "file", "events", "known_at",
+    "head"} (on standard error when FILE is `-`).
     """
     from tracker.audit import count_events
     from tracker.export import export, export_file
 
     if str(file) == "-":
-        out = sys.stdout
-        result = export(db, out, known_at=known_at)
-        echo(
-            f"exported {result.events} events (head seq {result.head_seq} hash {result.head_hash})",
-            err=True,
-        )
+        result = export(db, sys.stdout, known_at=known_at)
+        if out.text:
+            echo(
+                f"exported {plural(result.events, 'event')} (head seq {result.head_seq} hash "
+                f"{result.head_hash})",
+                err=True,
+            )
+        else:
+            click.echo(dumps(document("export", {"file": "-", **result.to_dict()})), err=True)
         return
     from tracker.outputs import OutputExistsError
 
     try:
-        with _progress(count_events(db), "exporting", False) as progress:
+        with _progress(count_events(db), "exporting", not out.text) as progress:
             result = export_file(db, file, known_at=known_at, force=force, progress=progress)
     except OutputExistsError as exc:
         raise click.ClickException(f"{exc} (use --force to replace it)") from None
+    if out.emit({"file": str(file), **result.to_dict()}):
+        return
     echo(
-        f"exported {result.events} events to {file} (head seq {result.head_seq} hash "
-        f"{result.head_hash})"
+        f"exported {plural(result.events, 'event')} to {file} (head seq {result.head_seq} "
+        f"hash {result.head_hash})"
     )

@@ -21,6 +21,7 @@ from tracker.params import (
     model_option,
     period_options,
 )
+from tracker.render import Output, output_options, plural
 
 
 def use_color() -> bool:
@@ -64,6 +65,7 @@ def terminal_columns(default: int = 100) -> int:
 )
 @known_at_option
 @model_option
+@output_options("chart", csv=False, name="out_format")
 @db_option
 def chart_cmd(
     a: str,
@@ -77,12 +79,17 @@ def chart_cmd(
     height: int | None,
     known_at: int | datetime | None,
     model_file: Path | None,
+    out_format: Output,
     db: Path,
 ) -> None:
     """The A–B index over time, with the events that moved it most numbered and structural
     changes (relations, agreements, sanctions, armed conflict) as vertical lines.
 
-    Drawn in the terminal, or written to --out FILE.png / FILE.svg.
+    Drawn in the terminal, or written to --out FILE.png / FILE.svg. --json prints what the
+    chart shows instead of drawing it in the terminal (with --out: after writing the image):
+    {"format_version", "command": "chart", "output" {format, file, width, height}, "dyad",
+    "names", "from", "to", "every", "known_at", "head", "model_fingerprint", "events",
+    "last_event_on", "rests_on_structure", "points", "marks", "changes", "conflict_periods"}.
 
     \b
     Example:
@@ -120,6 +127,9 @@ def chart_cmd(
         )
     if out is None or output is None:
         columns = width or min(max(terminal_columns(), 60), 160)
+        drawn = {"format": "terminal", "file": None, "width": columns, "height": height or 20}
+        if out_format.emit({"output": drawn, **data.to_dict()}):
+            return
         click.echo(
             charts.render_terminal(data, width=columns, height=height or 20, color=use_color())
         )
@@ -128,14 +138,18 @@ def chart_cmd(
         return
     from tracker import chart_image
 
+    pixels = (width or 1200, height or 600)
     with output:
-        chart_image.render_image(
-            data, out, width=width or 1200, height=height or 600, stream=output.stream
-        )
+        chart_image.render_image(data, out, width=pixels[0], height=pixels[1], stream=output.stream)
         output.publish()
+    image = out.suffix.lower().lstrip(".")
+    drawn = {"format": image, "file": str(out), "width": pixels[0], "height": pixels[1]}
+    if out_format.emit({"output": drawn, **data.to_dict()}):
+        return
     echo(
-        f"wrote {out} ({len(data.points)} points, {len(data.marks)} numbered events, "
-        f"{len(data.changes)} structural changes; model {data.fingerprint})"
+        f"wrote {out} ({plural(len(data.points), 'point')}, "
+        f"{plural(len(data.marks), 'numbered event')}, "
+        f"{plural(len(data.changes), 'structural change')}; model {data.fingerprint})"
     )
 
 
@@ -178,6 +192,7 @@ def _check_size(
 )
 @known_at_option
 @model_option
+@output_options("report", csv=False, name="out_format")
 @db_option
 def report_cmd(
     a: str,
@@ -188,13 +203,16 @@ def report_cmd(
     out: Path,
     known_at: int | datetime | None,
     model_file: Path | None,
+    out_format: Output,
     db: Path,
 ) -> None:
     """One self-contained HTML page about A and B that works offline: the chart, the state
     now and at telling dates, the events that moved the index with their sources, the
     structural record, and the model fingerprint and log head that make it reproducible.
 
-    Needs matplotlib for the chart (pip install 'relations-tracker[charts]').
+    Needs matplotlib for the chart (pip install 'relations-tracker[charts]'). --json (with a
+    file --out) prints {"format_version", "command": "report", "file", "bytes", "dyad",
+    "from", "to", "moments", "days", "events", "changes", "head", "model_fingerprint"}.
 
     \b
     Example:
@@ -221,10 +239,28 @@ def report_cmd(
     with output:
         output.stream.write(page)
         output.publish()
-    if str(out) != "-":
+    if str(out) == "-":
+        return
+    events = sum(len(d.events) for d in data.days)
+    size = len(page.encode("utf-8"))
+    summary = {
+        "file": str(out),
+        "bytes": size,
+        "dyad": list(data.chart.dyad),
+        "from": data.chart.start.isoformat(),
+        "to": data.chart.end.isoformat(),
+        "moments": len(data.moments),
+        "days": len(data.days),
+        "events": events,
+        "changes": len(data.chart.changes),
+        "head": {"seq": data.chart.head[0], "hash": data.chart.head[1]},
+        "model_fingerprint": data.chart.fingerprint,
+    }
+    if not out_format.emit(summary):
         echo(
-            f"wrote {out} ({len(page.encode('utf-8')) // 1024} KiB: chart, "
-            f"{len(data.moments)} dates, {sum(len(d.events) for d in data.days)} events on "
-            f"{len(data.days)} days, {len(data.chart.changes)} structural changes; "
+            f"wrote {out} ({size // 1024} KiB: chart, "
+            f"{plural(len(data.moments), 'date')}, {plural(events, 'event')} on "
+            f"{plural(len(data.days), 'day')}, "
+            f"{plural(len(data.chart.changes), 'structural change')}; "
             f"log head seq {data.chart.head[0]}, model {data.chart.fingerprint})"
         )

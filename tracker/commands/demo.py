@@ -12,6 +12,7 @@ import click
 from tracker.commands.charts import terminal_columns, use_color
 from tracker.outputs import echo, printable
 from tracker.params import DEMO_DB, store_option
+from tracker.render import Output, output_options, plural
 
 TOUR_CHART_HEIGHT = 18
 
@@ -27,7 +28,8 @@ TOUR_CHART_HEIGHT = 18
 @click.option(
     "--force", is_flag=True, help="Replace the file at --db even if it is not a demo store."
 )
-def demo_cmd(db: str | Path, force: bool) -> None:
+@output_options("demo", csv=False)
+def demo_cmd(db: str | Path, force: bool, out: Output) -> None:
     """Build a store from a curated dataset of real events, then take a short tour of it.
 
     The store holds over 200 publicly reported events: North Korea–Russia from the 2000 friendship
@@ -39,6 +41,10 @@ def demo_cmd(db: str | Path, force: bool) -> None:
     existing demo store there (one holding only demo events) is replaced, and the command says
     so. Any other file (your own store, or a demo store you have appended to) is left alone
     unless you pass --force.
+
+    --json prints a summary instead of the tour: {"format_version", "command": "demo",
+    "store", "replaced", "events", "dyads", "head", "model_fingerprint", "pairs" [{dyad,
+    title, events, first_event_on, last_event_on, today {as_of, index, label, ...}}]}.
     """
     from tracker import demo
 
@@ -60,7 +66,7 @@ def demo_cmd(db: str | Path, force: bool) -> None:
         )
     if existing.kind in ("store", "other") and not force:
         what = (
-            f"a tracker store holding {_plural(existing.foreign, 'event')} not from the demo data"
+            f"a tracker store holding {plural(existing.foreign, 'event')} not from the demo data"
             if existing.kind == "store"
             else "not a demo store"
         )
@@ -69,12 +75,12 @@ def demo_cmd(db: str | Path, force: bool) -> None:
             "or pass --force to replace it."
         )
     events = demo.load_events()  # validate everything before touching the disk
-    if existing.kind == "demo":
+    if existing.kind == "demo" and out.text:
         echo(
-            f"Replacing the demo store {str(db)!r} ({_plural(existing.events, 'event')})"
+            f"Replacing the demo store {str(db)!r} ({plural(existing.events, 'event')})"
             " with a fresh one."
         )
-    elif existing.kind != "absent":
+    elif existing.kind != "absent" and out.text:
         echo(f"Replacing {str(db)!r} (--force).")
     try:
         with click.progressbar(
@@ -83,11 +89,36 @@ def demo_cmd(db: str | Path, force: bool) -> None:
             demo.build_store(db, events, progress=bar.update)
     except OSError as exc:
         raise click.ClickException(f"cannot write {str(db)!r}: {exc.strerror or exc}") from None
-    _tour(db)
+    if not out.emit(_summary(db, existing.kind)):
+        _tour(db)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+def _summary(db: Path, replaced: str) -> dict[str, Any]:
+    """What ``demo --json`` prints: the store built and each toured pair's state today."""
+    from tracker import demo
+    from tracker.api import Tracker
+
+    with Tracker(db, create=False) as tracker:
+        tours = [demo.pair_tour(tracker, pair) for pair in demo.PAIRS]
+        return {
+            "store": str(db),
+            "replaced": None if replaced == "absent" else replaced,
+            "events": tracker.head().seq,
+            "dyads": len(tracker.dyads(as_of=tracker.today())),
+            "head": tracker.head().to_dict(),
+            "model_fingerprint": tracker.model.fingerprint,
+            "pairs": [
+                {
+                    "dyad": [t.pair.a, t.pair.b],
+                    "title": t.pair.title,
+                    "events": t.events,
+                    "first_event_on": t.first.isoformat(),
+                    "last_event_on": t.last.isoformat(),
+                    "today": t.now.score.to_dict(),
+                }
+                for t in tours
+            ],
+        }
 
 
 def _tour(db: Path) -> None:
@@ -107,7 +138,7 @@ def _tour(db: Path) -> None:
 
     bands = ", ".join(f"{b.label} ≥ {b.lower:g}" for b in model.bands[:-1])
     echo(
-        f"Built {db}: {_plural(head.seq, 'real event')} between {dyads} pairs of parties "
+        f"Built {db}: {plural(head.seq, 'real event')} between {dyads} pairs of parties "
         f"(log head seq {head.seq}, hash {head.hash[:12]}…)."
     )
     echo(
@@ -130,7 +161,7 @@ def _tour(db: Path) -> None:
 def _pair_section(t: Any, width: int) -> None:
     p = t.pair
     title = (
-        f"━━ {p.a}–{p.b}  {p.title}: {_plural(t.events, 'event')}, "
+        f"━━ {p.a}–{p.b}  {p.title}: {plural(t.events, 'event')}, "
         f"{t.first.isoformat()} … {t.last.isoformat()} "
     )
     echo(title + "━" * max(width - len(title), 3))

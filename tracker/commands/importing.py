@@ -8,11 +8,13 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
 from tracker.outputs import echo
-from tracker.params import db_option, dumps, json_option
+from tracker.params import db_option
+from tracker.render import Output, output_options, plural, table
 
 FORMAT_CHOICES = ("auto", "jsonl", "csv", "gdelt", "icews", "polecat")
 
@@ -57,7 +59,7 @@ FORMAT_CHOICES = ("auto", "jsonl", "csv", "gdelt", "icews", "polecat")
     hidden=True,
     help="Events per store append (tuning).",
 )
-@json_option
+@output_options("import", csv=False)
 @db_option
 def import_cmd(
     files: tuple[Path, ...],
@@ -66,7 +68,7 @@ def import_cmd(
     report: Path | None,
     dry_run: bool,
     batch_size: int | None,
-    as_json: bool,
+    out: Output,
     db: Path,
 ) -> None:
     """Import events from FILE... (JSON Lines, CSV, GDELT 1.0/2.0, ICEWS; .gz and .zip are
@@ -83,6 +85,10 @@ def import_cmd(
       tracker import events.jsonl --dry-run
       tracker import icews.2015.tab.gz --skip-invalid --report skipped.jsonl
       tracker export - --db tracker.db | tracker import - --db postgresql://me@db/team
+
+    --json prints the summary: {"format_version", "command": "import", "files" [{name,
+    format}], "read", "imported", "already_present", "skipped", "filtered", "invalid",
+    "replayed", "restamped", "dry_run", "head", "notes", "former_states"}.
     """
     from tracker.api import Tracker
     from tracker.importers import total_bytes
@@ -93,7 +99,7 @@ def import_cmd(
     with (
         contextlib.ExitStack() as stack,
         Tracker(db) as tracker,
-        Stages(enabled=False if as_json else None) as stages,
+        Stages(enabled=None if out.text else False) as stages,
     ):
         files = tuple(_stdin_copy(stack) if str(f) == "-" else f for f in files)
         # reading the files is one stage (bytes), updating checkpoints the next (dyads):
@@ -108,34 +114,27 @@ def import_cmd(
             progress=stages,
             batch_size=batch_size,
         )
-    if as_json:
-        click.echo(dumps(summary.to_dict()))
+    if out.emit(summary.to_dict()):
         return
-    n_files = len(summary.files)
-    if dry_run:
-        echo(
-            f"dry run: nothing was written. Would import {summary.imported} new "
-            f"event{'s' * (summary.imported != 1)} from {summary.read} rows read "
-            f"({n_files} file{'s' * (n_files != 1)})."
-        )
-    else:
-        echo(
-            f"imported {summary.imported} new event{'s' * (summary.imported != 1)} "
-            f"from {summary.read} rows read ({n_files} file{'s' * (n_files != 1)})."
-        )
-    lines = [
+    what = (
+        f"{plural(summary.imported, 'new event')} from {plural(summary.read, 'row')} read "
+        f"({plural(len(summary.files), 'file')})."
+    )
+    echo(f"dry run: nothing was written. Would import {what}" if dry_run else f"imported {what}")
+    totals = [
         ("read", summary.read),
         ("imported", summary.imported),
         ("already present", summary.already_present),
         ("skipped", summary.skipped),
     ]
-    width = max(len(label) for label, _ in lines)
-    for label, count in lines:
-        echo(f"  {label:<{width}}  {count:>9}")
-    for reason, count in sorted(summary.filtered.items()):
-        echo(f"    {count:>9}  {reason} (filtered out)")
-    for reason, count in sorted(summary.invalid.items()):
-        echo(f"    {count:>9}  {reason} (invalid, skipped)")
+    skipped = [
+        *((n, f"{reason} (filtered out)") for reason, n in sorted(summary.filtered.items())),
+        *((n, f"{reason} (invalid, skipped)") for reason, n in sorted(summary.invalid.items())),
+    ]
+    for line in _rows_only(totals, right=(1,)):
+        echo("  " + line)
+    for line in _rows_only(skipped, right=(0,)) if skipped else ():
+        echo("    " + line)
     if summary.invalid and report is not None:
         echo(f"  skipped rows are listed in {report}")
     if summary.replayed:
@@ -162,6 +161,11 @@ def import_cmd(
     if summary.head is not None:
         prefix = "head would be" if dry_run else "log head"
         echo(f"  {prefix}: seq {summary.head.seq} hash {summary.head.hash}")
+
+
+def _rows_only(rows: list[tuple[Any, ...]], right: tuple[int, ...]) -> list[str]:
+    """A table's lines without its header and rule: the import summary's aligned counts."""
+    return table([""] * len(rows[0]), rows, right=right).splitlines()[2:]
 
 
 def _stdin_copy(stack: contextlib.ExitStack) -> Path:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from tracker.outputs import echo
-from tracker.params import db_option, dumps, json_option
+from tracker.params import db_option
+from tracker.render import Output, output_options, table
+
+COLUMNS = ("name", "rows")
+"""The CSV header of ``info --csv``: one row per table."""
 
 
 @click.command("info")
-@json_option
-@click.option("--csv", "as_csv", is_flag=True, help="CSV output: key,value per line.")
+@output_options("info", jsonl=True)
 @db_option
-def info_cmd(as_json: bool, as_csv: bool, db: Path) -> None:
+def info_cmd(out: Output, db: Path) -> None:
     """Describe the store: its tables and their rows, the log head (seq, hash, time), the
     root of the Merkle tree, the scoring model's fingerprint, the schema version and the
     size on disk. Reads only; the store is never changed.
@@ -22,36 +26,19 @@ def info_cmd(as_json: bool, as_csv: bool, db: Path) -> None:
     --json prints {"format_version": 1, "command": "info", "store", "backend",
     "schema_version", "size_bytes", "tables": [{"name", "rows"}], "head": {"seq", "hash",
     "recorded_at"}, "tree": {"size", "root"}, "model_fingerprint", "derived_layout"};
-    --csv prints the same values as key,value lines (rows.TABLE for each table).
+    --jsonl and --csv print the tables (name, rows).
     """
     from tracker.info import info
 
-    if as_json and as_csv:
-        raise click.UsageError("--json and --csv cannot be combined")
-    found = info(db)
-    if as_json:
-        click.echo(dumps(found.to_dict()))
-    elif as_csv:
-        import csv
-        import io
-
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["key", "value"])
-        writer.writerows(found.fields())
-        echo(buffer.getvalue(), nl=False)
-    else:
-        echo(_text(found.to_dict()))
+    doc = info(db).to_dict()
+    if not out.emit(doc, doc["tables"], COLUMNS):
+        echo(_text(doc))
 
 
-def _text(doc: dict[str, object]) -> str:
+def _text(doc: dict[str, Any]) -> str:
     from tabulate import tabulate
 
-    head = doc["head"]
-    tree = doc["tree"]
-    tables = doc["tables"]
-    assert isinstance(head, dict) and isinstance(tree, dict) and isinstance(tables, list)
-    size = doc["size_bytes"]
+    head, tree, size = doc["head"], doc["tree"], doc["size_bytes"]
     about = [
         ("store", doc["store"]),
         ("backend", f"{doc['backend']}, schema version {doc['schema_version']}"),
@@ -62,10 +49,7 @@ def _text(doc: dict[str, object]) -> str:
         ("model", doc["model_fingerprint"] or "(no checkpoints yet)"),
         ("derived", f"layout {doc['derived_layout']}" if doc["derived_layout"] else "none yet"),
     ]
-    listing = tabulate(
-        [(t["name"], t["rows"]) for t in tables],
-        headers=["table", "rows"],
-        intfmt=",",
-        colalign=("left", "right"),
+    listing = table(
+        ("table", "rows"), [(t["name"], f"{t['rows']:,}") for t in doc["tables"]], right=(1,)
     )
-    return str(tabulate(about, tablefmt="plain")) + "\n\n" + str(listing)
+    return str(tabulate(about, tablefmt="plain", disable_numparse=True)) + "\n\n" + listing

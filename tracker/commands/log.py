@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,10 @@ from tracker.params import (
     PARTY,
     allow_future_option,
     db_option,
-    dumps,
-    json_option,
     known_at_option,
     refuse_future,
 )
+from tracker.render import Output, output_options, print_table, signed
 
 
 def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
@@ -83,7 +82,7 @@ def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict
     type=KEY_VALUE,
     help="A type-specific field, key=value (repeat for several; see `tracker types`).",
 )
-@json_option
+@output_options("append", csv=False)
 @db_option
 def append_cmd(
     type_name: str,
@@ -97,7 +96,7 @@ def append_cmd(
     event_id: str | None,
     allow_future: bool,
     fields: tuple[tuple[str, str], ...],
-    as_json: bool,
+    out: Output,
     db: Path,
 ) -> None:
     """Append one event of type TYPE to the log and print its position.
@@ -133,18 +132,7 @@ def append_cmd(
     notes = placement_notes((actor, target), occurred_on)
     with Tracker(db) as tracker:
         result = tracker.append(event)
-    if as_json:
-        click.echo(
-            dumps(
-                {
-                    "seq": result.seq,
-                    "event_id": result.event_id,
-                    "hash": result.hash,
-                    "created": result.created,
-                    "notes": notes,
-                }
-            )
-        )
+    if out.emit({**result.to_dict(), "notes": notes}):
         return
     for note in notes:
         echo(f"note: {note}")
@@ -190,7 +178,7 @@ def placement_notes(codes: tuple[str, ...], day: date) -> list[str]:
     help="Retractions and corrections: list them, leave them out, or list only them.",
 )
 @known_at_option
-@json_option
+@output_options("log", jsonl=True)
 @db_option
 def log_cmd(
     actor: str | None,
@@ -203,7 +191,7 @@ def log_cmd(
     search: str | None,
     records: str,
     known_at: int | datetime | None,
-    as_json: bool,
+    out: Output,
     db: Path,
 ) -> None:
     """List stored events in log order.
@@ -219,8 +207,10 @@ def log_cmd(
     words, ignoring case and punctuation: `--search "sanction* veto"`; a word ending in *
     is a prefix, words in double quotes a phrase (no operators: AND, OR, NOT are words).
 
-    --json prints JSON Lines, one object per event:
-    {"event": {...canonical event...}, "hash": ..., "recorded_at": ..., "seq": ...}.
+    --jsonl prints one record per line, the records `tracker export` writes:
+    {"event": {...canonical event...}, "hash": ..., "recorded_at": ..., "seq": ...};
+    --json {"format_version", "command": "log", "known_at", "events": [records]}; --csv the
+    columns of LOG_COLUMNS (docs/formats.md).
     """
     from tracker.api import Tracker
 
@@ -245,9 +235,10 @@ def log_cmd(
     }
     with Tracker(db, create=False) as tracker:
         stored = list(tracker.events(types=types, limit=limit, search=search, **filters))
-        if as_json:
-            for item in stored:
-                click.echo(dumps(item.to_record()))  # JSON is data, not text to escape
+        if not out.text:  # JSON and CSV are data, not text to escape
+            listed = [item.to_dict() for item in stored]
+            body = {"known_at": tracker.known_seq(known_at), "events": listed}
+            out.emit(body, listed, LOG_COLUMNS, csv_row=log_row)
             return
         # a record carries its original's parties and date, so the same filters find it
         later = list(tracker.events(types=sorted(RECORD_TYPES), **filters))
@@ -287,7 +278,31 @@ def log_cmd(
     )
     if not any(r[-1] for r in rows):
         header, rows = header[:-1], [r[:-1] for r in rows]
-    echo(_table(header, rows))
+    print_table(header, rows, right=(0,))
+
+
+LOG_COLUMNS = (
+    "seq",
+    "recorded_at",
+    "occurred_on",
+    "type",
+    "actor",
+    "target",
+    "event_id",
+    "confidence",
+    "weight",
+    "refers_to",
+    "summary",
+    "source",
+    "hash",
+)
+"""The CSV header of ``log --csv``: the envelope of each event, flat."""
+
+
+def log_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``log`` record as a CSV row: the event's envelope beside seq, recorded_at, hash."""
+    event = record["event"]
+    return {**event, **{k: record[k] for k in ("seq", "recorded_at", "hash")}}
 
 
 def _search_text(value: str | None) -> str | None:
@@ -312,20 +327,27 @@ def _what(event: Any, seqs: dict[str, int]) -> str:
     return shorten(f"corrects {where}: {changes}; {event.reason}", 90)
 
 
-def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    lines = [
-        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
-        "  ".join("-" * w for w in widths),
-    ]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    return "\n".join(lines)
+TYPES_COLUMNS = (
+    "type",
+    "cameo_code",
+    "weight",
+    "quad_class",
+    "quad_class_label",
+    "effects",
+    "fields",
+    "description",
+)
 
 
 @click.command("types")
-@json_option
-def types_cmd(as_json: bool) -> None:
-    """The event vocabulary: CAMEO code, default weight, quad class, effects, fields."""
+@output_options("types", jsonl=True)
+def types_cmd(out: Output) -> None:
+    """The event vocabulary: CAMEO code, default weight, quad class, effects, fields.
+
+    --json {"format_version", "command": "types", "types": [{type, cameo_code, weight,
+    quad_class, quad_class_label, effects, description, fields [{name, required}]}]};
+    --jsonl those entries, --csv the columns of TYPES_COLUMNS (effects and fields as JSON).
+    """
     from events.models import EVENT_CLASSES
     from events.vocabulary import catalogue
 
@@ -344,8 +366,7 @@ def types_cmd(as_json: bool) -> None:
                 "fields": [{"name": k, "required": f.is_required()} for k, f in fields.items()],
             }
         )
-    if as_json:
-        click.echo(dumps(entries))
+    if out.emit({"types": entries}, entries, TYPES_COLUMNS):
         return
     rows: list[tuple[str, ...]] = []
     for e in entries:
@@ -354,10 +375,11 @@ def types_cmd(as_json: bool) -> None:
             (
                 e["type"],
                 e["cameo_code"] or "any",
-                "" if e["weight"] is None else f"{e['weight']:+.1f}",
+                "" if e["weight"] is None else signed(e["weight"]),
                 e["quad_class_label"] or "by code",
                 " ".join(e["effects"]),
                 shown,
             )
         )
-    echo(_table(("type", "cameo", "weight", "quad class", "effects", "fields (?=optional)"), rows))
+    header = ("type", "cameo", "weight", "quad class", "effects", "fields (?=optional)")
+    print_table(header, rows, right=(2,))

@@ -7,14 +7,19 @@ from datetime import date
 import click
 
 from tracker.outputs import echo
-from tracker.params import dumps, json_option
+from tracker.render import Output, output_options
+
+PARTIES_COLUMNS = ("code", "name", "kind", "since", "until", "continues")
 
 
 @click.command("parties")
 @click.argument("query", required=False)
-@json_option
-def parties_cmd(query: str | None, as_json: bool) -> None:
+@output_options("parties", jsonl=True)
+def parties_cmd(query: str | None, out: Output) -> None:
     """Resolve a name or alias to its party code, or list every party.
+
+    --json {"format_version", "command": "parties", "query", "parties": [{code, name, kind,
+    since, until, continues}]}; --jsonl those entries; --csv the same columns.
 
     \b
     Example:  tracker parties "north korea"   ->   PRK  Korea, Democratic People's Republic of
@@ -33,22 +38,18 @@ def parties_cmd(query: str | None, as_json: bool) -> None:
             value=query,
             suggestions=hint,
         )
-    if as_json:
-        click.echo(
-            dumps(
-                [
-                    {
-                        "code": p.code,
-                        "name": p.name,
-                        "kind": p.kind,
-                        "since": _iso(spans[p.code].since) if p.code in spans else None,
-                        "until": _iso(spans[p.code].until) if p.code in spans else None,
-                        "continues": spans[p.code].continues if p.code in spans else None,
-                    }
-                    for p in found
-                ]
-            )
-        )
+    entries = [
+        {
+            "code": p.code,
+            "name": p.name,
+            "kind": p.kind,
+            "since": _iso(spans[p.code].since) if p.code in spans else None,
+            "until": _iso(spans[p.code].until) if p.code in spans else None,
+            "continues": spans[p.code].continues if p.code in spans else None,
+        }
+        for p in found
+    ]
+    if out.emit({"query": query, "parties": entries}, entries, PARTIES_COLUMNS):
         return
     for p in found:
         kind = "" if p.kind == "country" else f"  ({p.kind})"

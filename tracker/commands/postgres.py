@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tracker.params import dumps, json_option
+from tracker.render import Output, output_options
 
 
 @click.command("init-db")
@@ -29,8 +29,8 @@ from tracker.params import dumps, json_option
     is_flag=True,
     help="Print the whole set-up as SQL (to run by hand) instead of running anything.",
 )
-@json_option
-def init_db_cmd(db: str, prefix: str, show_sql: bool, as_json: bool) -> None:
+@output_options("init-db", csv=False)
+def init_db_cmd(db: str, prefix: str, show_sql: bool, out: Output) -> None:
     """Create a PostgreSQL store whose database enforces append-only.
 
     Creates (if missing) a NOLOGIN owner role that owns the schema and every table and
@@ -58,12 +58,9 @@ def init_db_cmd(db: str, prefix: str, show_sql: bool, as_json: bool) -> None:
         return
     roles = init_db(db, prefix=prefix)
     schema = parse_location(db).schema
-    if as_json:
-        click.echo(
-            dumps(
-                {"schema": schema, "owner": roles.owner, "append": roles.append, "read": roles.read}
-            )
-        )
+    if out.emit(
+        {"schema": schema, "owner": roles.owner, "append": roles.append, "read": roles.read}
+    ):
         return
     click.echo(
         f"store ready in schema {schema!r}: owner {roles.owner} (no login), "

@@ -11,16 +11,24 @@ from pathlib import Path
 
 import click
 
-from tracker.params import db_option, dumps, json_option
+from tracker.params import db_option
+from tracker.render import Output, dumps, output_options
 
 
 def write_output(
-    text: str, out: Path | None, db: Path, force: bool, inputs: tuple[Path | None, ...] = ()
+    text: str,
+    out: Path | None,
+    db: Path,
+    force: bool,
+    inputs: tuple[Path | None, ...] = (),
+    *,
+    printed: bool = True,
 ) -> None:
-    """Print ``text``, or write it to ``out`` (never over the store or its sidecars, nor an
-    input such as the signing key; an existing file only with ``force``)."""
+    """Print ``text`` (if ``printed``), or write it to ``out`` (never over the store or its
+    sidecars, nor an input such as the signing key; an existing file only with ``force``)."""
     if out is None:
-        click.echo(text, nl=False)
+        if printed:
+            click.echo(text, nl=False)
         return
     from tracker.outputs import AtomicOutput
 
@@ -44,8 +52,8 @@ def write_output(
     help="The key's name, which signed checkpoints carry as their origin (the log's identity,"
     " e.g. example.org/relations). Default: the file name of --out.",
 )
-@json_option
-def keygen_cmd(out: Path, name: str | None, as_json: bool) -> None:
+@output_options("keygen", csv=False, name="out_format")
+def keygen_cmd(out: Path, name: str | None, out_format: Output) -> None:
     """Write a new Ed25519 key pair for signing checkpoints.
 
     NAME.key holds the private key (created with mode 0600; keep it secret), NAME.pub the
@@ -61,9 +69,7 @@ def keygen_cmd(out: Path, name: str | None, as_json: bool) -> None:
     signer = generate_key(name or out.name)
     private, public = write_key_pair(signer, out)
     verifier = signer.verifier().text()
-    if as_json:
-        click.echo(dumps({"private": str(private), "public": str(public), "verifier": verifier}))
-    else:
+    if not out_format.emit({"private": str(private), "public": str(public), "verifier": verifier}):
         click.echo(f"private key: {private} (mode 0600)\npublic key:  {public}\n{verifier}")
 
 
@@ -86,9 +92,15 @@ def keygen_cmd(out: Path, name: str | None, as_json: bool) -> None:
     help="Write the checkpoint to this file instead of printing it.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@output_options("checkpoint", csv=False, name="out_format")
 @db_option
 def checkpoint_cmd(
-    key: Path | None, origin: str | None, out: Path | None, force: bool, db: Path
+    key: Path | None,
+    origin: str | None,
+    out: Path | None,
+    force: bool,
+    out_format: Output,
+    db: Path,
 ) -> None:
     """Print the log's tree head as a checkpoint: origin, tree size, Merkle root.
 
@@ -96,15 +108,30 @@ def checkpoint_cmd(
     anyone can later check that the log they are shown extends it (`tracker verify
     --checkpoint`) or that an event is in it (`tracker prove`).
 
+    --json prints {"format_version", "command": "checkpoint", "file", "origin", "size", "root"
+    (hex), "signed_by", "note" (the checkpoint's text)} (and still writes --out).
+
     \b
     Example:
       tracker checkpoint --sign ourlog.key --out 2026-12-01.checkpoint
     """
-    from tracker.signed_note import SignerKey, read_key_text
+    from tracker.signed_note import SignerKey, read_checkpoint, read_key_text
     from tracker.transparency import checkpoint_file
 
     signer = SignerKey.parse(read_key_text(key, "key")) if key else None
-    write_output(checkpoint_file(db, signer=signer, origin=origin), out, db, force, (key,))
+    note = checkpoint_file(db, signer=signer, origin=origin)
+    write_output(note, out, db, force, (key,), printed=out_format.text)
+    head = read_checkpoint(note).head
+    out_format.emit(
+        {
+            "file": None if out is None else str(out),
+            "origin": head.origin,
+            "size": head.size,
+            "root": head.root.hex(),
+            "signed_by": [] if signer is None else [signer.name],
+            "note": note,
+        }
+    )
 
 
 @click.command("prove")
@@ -123,9 +150,15 @@ def checkpoint_cmd(
     help="Write the proof to this file instead of printing it.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@output_options("prove", csv=False, name="out_format")
 @db_option
 def prove_cmd(
-    event_id: str, checkpoint_file: Path | None, out: Path | None, force: bool, db: Path
+    event_id: str,
+    checkpoint_file: Path | None,
+    out: Path | None,
+    force: bool,
+    out_format: Output,
+    db: Path,
 ) -> None:
     """Print the inclusion proof of event EVENT_ID (JSON).
 
@@ -140,4 +173,6 @@ def prove_cmd(
     head = None
     if checkpoint_file is not None:
         head = read_checkpoint(read_key_text(checkpoint_file, "checkpoint")).head
-    write_output(dumps(prove_file(db, event_id, head)) + "\n", out, db, force, (checkpoint_file,))
+    proof = prove_file(db, event_id, head)
+    write_output(dumps(proof) + "\n", out, db, force, (checkpoint_file,), printed=out_format.text)
+    out_format.emit({"file": None if out is None else str(out), "proof": proof})

@@ -6,6 +6,7 @@ live here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,12 @@ from tracker.params import (
     PARTY,
     as_of_option,
     db_option,
-    dumps,
-    json_option,
     known_at_option,
     load_model,
     model_option,
     period_options,
 )
+from tracker.render import Output, output_options, plural, print_table, signed
 
 
 def _open(db: str | Path, model_file: Path | None) -> Any:
@@ -46,7 +46,11 @@ def _predecessor_lines(entries: list[dict[str, Any]]) -> list[str]:
 
 
 def _signed(x: float) -> str:
-    return f"{x:+.2f}"
+    return signed(x, 2)
+
+
+def _state_row(d: Mapping[str, Any]) -> dict[str, Any]:
+    return {**d, "trend": d["trend"]["change"]}
 
 
 @click.command("state")
@@ -56,7 +60,7 @@ def _signed(x: float) -> str:
 @known_at_option
 @model_option
 @predecessors_option
-@json_option
+@output_options("state")
 @db_option
 def state_cmd(
     a: str,
@@ -65,7 +69,7 @@ def state_cmd(
     known_at: int | datetime | None,
     model_file: Path | None,
     predecessors: bool,
-    as_json: bool,
+    out: Output,
     db: Path,
 ) -> None:
     """How A and B get along on a date, and the structural status behind it.
@@ -73,19 +77,20 @@ def state_cmd(
     The index is 100·tanh((stock + flow)/K): the stock is what the status in force is worth
     (it does not fade), the flow the decayed events.
 
-    --json keys: dyad, as_of, known_at, index, score, stock {total, components, terms}, flow
-    {total, components}, components (directed flow), last_event_on, days_since_last_event,
-    rests_on_structure, label, status, trend, counts, events, last_events, predecessors, mode,
-    model_fingerprint.
+    --json keys: dyad, as_of, known_at, index, label, score, stock, stock_components,
+    structure (the stock's terms), flow, flow_components, last_event_on,
+    days_since_last_event, rests_on_structure, status, trend, counts, events, last_events,
+    predecessors, mode, model_fingerprint (docs/formats.md); --csv one row of them.
 
     A state that continues another (Russia the USSR) is judged on both records unless
     --no-predecessors is given; the output names what it included.
     """
+    from tracker.queries import STATE_COLUMNS
+
     with _open(db, model_file) as tracker:
         st = tracker.state(a, b, as_of=as_of, known_at=known_at, predecessors=predecessors)
         d = st.to_dict()
-    if as_json:
-        click.echo(dumps(d))
+    if out.emit(d, [d], STATE_COLUMNS, csv_row=_state_row):
         return
     x, y = d["dyad"]
     known = "now" if d["known_at"] is None else f"seq {d['known_at']}"
@@ -93,15 +98,15 @@ def state_cmd(
     for line in _predecessor_lines(d["predecessors"]):
         echo(line)
     echo(
-        f"  index    {d['index']:+7.1f}  {d['label']}   "
-        f"(trend {d['trend']['change']:+.1f} over {d['trend']['window_days']} days)"
+        f"  index    {signed(d['index']):>7}  {d['label']}   "
+        f"(trend {signed(d['trend']['change'])} over {d['trend']['window_days']} days)"
     )
     echo(
-        f"  score    {_signed(d['score'])} = stock {_signed(d['stock']['total'])} + flow "
-        f"{_signed(d['flow']['total'])}"
+        f"  score    {_signed(d['score'])} = stock {_signed(d['stock'])} + flow "
+        f"{_signed(d['flow'])}"
     )
-    echo("  stock    " + _directed(d["stock"]["components"]))
-    echo("  flow     " + _directed(d["flow"]["components"]))
+    echo("  stock    " + _directed(d["stock_components"]))
+    echo("  flow     " + _directed(d["flow_components"]))
     echo("  " + recency_line(d))
     for line in status_lines(d["status"]):
         echo("  " + line)
@@ -157,9 +162,9 @@ def status_lines(status: dict[str, Any]) -> list[str]:
 @as_of_option
 @known_at_option
 @model_option
-@click.option("--limit", type=click.IntRange(min=1), help="Show only the N largest (text).")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the N largest event contributions.")
 @predecessors_option
-@json_option
+@output_options("explain", jsonl=True)
 @db_option
 def explain_cmd(
     a: str,
@@ -169,7 +174,7 @@ def explain_cmd(
     model_file: Path | None,
     limit: int | None,
     predecessors: bool,
-    as_json: bool,
+    out: Output,
     db: Path,
 ) -> None:
     """The events that make up the A–B score on a date, each with its contribution.
@@ -179,16 +184,18 @@ def explain_cmd(
     the contributions add up to the decayed sum S, and the flow is K·artanh(S/D/10)).
     --json keys: dyad, as_of, known_at, score, stock, flow, index, last_event_on,
     days_since_last_event, model_fingerprint, mode, predecessors, structure (each with what,
-    detail, since,
-    direction, weight, factor, value, event_id), contributions (each with event_id, seq,
-    occurred_on, type, actor, target, summary, weight, confidence, decay, contribution).
+    detail, since, direction, weight, factor, value, event_id), events_total, limit, omitted,
+    contributions (the --limit largest, each with event_id, seq, occurred_on, type, actor,
+    target, summary, weight, confidence, decay, contribution). --jsonl and --csv: one row per
+    structural term and per contribution (EXPLAIN_COLUMNS; in sum mode the value column adds
+    up to the score).
     """
+    from tracker.queries import EXPLAIN_COLUMNS
+
     with _open(db, model_file) as tracker:
-        d = tracker.explain(
-            a, b, as_of=as_of, known_at=known_at, predecessors=predecessors
-        ).to_dict()
-    if as_json:
-        click.echo(dumps(d))
+        explained = tracker.explain(a, b, as_of=as_of, known_at=known_at, predecessors=predecessors)
+    d = explained.to_dict(limit)
+    if out.emit(d, explain_rows(d), EXPLAIN_COLUMNS):
         return
     x, y = d["dyad"]
     echo(
@@ -206,8 +213,8 @@ def explain_cmd(
             f"  {t['value']:+8.3f}  {t['what']}{arrow}: {shorten(t['detail'], 60)}{since}  "
             f"w={t['weight']:+g} ×{t['factor']:g}"
         )
-    items = d["contributions"][:limit] if limit else d["contributions"]
-    if d["contributions"]:
+    items = d["contributions"]
+    if items:
         last = d["last_event_on"]
         echo(
             f"  events (flow {_signed(d['flow'])}; last {last}, "
@@ -219,10 +226,9 @@ def explain_cmd(
             f"{c['actor']}→{c['target']}  w={c['weight']:+.1f} c={c['confidence']:.2f} "
             f"decay={c['decay']:.3f}  {shorten(c['summary'], 50)}"
         )
-    rest = len(d["contributions"]) - len(items)
-    if rest:
-        echo(f"  … and {rest} smaller contributions (--limit to change)")
-    total = sum(c["contribution"] for c in d["contributions"])
+    if d["omitted"]:
+        echo(f"  … and {d['omitted']} smaller contributions (--limit to change)")
+    total = d["events_total"]
     stock = sum(t["value"] for t in d["structure"])
     if d["mode"] == "sum":
         echo(
@@ -235,19 +241,22 @@ def explain_cmd(
         )
 
 
+def explain_rows(d: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The structural terms (kind ``structure``) and then the event contributions (kind
+    ``event``), each with its ``value``: in sum mode the values add up to the score."""
+    return [
+        *({"kind": "structure", **t} for t in d["structure"]),
+        *({"kind": "event", **c, "value": c["contribution"]} for c in d["contributions"]),
+    ]
+
+
 @click.command("timeline")
 @click.argument("a", type=PARTY)
 @click.argument("b", type=PARTY)
 @period_options
 @known_at_option
 @model_option
-@json_option
-@click.option(
-    "--csv",
-    "as_csv",
-    is_flag=True,
-    help="CSV output: date,index,label,score,stock,flow,last_event_on.",
-)
+@output_options("timeline", jsonl=True)
 @predecessors_option
 @db_option
 def timeline_cmd(
@@ -258,21 +267,21 @@ def timeline_cmd(
     every: str,
     known_at: int | datetime | None,
     model_file: Path | None,
-    as_json: bool,
-    as_csv: bool,
+    out: Output,
     predecessors: bool,
     db: Path,
 ) -> None:
     """The A–B index sampled every period.
 
-    --json prints {"dyad", "every", "model_fingerprint", "last_event_on", "predecessors",
-    "conflict_periods":
-    [{"start", "end"}], "points": [{"date", "index", "label", "score", "stock", "flow",
-    "last_event_on", "days_since_last_event"}]}. Points after the last event show the stock
-    and a fading flow: the text output marks where the record ends.
+    --json prints {"format_version", "command": "timeline", "dyad", "from", "to", "every",
+    "known_at", "model_fingerprint", "mode", "last_event_on", "predecessors",
+    "conflict_periods": [{"start", "end"}], "points": [{"as_of", "index", "label", "score",
+    "stock", "flow", "last_event_on", "days_since_last_event", "rests_on_structure"}]};
+    --jsonl and --csv the points. Points after the last event show the stock and a fading
+    flow: the text output marks where the record ends.
     """
-    if as_json and as_csv:
-        raise click.UsageError("--json and --csv cannot be combined")
+    from tracker.queries import SCORE_COLUMNS
+
     with _open(db, model_file) as tracker:
         points = tracker.timeline(
             a,
@@ -283,65 +292,26 @@ def timeline_cmd(
             known_at=known_at,
             predecessors=predecessors,
         )
-        line = tracker.lineage(a, b, known_at=known_at) if predecessors else None
-        included = line.to_dict() if line else []
-        fingerprint = tracker.model.fingerprint
-        wars = tracker.conflict_periods(a, b, known_at=known_at)
-    rows = [point_dict(p) for p in points]
-    last = next((r["last_event_on"] for r in reversed(rows) if r["last_event_on"]), None)
-    if as_json:
-        click.echo(
-            dumps(
-                {
-                    "dyad": sorted([a, b]),
-                    "every": every,
-                    "model_fingerprint": fingerprint,
-                    "last_event_on": last,
-                    "predecessors": included,
-                    "conflict_periods": [
-                        {"start": s.isoformat(), "end": e.isoformat() if e else None}
-                        for s, e in wars
-                    ],
-                    "points": rows,
-                }
-            )
-        )
-    elif as_csv:
-        for text in _predecessor_lines(included):
+    d = points.to_dict()
+    notes = _predecessor_lines(d["predecessors"])
+    if not out.text:
+        for text in notes if out.fmt == "csv" else ():
             click.echo(text.strip(), err=True)
-        echo("date,index,label,score,stock,flow,last_event_on")
-        for r in rows:
+        out.emit(d, d["points"], SCORE_COLUMNS)
+        return
+    for text in notes:
+        echo(text.strip())
+    last = d["last_event_on"]
+    marked = False
+    for r in d["points"]:
+        if last and not marked and r["as_of"] > last:
             echo(
-                f"{r['date']},{r['index']:.6f},{r['label']},{r['score']:.6f},"
-                f"{r['stock']:.6f},{r['flow']:.6f},{r['last_event_on'] or ''}"
+                f"—— end of the record: last event {last}; later points rest on "
+                "structure and a fading flow ——"
             )
-    else:
-        for text in _predecessor_lines(included):
-            echo(text.strip())
-        marked = False
-        for r in rows:
-            if last and not marked and r["date"] > last:
-                echo(
-                    f"—— end of the record: last event {last}; later points rest on "
-                    "structure and a fading flow ——"
-                )
-                marked = True
-            bar = _bar(r["index"])
-            echo(f"{r['date']}  {r['index']:+6.1f}  {r['label']:<9} {bar}")
-
-
-def point_dict(p: Any) -> dict[str, Any]:
-    """A timeline point or ranked score as JSON: the numbers and how old the record is."""
-    return {
-        "date": p.day.isoformat(),
-        "index": p.index,
-        "label": p.label,
-        "score": p.score,
-        "stock": p.stock.total,
-        "flow": p.flow,
-        "last_event_on": p.last_event_on.isoformat() if p.last_event_on else None,
-        "days_since_last_event": p.days_since_last_event,
-    }
+            marked = True
+        bar = _bar(r["index"])
+        echo(f"{r['as_of']}  {signed(r['index']):>6}  {r['label']:<9} {bar}")
 
 
 def _bar(index: float, half: int = 25) -> str:
@@ -364,7 +334,7 @@ def _bar(index: float, half: int = 25) -> str:
 @known_at_option
 @predecessors_option
 @model_option
-@json_option
+@output_options("dyads", jsonl=True)
 @db_option
 def dyads_cmd(
     as_of: date | None,
@@ -373,7 +343,7 @@ def dyads_cmd(
     known_at: int | datetime | None,
     predecessors: bool,
     model_file: Path | None,
-    as_json: bool,
+    out: Output,
     db: Path,
 ) -> None:
     """The warmest and coldest pairs on a date.
@@ -383,59 +353,37 @@ def dyads_cmd(
     that ended with nothing continuing it is not listed; --no-predecessors lists every pair as
     recorded.
 
-    --json prints {"as_of", "model_fingerprint", "warmest": [...], "coldest": [...],
-    "left_out": [{"dyad", "why"}]}, each entry {"dyad", "index", "label", "score", "stock",
-    "flow", "last_event_on", "days_since_last_event", "rests_on_structure", "predecessors"}.
+    --json prints {"format_version", "command": "dyads", "as_of", "known_at", "party",
+    "model_fingerprint", "mode", "dyads": [every pair, warmest first], "warmest": [the --top
+    warmest], "coldest": [the --top coldest], "left_out": [{"dyad", "why"}]}, each entry
+    {"rank", "dyad", "as_of", "index", "label", "score", "stock", "flow", "last_event_on",
+    "days_since_last_event", "rests_on_structure", "predecessors"}; --jsonl and --csv every
+    pair, warmest first.
     """
+    from tracker.queries import RANK_COLUMNS
+
     with _open(db, model_file) as tracker:
         ranked = tracker.dyads(
             as_of=as_of, party=party, known_at=known_at, predecessors=predecessors
         )
-        fingerprint = tracker.model.fingerprint
-        day = (as_of or tracker.today()).isoformat()
-    entries = [
-        {
-            "dyad": list(k),
-            "index": s.index,
-            "label": s.label,
-            "score": s.score,
-            "stock": s.stock.total,
-            "flow": s.flow,
-            "last_event_on": s.last_event_on.isoformat() if s.last_event_on else None,
-            "days_since_last_event": s.days_since_last_event,
-            "rests_on_structure": s.faded,
-            "predecessors": ranked.lineages[k].to_dict() if k in ranked.lineages else [],
-        }
-        for k, s in ranked
-    ]
-    warm = entries[:top]
-    cold = list(reversed(entries[-top:]))
-    left_out = [{"dyad": list(k), "why": why} for k, why in ranked.left_out]
-    if as_json:
-        click.echo(
-            dumps(
-                {
-                    "as_of": day,
-                    "model_fingerprint": fingerprint,
-                    "warmest": warm,
-                    "coldest": cold,
-                    "left_out": left_out,
-                }
-            )
-        )
+    d = {**ranked.to_dict(top), "party": party}
+    if out.emit(d, d["dyads"], RANK_COLUMNS):
         return
-    if not entries:
+    day = d["as_of"]
+    if not d["dyads"]:
         echo("no pairs with events on or before " + day)
-    for title, group in (("warmest", warm), ("coldest", cold)) if entries else ():
+    for title in ("warmest", "coldest") if d["dyads"] else ():
         echo(f"{title} on {day}:")
-        for e in group:
+        rows = []
+        for e in d[title]:
             note = f"last event {e['last_event_on']} ({age(e['days_since_last_event'])} before)"
             if e["rests_on_structure"]:
                 note += ", rests on structure"
             if e["predecessors"]:
                 note += "; " + "; ".join(p["note"] for p in e["predecessors"])
-            echo(f"  {e['dyad'][0]}–{e['dyad'][1]}  {e['index']:+6.1f}  {e['label']:<9} {note}")
-    for entry in left_out:
+            rows.append((f"{e['dyad'][0]}–{e['dyad'][1]}", signed(e["index"]), e["label"], note))
+        print_table(("pair", "index", "label", "record"), rows, right=(1,))
+    for entry in d["left_out"]:
         echo(f"not listed: {entry['dyad'][0]}–{entry['dyad'][1]}: {entry['why']}")
     if ranked.lineages:
         echo(
@@ -451,10 +399,16 @@ def model_group() -> None:
 
 @model_group.command("show")
 @model_option
-@json_option
+@output_options("model show")
 @db_option
-def model_show_cmd(model_file: Path | None, as_json: bool, db: str | Path) -> None:
-    """The model in force (the store's, or --model FILE) and its fingerprint."""
+def model_show_cmd(model_file: Path | None, out: Output, db: str | Path) -> None:
+    """The model in force (the store's, or --model FILE) and its fingerprint.
+
+    --json {"format_version", "command": "model show", "model_fingerprint", "source", and the
+    model's parameters (mode, half_life_days, scale, hysteresis, trend_window_days,
+    faded_half_lives, bands, weights, structure)}; --csv one "key,value" row per parameter
+    (nested keys joined with dots: structure.agreements.treaty).
+    """
     from projections.model import DEFAULT_MODEL
     from tracker.store import exists, store_name
 
@@ -465,11 +419,10 @@ def model_show_cmd(model_file: Path | None, as_json: bool, db: str | Path) -> No
             model = tracker.model
             source = f"store {store_name(db)}"
     model = model or DEFAULT_MODEL
-    d = {"fingerprint": model.fingerprint, "source": source, **model.to_dict()}
-    if as_json:
-        click.echo(dumps(d))
+    d = {"model_fingerprint": model.fingerprint, "source": source, **model.to_dict()}
+    if out.emit(d, _parameters(d), ("key", "value")):
         return
-    echo(f"model {d['fingerprint']}  ({source})")
+    echo(f"model {d['model_fingerprint']}  ({source})")
     for key in ("mode", "half_life_days", "scale", "hysteresis", "trend_window_days"):
         echo(f"  {key:<18} {d[key]}")
     echo("  bands             " + ", ".join(f"{b['label']} ≥ {b['lower']:g}" for b in d["bands"]))
@@ -489,6 +442,17 @@ def model_show_cmd(model_file: Path | None, as_json: bool, db: str | Path) -> No
     )
 
 
+def _parameters(d: Mapping[str, Any], prefix: str = "") -> list[dict[str, Any]]:
+    """A nested mapping as (dotted key, value) rows; lists stay whole."""
+    rows: list[dict[str, Any]] = []
+    for key, value in d.items():
+        if isinstance(value, Mapping):
+            rows += _parameters(value, f"{prefix}{key}.")
+        else:
+            rows.append({"key": prefix + key, "value": value})
+    return rows
+
+
 @click.command("rebuild")
 @model_option
 @click.option(
@@ -496,12 +460,14 @@ def model_show_cmd(model_file: Path | None, as_json: bool, db: str | Path) -> No
     type=click.Choice(["sum", "mean"]),
     help="Aggregation mode of the rebuilt model: sum (curated logs) or mean (bulk coded data).",
 )
+@output_options("rebuild", csv=False)
 @db_option
-def rebuild_cmd(model_file: Path | None, mode: str | None, db: Path) -> None:
+def rebuild_cmd(model_file: Path | None, mode: str | None, out: Output, db: Path) -> None:
     """Drop every checkpoint and recompute them from the log alone.
 
     With --model FILE the checkpoints are rebuilt with that model, which becomes the store's;
-    --mode changes only the aggregation mode of the store's (or that) model.
+    --mode changes only the aggregation mode of the store's (or that) model. --json
+    {"format_version", "command": "rebuild", "dyads", "head", "mode", "model_fingerprint"}.
     """
     from dataclasses import replace
 
@@ -513,8 +479,16 @@ def rebuild_cmd(model_file: Path | None, mode: str | None, db: Path) -> None:
             model = replace(model or tracker.model, mode=mode)
         from tracker.progress import Stages
 
-        with Stages() as stages:
+        with Stages(enabled=False if not out.text else None) as stages:
             n = tracker.rebuild(model, progress=stages)
     with Tracker(db, create=False) as tracker:
-        fingerprint = tracker.model.fingerprint
-    echo(f"rebuilt checkpoints of {n} dyads from the log (model {fingerprint})")
+        rebuilt, head = tracker.model, tracker.head()
+    d = {
+        "dyads": n,
+        "head": head.to_dict(),
+        "mode": rebuilt.mode,
+        "model_fingerprint": rebuilt.fingerprint,
+    }
+    if out.emit(d):
+        return
+    echo(f"rebuilt checkpoints of {plural(n, 'dyad')} from the log (model {rebuilt.fingerprint})")

@@ -621,9 +621,12 @@ class _Run:
             except StoreError as exc:
                 culprit = _culprit(self.store, batch, exc)
                 if culprit is None or stamp is not None:
-                    raise self._abort(
+                    aborted = self._abort(
                         exc, culprit.line if culprit else None, replaying=stamp is not None
-                    ) from None
+                    )
+                    if culprit is None:  # the store's refusal (read-only, busy): no row to skip
+                        aborted.skippable = False
+                    raise aborted from None
                 reason = (
                     "conflicting event_id"
                     if isinstance(exc, ConflictError)

@@ -37,9 +37,11 @@ from typing import TYPE_CHECKING, Any
 
 from projections.facts import CORRECT
 from tracker.errors import (
+    BusyStoreError,
     DamagedStoreError,
     NewerSchemaError,
     NotAStoreError,
+    ReadOnlyStoreError,
     StoreError,
     StoreNotFoundError,
 )
@@ -139,6 +141,7 @@ class PostgresStore:
         self.readonly = readonly
         self._lock = lock_key(self.schema)
         self._depth = 0
+        self._roles: str | None = None  # the role prefix init-db recorded, if any
         self.conn = connect(self.location)
         try:
             with self._guard():
@@ -178,6 +181,7 @@ class PostgresStore:
                 value=self.name,
             )
         meta = self.meta()
+        self._roles = meta.get("roles")
         try:
             version = int(meta.get("schema_version", "0"))
         except ValueError:
@@ -225,8 +229,8 @@ class PostgresStore:
             for candidate in self.listeners:
                 if isinstance(candidate, BulkListener):
                     hooks.append(candidate)
-        with self._guard(), self.conn.transaction():
-            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock,))
+        with self._guard(writing=True), self.conn.transaction():
+            self._take_lock()
             self._depth += 1
             try:
                 for hook in hooks:
@@ -240,6 +244,43 @@ class PostgresStore:
                 raise
             finally:
                 self._depth -= 1
+
+    def _take_lock(self) -> None:
+        """Take the log's write lock, waiting in the server's queue as the SQLite store waits
+        (its settings: :data:`tracker.store.sqlite.WAIT_NOTICE_S`, ``BUSY_TIMEOUT_S`` and
+        ``wait_notice``): after the first wait say so, then give up with a
+        :class:`BusyStoreError` when the whole wait has passed."""
+        from tracker.store import sqlite as waits  # (one home for the wait settings)
+
+        pg_, conn = driver(), self.conn
+        got = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (self._lock,)).fetchone()
+        if got is not None and got[0]:
+            return
+        before = conn.execute("SELECT current_setting('lock_timeout')").fetchone()
+        first = max(waits.WAIT_NOTICE_S, 0.001)
+        for seconds, last in ((first, False), (max(waits.BUSY_TIMEOUT_S - first, 0.001), True)):
+            conn.execute(
+                "SELECT set_config('lock_timeout', %s, true)", (f"{int(seconds * 1000)}ms",)
+            )
+            try:
+                with conn.transaction():  # a savepoint: a lock timeout undoes only itself
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock,))
+                break
+            except pg_.errors.LockNotAvailable:
+                if last:
+                    raise BusyStoreError(
+                        f"store {self.name!r}: another writer kept its lock for "
+                        f"{waits.BUSY_TIMEOUT_S:g} s; nothing was written (try again when it "
+                        "has finished)",
+                        field="store",
+                        value=self.name,
+                    ) from None
+                if waits.wait_notice is not None:
+                    waits.wait_notice(
+                        f"waiting for another writer to finish with {self.name}… (up to "
+                        f"{waits.BUSY_TIMEOUT_S:g} s)"
+                    )
+        conn.execute("SELECT set_config('lock_timeout', %s, true)", (before[0] if before else "0",))
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -257,30 +298,51 @@ class PostgresStore:
                 self._depth -= 1
 
     @contextmanager
-    def _guard(self) -> Iterator[None]:
-        """Turn the server's refusals and failures into the store's own errors."""
+    def _guard(self, *, writing: bool = False) -> Iterator[None]:
+        """Turn the server's refusals and failures into the store's own errors (``writing``:
+        the block is a write, so a refusal means this login or session cannot write)."""
         pg_ = driver()
         try:
             yield
         except pg_.errors.InsufficientPrivilege as exc:
+            if writing:
+                raise self._cannot_write(
+                    f"login {self.conn.info.user!r} may not write it ({first_line(exc)}); "
+                    f"writing needs the store's append role{self._append_role()}"
+                ) from None
             raise StoreError(
                 f"store {self.name!r}: the database refused it ({first_line(exc)}); this login "
-                "may lack the append role",
+                "may lack the store's read or append role",
                 field="store",
                 value=self.name,
             ) from None
         except pg_.errors.ReadOnlySqlTransaction as exc:
-            raise StoreError(
-                f"store {self.name!r}: opened read-only ({first_line(exc)})",
-                field="store",
-                value=self.name,
-            ) from None
+            why = (
+                "it was opened read-only"
+                if self.readonly
+                else "the server runs this session read-only: a standby, or "
+                "default_transaction_read_only set for this login or database"
+            )
+            raise self._cannot_write(f"{why} ({first_line(exc)})") from None
         except pg_.Error as exc:
             raise StoreError(
                 f"store {self.name!r}: PostgreSQL error ({first_line(exc)})",
                 field="store",
                 value=self.name,
             ) from None
+
+    def _cannot_write(self, why: str) -> ReadOnlyStoreError:
+        return ReadOnlyStoreError(
+            f"store {self.name!r}: cannot be written ({why}); nothing was written (queries, "
+            "verify, replay and export work on it read-only)",
+            field="store",
+            value=self.name,
+        )
+
+    def _append_role(self) -> str:
+        """`` (PREFIX_append)`` when init-db recorded the store's roles (read when it was
+        opened: a refused transaction can run no query), else ''."""
+        return f" ({self._roles}_append)" if self._roles else ""
 
     def _all(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._guard():
@@ -475,7 +537,7 @@ class PostgresStore:
         :class:`ConflictError` (and nothing written) on a known id with other content; the
         clock is read once the advisory lock is held."""
         firsts = firsts_of(batch)
-        with self._write(bulk=False), self._guard(), self.conn.transaction():
+        with self._write(bulk=False), self._guard(writing=True), self.conn.transaction():
             existing = self._existing(list(firsts))
             head = self.head()
             rows, placed = place(firsts, existing, head, recorded_at, clock, self._hash_at)
@@ -581,11 +643,11 @@ class PostgresStore:
         return {k: v for k, v in self._all(derived.META)}
 
     def put_projection_meta(self, values: Mapping[str, str]) -> None:
-        with self._guard(), self.conn.cursor() as cur:
+        with self._guard(writing=True), self.conn.cursor() as cur:
             cur.executemany(PUT_META, list(values.items()))
 
     def clear_checkpoints(self, dyad: tuple[str, str] | None = None, since: str = "") -> None:
-        with self._guard():
+        with self._guard(writing=True):
             for table in derived.DERIVED_TABLES:
                 if dyad is None:
                     self.conn.execute(f"DELETE FROM {table}")
@@ -598,7 +660,7 @@ class PostgresStore:
     def write_checkpoints(
         self, rows: Sequence[tuple[Any, ...]], changes: Sequence[tuple[str, str, str, str]]
     ) -> None:
-        with self._guard(), self.conn.cursor() as cur:
+        with self._guard(writing=True), self.conn.cursor() as cur:
             if rows:
                 cur.executemany(pg(derived.INSERT_CHECKPOINT), rows)
             if changes:

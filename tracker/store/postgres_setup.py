@@ -64,7 +64,11 @@ def parse_location(url: str) -> Location:
     netloc = parts.netloc
     if parts.password is not None:
         netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
-    shown = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    query = "&".join(  # a password given as a parameter is masked too
+        f"{key}=***" if key == "password" else f"{key}={value}"
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    shown = urlunsplit((parts.scheme, netloc, parts.path, query, ""))
     if not _NAME.fullmatch(schema):
         raise StoreError(
             f"store {shown!r}: schema {schema!r} is not a plain lower-case name (letters, "

@@ -103,6 +103,10 @@ class Head(NamedTuple):
     hash: str
     recorded_at: str | None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The log head as every command's JSON names it: ``{"seq", "hash"}``."""
+        return {"seq": self.seq, "hash": self.hash}
+
 
 EMPTY_HEAD = Head(0, GENESIS_HASH, None)
 
@@ -112,6 +116,10 @@ class AppendResult(NamedTuple):
     event_id: str
     hash: str
     created: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``append``, ``retract`` and ``correct`` print with ``--json``."""
+        return self._asdict()
 
 
 class StoredEvent(NamedTuple):
@@ -123,7 +131,7 @@ class StoredEvent(NamedTuple):
     event: EventBase
 
     def to_record(self) -> dict[str, Any]:
-        """The export / ``log --json`` form: canonical event plus seq, recorded_at and hash."""
+        """The export / ``log --jsonl`` form: canonical event plus seq, recorded_at and hash."""
         from events.canonical import canonical_dict
 
         return {
@@ -132,6 +140,10 @@ class StoredEvent(NamedTuple):
             "recorded_at": self.recorded_at,
             "seq": self.seq,
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The same record (one source for the API and ``log --json``)."""
+        return self.to_record()
 
 
 # -- event -> row -> event -----------------------------------------------------------------------
