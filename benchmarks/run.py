@@ -58,8 +58,11 @@ PRELOAD = (
     "tracker.replay",
     "tracker.commands.importing",
     "tracker.commands.audit",
+    "orjson",
+    "sqlite_utils",
 )
-"""Modules a child imports before its clock starts (those that exist in this version)."""
+"""Modules a child imports before its clock starts (those that exist in this version; the
+last two are imported lazily by the product, on first use)."""
 
 # -- child processes: the product's side of each figure ----------------------------------------
 

@@ -220,7 +220,7 @@ def place(code: str, day: date) -> Placement:
     A state named outside its lifetime otherwise raises ``PartyDateError`` naming its dates."""
     span = lifespans().get(code)
     if span is None or span.covers(day):
-        return Placement(code)
+        return _as_named(code)
     if span.since is not None and day < span.since and span.continues:
         try:
             earlier = place(span.continues, day)
@@ -235,6 +235,12 @@ def place(code: str, day: date) -> Placement:
     raise PartyDateError(
         field_message("party", code, _lifetime_reason(span, day)), field="party", value=code
     )
+
+
+@cache
+def _as_named(code: str) -> Placement:
+    """``Placement(code)``, one per code: an import places both parties of every event."""
+    return Placement(code)
 
 
 def _lifetime_reason(span: Lifespan, day: date) -> str:

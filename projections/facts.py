@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -43,6 +44,11 @@ class Fact(NamedTuple):
     @property
     def quad_root(self) -> int:
         return int(self.code[:2]) if self.code else 0
+
+
+BY_SEQ = attrgetter("seq")
+BY_DAY_SEQ = attrgetter("day", "seq")
+"""Sort keys of facts (log order; valid-time order), C-level: a replay sorts every fact twice."""
 
 
 @cache
@@ -106,7 +112,7 @@ def effective(facts: Iterable[Fact]) -> list[Fact]:
     """The events as the record now stands: retracted ones left out, corrections applied in
     log order; record-keeping events themselves are not returned. Result in (day, seq) order."""
     current: dict[str, Fact] = {}
-    for fact in sorted(facts, key=lambda f: f.seq):
+    for fact in sorted(facts, key=BY_SEQ):
         if fact.type == RETRACT:
             current.pop(fact.fields.get("refers_to", ""), None)
         elif fact.type == CORRECT:
@@ -115,4 +121,4 @@ def effective(facts: Iterable[Fact]) -> list[Fact]:
                 current[ref] = _corrected(current[ref], fact.fields.get("changes", {}))
         else:
             current[fact.event_id] = fact
-    return sorted(current.values(), key=lambda f: (f.day, f.seq))
+    return sorted(current.values(), key=BY_DAY_SEQ)

@@ -281,11 +281,16 @@ class ScoringModel:
         return self.bands[-1]
 
     def band_edges(self, label: str) -> tuple[float, float]:
+        return self._edges.get(label, (-math.inf, math.inf))
+
+    @cached_property
+    def _edges(self) -> dict[str, tuple[float, float]]:
+        """``label -> (lower, upper)`` of its (first) band: asked once per checkpoint, so
+        looked up rather than searched."""
+        edges: dict[str, tuple[float, float]] = {}
         for i, band in enumerate(self.bands):
-            if band.label == label:
-                upper = self.bands[i - 1].lower if i else math.inf
-                return band.lower, upper
-        return -math.inf, math.inf
+            edges.setdefault(band.label, (band.lower, self.bands[i - 1].lower if i else math.inf))
+        return edges
 
     def next_label(self, previous: str, index: float) -> str:
         """Hysteresis: keep the previous band's label until the index leaves that band by more

@@ -24,9 +24,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
+from operator import attrgetter
 from typing import Any, NamedTuple
 
-from projections.facts import Fact, weight_of
+from projections.facts import BY_DAY_SEQ, Fact, weight_of
 from projections.model import AT_WAR, NEUTRAL, ScoringModel
 from projections.state import Status, apply, structural_types
 from projections.stock import NO_STOCK, Stock, stock
@@ -112,11 +113,14 @@ def fold(
     """
     out: list[Checkpoint] = []
     prev = start
-    for day, group in groupby(sorted(facts, key=lambda f: (f.day, f.seq)), key=lambda f: f.day):
+    for day, group in groupby(sorted(facts, key=BY_DAY_SEQ), key=_DAY):
         today = list(group)
         prev = step(prev, day, today, model, party_a)
         out.append(prev)
     return out
+
+
+_DAY = attrgetter("day")
 
 
 def step(

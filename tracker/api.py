@@ -255,6 +255,14 @@ class Tracker:
         ):
             yield decode(row)
 
+    def events_frame(self, **filters: Any) -> Any:
+        """The stored events matching ``filters`` (as for :meth:`events`) as a pandas
+        DataFrame, one row an event: the columns of ``log --csv`` (see :mod:`tracker.frames`)."""
+        from tracker.frames import frame
+        from tracker.store.rows import EVENT_ROW, event_row
+
+        return frame((event_row(s.to_record()) for s in self.events(**filters)), EVENT_ROW)
+
     # -- corrections -------------------------------------------------------------------------
 
     def retract(

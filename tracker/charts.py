@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from events.dates import EARLIEST
 from events.errors import TrackerError
+from tracker.render import signed
 
 if TYPE_CHECKING:
     from projections.state import Status
@@ -387,7 +388,7 @@ def mark_line(m: Mark, width: int = 100) -> str:
     """One numbered day, at most ``width`` characters."""
     more = f" (+{m.others} more)" if m.others else ""
     head = (
-        f"{m.rank:>2}  {m.day.isoformat()}  {m.move:+5.1f} → index {m.index:+6.1f}  "
+        f"{m.rank:>2}  {m.day.isoformat()}  {signed(m.move):>5} → index {signed(m.index):>6}  "
         f"{m.type} {m.actor}→{m.target}: "
     )
     room = width - len(head) - len(more)

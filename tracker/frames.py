@@ -15,7 +15,7 @@ from tracker.errors import TrackerError
 
 INSTALL_HINT = "pip install 'relations-tracker[pandas]'"
 
-DATE_COLUMNS = ("as_of", "occurred_on", "last_event_on", "since")
+DATE_COLUMNS = ("as_of", "occurred_on", "last_event_on", "since", "recorded_at")
 """Columns holding ISO dates, made ``datetime64`` in a frame."""
 
 

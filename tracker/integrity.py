@@ -34,16 +34,17 @@ def _names(statements: list[str], kind: str) -> set[str]:
 @cache
 def search_tables() -> frozenset[str]:
     """The tables the search index is made of (FTS5 keeps it in shadow tables beside the
-    virtual one), as this SQLite creates them: read from an in-memory database through
-    ``sqlite-utils``, so a SQLite version with other shadow tables is still right."""
-    import sqlite_utils
-
-    db = sqlite_utils.Database(memory=True, recursive_triggers=False, execute_plugins=False)
+    virtual one), as this SQLite creates them: read from an in-memory database, so a SQLite
+    version with other shadow tables is still right. (Plain ``sqlite3``: verify is a hot path,
+    and importing ``sqlite-utils`` would cost it more than the check.)"""
+    conn = sqlite3.connect(":memory:")
     try:
-        db.execute(derived.SEARCH_DDL)
-        return frozenset(db.table_names())
+        conn.execute(derived.SEARCH_DDL)
+        return frozenset(
+            str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        )
     finally:
-        db.close()
+        conn.close()
 
 
 def expected_objects(schema_version: int) -> dict[str, set[str]]:

@@ -72,6 +72,19 @@ def too_deep(text: str) -> int | None:
 
 
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_LONG_DIGITS = re.compile(r"\d{19}")
+
+
+_fast_loads: Any = None
+
+
+def _orjson_loads(text: str) -> Any:
+    global _fast_loads
+    if _fast_loads is None:  # imported on first use: only importers parse JSON lines
+        from orjson import loads
+
+        _fast_loads = loads
+    return _fast_loads(text)
 
 
 def loads(text: str) -> Any:
@@ -84,6 +97,14 @@ def loads(text: str) -> Any:
             raise json.JSONDecodeError(
                 f"nested more than {MAX_JSON_DEPTH} levels deep (the limit)", text, at
             )
+    if _LONG_DIGITS.search(text) is None:
+        # orjson parses about three times faster and gives the same values, except that it
+        # reads an integer beyond 64 bits as a float (hence the 19-digit guard) and refuses
+        # what json accepts (NaN, lone surrogates, overflowing floats): then json decides
+        try:
+            return _orjson_loads(text)
+        except ValueError:
+            pass
     try:
         return json.loads(text)
     except RecursionError:  # defensive: the depth check above should have caught it

@@ -524,6 +524,16 @@ class Queries:
             return tuple(EventRef.of(f) for f in reversed(everything) if f.day <= as_of)[
                 :LAST_EVENTS
             ]
+        if not records:
+            # nothing retracted or corrected in the dyad: each row is the event as it stands
+            # (its indexed columns are its body's, as verify checks), and only the summary is
+            # needed of the body
+            return tuple(
+                EventRef(event_id, seq, date.fromisoformat(day), type_, actor, target, summary)
+                for seq, event_id, day, type_, actor, target, summary in self.store.latest_events(
+                    a, b, as_of.isoformat(), limit, LAST_EVENTS
+                )
+            )
         out: list[EventRef] = []
         latest_first = RowFilter(
             dyad=(a, b),
@@ -531,21 +541,12 @@ class Queries:
             max_seq=limit,
             exclude_types=sorted(RECORD_TYPES),
             order="latest",
-            limit=None if records else LAST_EVENTS,
         )
         for r in self.store.rows(latest_first):
-            if not records:
-                # nothing retracted or corrected in the dyad: the row is the event as it
-                # stands (its indexed columns are its body's, as verify checks), so only the
-                # summary is read from the body, not a whole fact built
-                summary = json.loads(r.body).get("summary")
-                day = date.fromisoformat(r.occurred_on)
-                out.append(EventRef(r.event_id, r.seq, day, r.type, r.actor, r.target, summary))
-            else:
-                fact = fact_from_body(r.seq, json.loads(r.body))
-                mine = [rec for rec in records if rec.fields.get("refers_to") == fact.event_id]
-                for current in effective([fact, *mine]):
-                    out.append(EventRef.of(current))
+            fact = fact_from_body(r.seq, json.loads(r.body))
+            mine = [rec for rec in records if rec.fields.get("refers_to") == fact.event_id]
+            for current in effective([fact, *mine]):
+                out.append(EventRef.of(current))
             if len(out) >= LAST_EVENTS:
                 break
         return tuple(out)

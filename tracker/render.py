@@ -151,10 +151,15 @@ def write_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None
 
 
 def table(
-    header: Sequence[str], rows: Iterable[Sequence[Any]], *, right: Sequence[int] = ()
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    right: Sequence[int] = (),
+    indent: str = "",
 ) -> str:
-    """A text table (header, a rule, rows); the columns numbered in ``right`` are aligned
-    right (numbers). Cells are shown as given: format numbers before."""
+    """A text table (header, a rule, rows), each line after ``indent``; the columns numbered
+    in ``right`` are aligned right (numbers). Cells are shown as given: format numbers
+    before."""
     from tabulate import tabulate
 
     body = [["" if c is None else str(c) for c in r] for r in rows]
@@ -162,13 +167,17 @@ def table(
     text: str = tabulate(
         body, headers=list(header), tablefmt="simple", disable_numparse=True, colalign=align
     )
-    return "\n".join(line.rstrip() for line in text.splitlines())
+    return "\n".join((indent + line).rstrip() for line in text.splitlines())
 
 
 def print_table(
-    header: Sequence[str], rows: Iterable[Sequence[Any]], *, right: Sequence[int] = ()
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    right: Sequence[int] = (),
+    indent: str = "",
 ) -> None:
-    echo(table(header, rows, right=right))
+    echo(table(header, rows, right=right, indent=indent))
 
 
 def signed(x: float, digits: int = 1) -> str:

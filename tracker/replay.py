@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tracker.render import plural
+from tracker.render import plural, signed
 from tracker.store import Store, location, read_snapshot, store_name
 from tracker.store.derived import CHECKPOINT_FIELDS, STRUCTURE_FIELDS
 
@@ -67,7 +67,7 @@ class DyadReplay:
         if self.result == "not compared" and self.state is not None:
             s = self.state
             return (
-                f"as known then: index {s['index']:+.1f} {s['label']} on {s['day']} "
+                f"as known then: index {signed(s['index'])} {s['label']} on {s['day']} "
                 f"({s['events']} events)"
             )
         if self.result == "not compared":
@@ -122,7 +122,7 @@ class ReplayReport:
             "replayed_to": self.replayed_to,
             "model_fingerprint": self.model_fingerprint,
             "model": self.model,
-            "summary": {"dyads": len(self.dyads), **counts},
+            "summary": {"pairs": len(self.dyads), **counts},
             "faults": list(self.faults),
             "notes": list(self.notes),
             "dyads": [d.to_dict() for d in self.dyads],

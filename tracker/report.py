@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker.charts import KIND_NAMES, ChartData, chart_data
+from tracker.render import signed
 
 if TYPE_CHECKING:
     from tracker.api import KnownAt, Tracker
@@ -180,8 +181,8 @@ def _state_section(data: ReportData) -> str:
     c = data.chart
     end = data.moments[-1]
     rows = "".join(
-        f"<tr><td>{_d(m.day)}</td><td class=num>{m.index:+.1f}</td>"
-        f"<td><span class=label>{escape(m.label)}</span></td><td class=num>{m.trend:+.1f}</td>"
+        f"<tr><td>{_d(m.day)}</td><td class=num>{signed(m.index)}</td>"
+        f"<td><span class=label>{escape(m.label)}</span></td><td class=num>{signed(m.trend)}</td>"
         f"<td>{escape(m.why)}</td></tr>"
         for m in data.moments
     )
@@ -196,8 +197,8 @@ def _state_section(data: ReportData) -> str:
         )
     return (
         '<section id="state"><h2>State</h2>'
-        f"<p class=lead>On {_d(end.day)} the index is <strong>{end.index:+.1f}</strong>, "
-        f"<span class=label>{escape(end.label)}</span> (trend {end.trend:+.1f} over "
+        f"<p class=lead>On {_d(end.day)} the index is <strong>{signed(end.index)}</strong>, "
+        f"<span class=label>{escape(end.label)}</span> (trend {signed(end.trend)} over "
         f"{data.model.get('trend_window_days', 90)} days).</p>{stale}"
         "<table><thead><tr><th>date</th><th>index</th><th>label</th><th>trend</th>"
         f"<th>why this date</th></tr></thead><tbody>{rows}</tbody></table></section>"
@@ -218,8 +219,8 @@ def _events_section(data: ReportData) -> str:
             for e in day.events
         )
         items.append(
-            f"<li><h3>#{day.rank} {_d(day.day)} <span class=move>{day.move:+.1f}</span> → index "
-            f"{day.index:+.1f}</h3><ul class=events>{events}</ul></li>"
+            f"<li><h3>#{day.rank} {_d(day.day)} <span class=move>{signed(day.move)}</span> → index "
+            f"{signed(day.index)}</h3><ul class=events>{events}</ul></li>"
         )
     return (
         '<section id="events"><h2>The events that moved the index</h2>'

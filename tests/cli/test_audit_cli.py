@@ -247,7 +247,7 @@ def test_replay_reports_each_dyad_and_the_model(run: Run, store: Path, tmp_path:
     d = json.loads(report.read_text())
     assert d["ok"] is True and d["model_fingerprint"] == fingerprint
     assert [x["dyad"] for x in d["dyads"]] == [["PRK", "RUS"], ["RUS", "UKR"]]
-    assert json.loads(run("replay", "--json").output)["summary"] == {"dyads": 2, "ok": 2}
+    assert json.loads(run("replay", "--json").output)["summary"] == {"pairs": 2, "ok": 2}
 
 
 def test_replay_divergence_exits_non_zero(run: Run, store: Path) -> None:

@@ -127,3 +127,14 @@ def test_a_frame_without_pandas_says_what_to_install(
     monkeypatch.setitem(sys.modules, "pandas", None)  # `import pandas` now fails
     with pytest.raises(MissingExtraError, match=r"pip install 'relations-tracker\[pandas\]'"):
         points.to_frame()
+
+
+def test_the_events_frame_has_the_log_csv_columns(store: Path, tracker: Tracker) -> None:
+    frame = tracker.events_frame(dyad=("QAT", "SAU"), since=date(2021, 1, 1))
+    result = CliRunner().invoke(
+        main, ["log", "--dyad", "QAT", "SAU", "--since", "2021-01-01", "--csv", "--db", str(store)]
+    )
+    header, *rows = result.stdout.splitlines()
+    assert list(frame.columns) == header.split(",") and len(frame) == len(rows) > 0
+    assert frame["occurred_on"].min() >= pandas.Timestamp("2021-01-01")
+    assert frame["seq"].is_monotonic_increasing

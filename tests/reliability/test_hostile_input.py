@@ -68,6 +68,11 @@ HOSTILE_TEXT = {
 }
 HOSTILE_DATES = ["2024-W12-1", "2024-02-30", "2024-3-18", "20240318", "２０２４-03-18"]
 GDELT_DATES = ["2024W121", "20240230", "2024318", "2024-03-18", "２０２４0318"]  # (SQLDATE)
+UTF8_NEEDLES = {  # a tab-separated row names the column holding the bad byte
+    "icews": "Publisher: not valid UTF-8 text at byte",
+    "polecat": "Source: not valid UTF-8 text at byte",
+    "gdelt": "column 17: not valid UTF-8 text at byte",  # (Actor2Name: GDELT has no header)
+}
 OVERLONG = "x" * 5000  # longer than any text field may be (a summary: 2,000 characters)
 
 
@@ -96,7 +101,7 @@ def _cases() -> list[tuple[str, str, bytes, list[str]]]:
             cases.append((f"{fmt}-date-{bad_day}", name, edited.encode(), ["line"]))
         body = text.encode()
         bad_utf8 = body.replace(field_value.encode(), b"Ex\xffmple", 1)
-        cases.append((f"{fmt}-bad-utf8", name, bad_utf8, ["UTF-8"]))
+        cases.append((f"{fmt}-bad-utf8", name, bad_utf8, [UTF8_NEEDLES.get(fmt, "UTF-8")]))
         long_line = body + b"x" * (MAX_LINE_BYTES + 10) + b"\n"
         cases.append((f"{fmt}-long-line", name, long_line, ["limit for one record"]))
         cases.append((f"{fmt}-gzip-long-line", name + ".gz", gzip.compress(long_line), ["limit"]))

@@ -344,7 +344,7 @@ def _replay_text(report: Any, d: dict[str, Any]) -> None:
         echo(f"FAULT {fault}")
     for dy in report.dyads:
         echo(f"  {dy.dyad[0]}–{dy.dyad[1]}  {dy.describe()}")
-    summary = ", ".join(f"{v} {k}" for k, v in d["summary"].items() if k != "dyads")
+    summary = ", ".join(f"{v} {k}" for k, v in d["summary"].items() if k != "pairs")
     echo(
         plural(len(report.dyads), "dyad")
         + (f": {summary}" if summary else "")

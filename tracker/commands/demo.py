@@ -12,7 +12,7 @@ import click
 from tracker.commands.charts import terminal_columns, use_color
 from tracker.outputs import echo, printable
 from tracker.params import DEMO_DB, store_option
-from tracker.render import Output, output_options, plural
+from tracker.render import Output, output_options, plural, signed
 
 TOUR_CHART_HEIGHT = 18
 
@@ -43,7 +43,7 @@ def demo_cmd(db: str | Path, force: bool, out: Output) -> None:
     unless you pass --force.
 
     --json prints a summary instead of the tour: {"format_version", "command": "demo",
-    "store", "replaced", "events", "dyads", "head", "model_fingerprint", "pairs" [{dyad,
+    "store", "replaced", "events", "pairs", "head", "model_fingerprint", "tour" [{dyad,
     title, events, first_event_on, last_event_on, today {as_of, index, label, ...}}]}.
     """
     from tracker import demo
@@ -104,10 +104,10 @@ def _summary(db: Path, replaced: str) -> dict[str, Any]:
             "store": str(db),
             "replaced": None if replaced == "absent" else replaced,
             "events": tracker.head().seq,
-            "dyads": len(tracker.dyads(as_of=tracker.today())),
+            "pairs": len(tracker.dyads(as_of=tracker.today())),
             "head": tracker.head().to_dict(),
             "model_fingerprint": tracker.model.fingerprint,
-            "pairs": [
+            "tour": [
                 {
                     "dyad": [t.pair.a, t.pair.b],
                     "title": t.pair.title,
@@ -167,15 +167,16 @@ def _pair_section(t: Any, width: int) -> None:
     echo(title + "━" * max(width - len(title), 3))
     echo(f"  {'date':<10}  {'index':>6}  {'label':<9}  what happened")
     for moment, score in t.moments:
-        echo(f"  {moment.day.isoformat()}  {score.index:+6.1f}  {score.label:<9}  {moment.caption}")
+        day = moment.day.isoformat()
+        echo(f"  {day}  {signed(score.index):>6}  {score.label:<9}  {moment.caption}")
     end = t.end.score
     echo(
-        f"  {t.last.isoformat()}  {end.index:+6.1f}  {end.label:<9}  "
+        f"  {t.last.isoformat()}  {signed(end.index):>6}  {end.label:<9}  "
         "the last event of this pair in the demo data"
     )
     now = t.now.score
-    echo(f"  {'today':<10}  {now.index:+6.1f}  {now.label:<9}  {_now_caption(now)}")
-    echo(f"  structure in force today (stock {now.stock.total:+.1f}):")
+    echo(f"  {'today':<10}  {signed(now.index):>6}  {now.label:<9}  {_now_caption(now)}")
+    echo(f"  structure in force today (stock {signed(now.stock.total)}):")
     for line in _structure(now.status, width - 4):
         echo("    " + line)
     if t.story:
@@ -193,7 +194,7 @@ def _now_caption(now: Any) -> str:
     days = now.days_since_last_event
     if days is None:
         return "no events recorded: the reading rests on structure"
-    text = f"last event {age(days)} ago; stock {now.stock.total:+.1f}, flow {now.flow:+.1f}"
+    text = f"last event {age(days)} ago; stock {signed(now.stock.total)}, flow {signed(now.flow)}"
     return text + (": rests on structure" if now.faded else "")
 
 
@@ -239,16 +240,16 @@ def _core_extras(t: Any, explanation: Any, chart: str, width: int) -> None:
     echo("")
     echo(
         f"  What makes up the {p.a}–{p.b} score on {t.last.isoformat()} "
-        f"(score {explanation.score:+.2f} = stock {explanation.stock:+.2f} + flow "
-        f"{explanation.flow:+.2f}, index {explanation.index:+.1f}):"
+        f"(score {signed(explanation.score, 2)} = stock {signed(explanation.stock, 2)} + flow "
+        f"{signed(explanation.flow, 2)}, index {signed(explanation.index)}):"
     )
     for term in explanation.structure:
-        head = f"    {term.value:+6.2f}  {term.what} in force since {_iso(term.since)}: "
+        head = f"    {signed(term.value, 2):>6}  {term.what} in force since {_iso(term.since)}: "
         echo(head + clip(term.detail, max(width - len(head), 30)))
     echo("    and the five largest event contributions:")
     for ref, _weight, _confidence, _decay, contribution in explanation.items[:5]:
         head = (
-            f"    {contribution:+6.2f}  {ref.occurred_on.isoformat()}  {ref.type} "
+            f"    {signed(contribution, 2):>6}  {ref.occurred_on.isoformat()}  {ref.type} "
             f"{ref.actor}→{ref.target}: "
         )
         echo(head + clip(ref.summary, max(width - len(head), 30)))

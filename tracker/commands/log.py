@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -209,8 +208,8 @@ def log_cmd(
 
     --jsonl prints one record per line, the records `tracker export` writes:
     {"event": {...canonical event...}, "hash": ..., "recorded_at": ..., "seq": ...};
-    --json {"format_version", "command": "log", "known_at", "events": [records]}; --csv the
-    columns of LOG_COLUMNS (docs/formats.md).
+    --json {"format_version", "command": "log", "known_at", "records": [...]}; --csv the
+    columns of tracker.store.rows.EVENT_ROW (docs/formats.md).
     """
     from tracker.api import Tracker
 
@@ -236,9 +235,12 @@ def log_cmd(
     with Tracker(db, create=False) as tracker:
         stored = list(tracker.events(types=types, limit=limit, search=search, **filters))
         if not out.text:  # JSON and CSV are data, not text to escape
+            from tracker.store.rows import EVENT_ROW as EVENT_COLUMNS
+            from tracker.store.rows import event_row
+
             listed = [item.to_dict() for item in stored]
-            body = {"known_at": tracker.known_seq(known_at), "events": listed}
-            out.emit(body, listed, LOG_COLUMNS, csv_row=log_row)
+            body = {"known_at": tracker.known_seq(known_at), "records": listed}
+            out.emit(body, listed, EVENT_COLUMNS, csv_row=event_row)
             return
         # a record carries its original's parties and date, so the same filters find it
         later = list(tracker.events(types=sorted(RECORD_TYPES), **filters))
@@ -279,30 +281,6 @@ def log_cmd(
     if not any(r[-1] for r in rows):
         header, rows = header[:-1], [r[:-1] for r in rows]
     print_table(header, rows, right=(0,))
-
-
-LOG_COLUMNS = (
-    "seq",
-    "recorded_at",
-    "occurred_on",
-    "type",
-    "actor",
-    "target",
-    "event_id",
-    "confidence",
-    "weight",
-    "refers_to",
-    "summary",
-    "source",
-    "hash",
-)
-"""The CSV header of ``log --csv``: the envelope of each event, flat."""
-
-
-def log_row(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A ``log`` record as a CSV row: the event's envelope beside seq, recorded_at, hash."""
-    event = record["event"]
-    return {**event, **{k: record[k] for k in ("seq", "recorded_at", "hash")}}
 
 
 def _search_text(value: str | None) -> str | None:

@@ -114,11 +114,11 @@ def state_cmd(
     echo(f"  events   {d['events']} ({counts})")
     if d["last_events"]:
         echo("  last events:")
-        for e in d["last_events"]:
-            echo(
-                f"    {e['occurred_on']}  {e['type']:<22} {e['actor']}→{e['target']}  "
-                f"{shorten(e['summary'], 70)}"
-            )
+        rows = [
+            (e["occurred_on"], e["type"], f"{e['actor']}→{e['target']}", shorten(e["summary"], 70))
+            for e in d["last_events"]
+        ]
+        print_table(("occurred", "type", "parties", "summary"), rows, indent="    ")
     echo(f"  model    {d['model_fingerprint']} ({d['mode']})")
 
 
@@ -200,7 +200,7 @@ def explain_cmd(
     x, y = d["dyad"]
     echo(
         f"{x}–{y} as of {d['as_of']}: score {_signed(d['score'])}, index "
-        f"{d['index']:+.1f}  (model {d['model_fingerprint']})"
+        f"{signed(d['index'])}  (model {d['model_fingerprint']})"
     )
     for line in _predecessor_lines(d["predecessors"]):
         echo(line)
@@ -210,7 +210,7 @@ def explain_cmd(
         arrow = "" if t["direction"] == "shared" else " " + t["direction"].replace("->", "→")
         since = f" since {t['since']}" if t["since"] else ""
         echo(
-            f"  {t['value']:+8.3f}  {t['what']}{arrow}: {shorten(t['detail'], 60)}{since}  "
+            f"  {signed(t['value'], 3):>8}  {t['what']}{arrow}: {shorten(t['detail'], 60)}{since}  "
             f"w={t['weight']:+g} ×{t['factor']:g}"
         )
     items = d["contributions"]
@@ -220,12 +220,22 @@ def explain_cmd(
             f"  events (flow {_signed(d['flow'])}; last {last}, "
             f"{age(d['days_since_last_event'])} before):"
         )
-    for c in items:
-        echo(
-            f"  {c['contribution']:+8.3f}  {c['occurred_on']}  {c['type']:<22} "
-            f"{c['actor']}→{c['target']}  w={c['weight']:+.1f} c={c['confidence']:.2f} "
-            f"decay={c['decay']:.3f}  {shorten(c['summary'], 50)}"
+    rows = [
+        (
+            signed(c["contribution"], 3),
+            c["occurred_on"],
+            c["type"],
+            f"{c['actor']}→{c['target']}",
+            signed(c["weight"]),
+            f"{c['confidence']:.2f}",
+            f"{c['decay']:.3f}",
+            shorten(c["summary"], 50),
         )
+        for c in items
+    ]
+    if rows:
+        header = ("contribution", "occurred", "type", "parties", "w", "c", "decay", "summary")
+        print_table(header, rows, right=(0, 4, 5, 6), indent="    ")
     if d["omitted"]:
         echo(f"  … and {d['omitted']} smaller contributions (--limit to change)")
     total = d["events_total"]
@@ -467,7 +477,7 @@ def rebuild_cmd(model_file: Path | None, mode: str | None, out: Output, db: Path
 
     With --model FILE the checkpoints are rebuilt with that model, which becomes the store's;
     --mode changes only the aggregation mode of the store's (or that) model. --json
-    {"format_version", "command": "rebuild", "dyads", "head", "mode", "model_fingerprint"}.
+    {"format_version", "command": "rebuild", "pairs", "head", "mode", "model_fingerprint"}.
     """
     from dataclasses import replace
 
@@ -484,7 +494,7 @@ def rebuild_cmd(model_file: Path | None, mode: str | None, out: Output, db: Path
     with Tracker(db, create=False) as tracker:
         rebuilt, head = tracker.model, tracker.head()
     d = {
-        "dyads": n,
+        "pairs": n,
         "head": head.to_dict(),
         "mode": rebuilt.mode,
         "model_fingerprint": rebuilt.fingerprint,

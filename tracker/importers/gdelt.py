@@ -64,7 +64,7 @@ def read(src: Source) -> Iterator[Item | Skip]:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield Skip(line, "not UTF-8", decode_error(raw, exc))
+            yield Skip(line, "not UTF-8", decode_error(raw, exc, ()))  # (no header: "column N")
             continue
         f = text.rstrip("\r\n").split("\t")
         width = len(f)

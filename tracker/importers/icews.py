@@ -96,7 +96,7 @@ def read(src: Source) -> Iterator[Item | Skip]:
                     line=line,
                     source=src.name,
                 ) from None
-            yield Skip(line, "not UTF-8", decode_error(raw, exc))
+            yield Skip(line, "not UTF-8", decode_error(raw, exc, header))
             continue
         text = text.rstrip("\r\n")
         if header is None:

@@ -55,7 +55,14 @@ from events.parties import parties, resolve
 from tracker import limits
 from tracker.importers.cameo import Coded, FieldError, bad, coded_event, dated_party, iso_date
 from tracker.importers.inputs import Source
-from tracker.importers.reader import NOT_STATE_TO_STATE, SPLIT_ROW, ImportFormatError, Item, Skip
+from tracker.importers.reader import (
+    NOT_STATE_TO_STATE,
+    SPLIT_ROW,
+    ImportFormatError,
+    Item,
+    Skip,
+    decode_error,
+)
 from tracker.store.rows import Prepared
 
 REQUIRED = ("Event ID", "Event Date", "Event Type", "Actor Country", "Recipient Country")
@@ -199,27 +206,10 @@ def read(src: Source) -> Iterator[Item | Skip]:
 
 def _not_utf8(raw: bytes, exc: UnicodeDecodeError, header: list[str] | None) -> TrackerError:
     """A line that is not UTF-8, naming the column (a tab-separated row) and the byte."""
-    near = raw[max(0, exc.start - 10) : exc.start + 10]
     hint = "; a Latin-1 file is converted first: iconv -f latin1 -t utf-8"
-    if header is None and raw.lstrip()[:1] == b"{":
-        return TrackerError(
-            f"line: not valid UTF-8 text at byte {exc.start} ({near!r}){hint}",
-            field="line",
-            value=None,
-        )
-    if header is None:
-        return TrackerError(
-            f"header: not valid UTF-8 text at byte {exc.start} ({near!r}){hint}",
-            field="header",
-            value=None,
-        )
-    index = raw.count(b"\t", 0, exc.start)
-    column = header[index] if index < len(header) and header[index] else f"column {index + 1}"
-    return TrackerError(
-        f"{column}: not valid UTF-8 text at byte {exc.start} of the line ({near!r}){hint}",
-        field=column,
-        value=None,
-    )
+    if header is None and raw.lstrip()[:1] != b"{":
+        return decode_error(raw, exc, what="header", hint=hint)
+    return decode_error(raw, exc, header, hint=hint)
 
 
 def _header(text: str, name: str, line: int) -> dict[str, int]:

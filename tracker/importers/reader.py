@@ -7,7 +7,7 @@ design, or invalid with the error that says which field and value).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from events.errors import TrackerError
@@ -56,12 +56,29 @@ class HeadLine:
 Reader = Callable[[Source], Iterator[Item | Skip | HeadLine]]
 
 
-def decode_error(raw: bytes, exc: UnicodeDecodeError) -> TrackerError:
-    """The error for a line that is not UTF-8 (naming the byte where it fails)."""
+def decode_error(
+    raw: bytes,
+    exc: UnicodeDecodeError,
+    columns: Sequence[str] | None = None,
+    *,
+    what: str = "line",
+    hint: str = "",
+) -> TrackerError:
+    """The error for a line that is not UTF-8, naming the byte where it fails, and for a
+    tab-separated row (``columns``: its header, or ``()`` when it has none) the column that
+    holds it; ``what`` names a line that is not a row (``header``)."""
+    near = raw[max(0, exc.start - 10) : exc.start + 10]
+    if columns is None:
+        return TrackerError(
+            f"{what}: not valid UTF-8 text at byte {exc.start} ({near!r}){hint}",
+            field=what,
+            value=None,
+        )
+    index = raw.count(b"\t", 0, exc.start)
+    column = columns[index] if index < len(columns) and columns[index] else f"column {index + 1}"
     return TrackerError(
-        f"line: not valid UTF-8 text at byte {exc.start} "
-        f"({raw[max(0, exc.start - 10) : exc.start + 10]!r})",
-        field="line",
+        f"{column}: not valid UTF-8 text at byte {exc.start} of the line ({near!r}){hint}",
+        field=column,
         value=None,
     )
 

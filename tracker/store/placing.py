@@ -62,13 +62,14 @@ def place(
     placed: dict[str, AppendResult] = {
         eid: AppendResult(s, eid, hash_at(s), False) for eid, (s, _b) in existing.items()
     }
+    new = tuple.__new__  # the named tuples built directly: their generated __new__ is Python
     for p in firsts.values():
         if p.event_id in placed:
             continue
         seq += 1
         prev = chain_hash(prev, p.body, seq, stamp)
-        rows.append(Row(seq, *p[:9], stamp, p.body, prev))
-        placed[p.event_id] = AppendResult(seq, p.event_id, prev, True)
+        rows.append(new(Row, (seq, *p[:9], stamp, p.body, prev)))
+        placed[p.event_id] = new(AppendResult, (seq, p.event_id, prev, True))
     return rows, placed
 
 

@@ -400,6 +400,12 @@ class PostgresStore:
         for r in self._stream(pg(query), params):
             yield Row(*r)
 
+    def latest_events(
+        self, a: str, b: str, until: str, max_seq: int | None, limit: int
+    ) -> list[tuple[Any, ...]]:
+        query, params = sql.latest_events(a, b, until, max_seq, limit, "body::json ->> 'summary'")
+        return self._all(pg(query), params)
+
     def row_by_id(self, event_id: str) -> Row | None:
         r = self._one(pg(sql.BY_ID), (event_id,))
         return Row(*r) if r else None

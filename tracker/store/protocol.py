@@ -160,6 +160,14 @@ class Store(Protocol):
 
     def row_by_id(self, event_id: str) -> Row | None: ...
 
+    def latest_events(
+        self, a: str, b: str, until: str, max_seq: int | None, limit: int
+    ) -> list[tuple[Any, ...]]:
+        """``(seq, event_id, occurred_on, type, actor, target, summary)`` of the dyad's
+        ``limit`` latest events on or before ``until`` (record-keeping ones left out), newest
+        first: the last-events list of ``state`` (the summary read by the database)."""
+        ...
+
     def facts(
         self, a: str, b: str, *, since: str | None = None, max_seq: int | None = None
     ) -> Iterator[Fact]:

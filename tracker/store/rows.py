@@ -146,6 +146,31 @@ class StoredEvent(NamedTuple):
         return self.to_record()
 
 
+EVENT_ROW = (
+    "seq",
+    "recorded_at",
+    "occurred_on",
+    "type",
+    "actor",
+    "target",
+    "event_id",
+    "confidence",
+    "weight",
+    "refers_to",
+    "summary",
+    "source",
+    "hash",
+)
+"""The flat form of a log record (``log --csv``, :meth:`tracker.api.Tracker.events_frame`):
+the event's envelope beside its seq, recorded_at and hash."""
+
+
+def event_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A log record (:meth:`StoredEvent.to_record`) made flat: its event's fields beside seq,
+    recorded_at and hash."""
+    return {**record["event"], **{k: record[k] for k in ("seq", "recorded_at", "hash")}}
+
+
 # -- event -> row -> event -----------------------------------------------------------------------
 
 

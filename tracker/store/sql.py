@@ -208,6 +208,23 @@ def rows(
     return sql, params
 
 
+def latest_events(
+    a: str, b: str, until: str, max_seq: int | None, limit: int, summary: str
+) -> tuple[str, list[Any]]:
+    """The dyad's latest events on or before ``until`` (record-keeping ones left out), newest
+    first, as ``seq, event_id, occurred_on, type, actor, target, summary``; ``summary`` is
+    the backend's expression for the body's summary, so that no body is sent to be parsed."""
+    where = RowFilter(
+        dyad=(a, b),
+        until=until,
+        max_seq=max_seq,
+        exclude_types=sorted(RECORD_TYPES),
+        order="latest",
+        limit=limit,
+    )
+    return rows(where, columns=f"seq, event_id, occurred_on, type, actor, target, {summary}")
+
+
 FACT_COLUMNS_HEAD = "seq, event_id, type, actor, target, occurred_on, code, confidence, weight"
 
 
@@ -228,12 +245,27 @@ def facts_from(records: Iterable[Sequence[Any]]) -> Iterator[Fact]:
 
     from projections.facts import Fact, fact_from_body
 
-    fromiso = date.fromisoformat
+    fromiso, new, empty = date.fromisoformat, tuple.__new__, Fact._field_defaults["fields"]
     for seq, event_id, type_, actor, target, day, code, conf, weight, body in records:
         if body is not None:
             yield fact_from_body(seq, json.loads(body))
-        else:
-            yield Fact(seq, event_id, type_, actor, target, fromiso(day), code, conf, weight)
+        else:  # (the tuple built directly: Fact's generated __new__ is Python, per row)
+            yield new(
+                Fact,
+                (
+                    seq,
+                    event_id,
+                    type_,
+                    actor,
+                    target,
+                    fromiso(day),
+                    code,
+                    conf,
+                    weight,
+                    None,
+                    empty,
+                ),
+            )
 
 
 def fact_columns(body_types: Sequence[str]) -> str:
