@@ -33,7 +33,7 @@ from tracker.store import (
     prepare,
     store_name,
 )
-from tracker.store.rows import to_event
+from tracker.store.rows import RowFilter, to_event
 
 if TYPE_CHECKING:
     from events.models import EventBase
@@ -222,7 +222,7 @@ class Tracker:
 
     def rows(self, **filters: Any) -> Iterator[Row]:
         """Raw stored rows (no model construction); filters as for :meth:`events`."""
-        return self.store.rows(**filters)
+        return self.store.rows(RowFilter(**filters))
 
     def events(
         self,
@@ -235,18 +235,23 @@ class Tracker:
         until: date | None = None,
         limit: int | None = None,
         known_at: KnownAt = None,
+        search: str | None = None,
     ) -> Iterator[StoredEvent]:
         """Stored events matching every filter given, in log order; with ``known_at`` only
-        those recorded by then (seq <= the position it stands for)."""
+        those recorded by then (seq <= the position it stands for); ``search``: words of the
+        summary or source (:mod:`tracker.store.search`)."""
         for row in self.store.rows(
-            actor=actor,
-            target=target,
-            dyad=dyad,
-            types=types,
-            since=since,
-            until=until,
-            limit=limit,
-            max_seq=self.known_seq(known_at),
+            RowFilter(
+                actor=actor,
+                target=target,
+                dyad=dyad,
+                types=types,
+                since=since,
+                until=until,
+                limit=limit,
+                max_seq=self.known_seq(known_at),
+                search=search,
+            )
         ):
             yield decode(row)
 

@@ -32,7 +32,7 @@ from projections.facts import CORRECT, effective
 from projections.model import DEFAULT_MODEL, ScoringModel
 from projections.score import Checkpoint, fold
 from projections.state import Status
-from tracker.store import Row, Store
+from tracker.store import Row, RowFilter, Store
 from tracker.store.derived import LAYOUT
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ class Projector:
         # corrections (few, and indexed) rather than by a scan of each dyad's rows
         moved = {
             dyad_of(r.actor, r.target)
-            for r in store.rows(types=[CORRECT])
+            for r in store.rows(RowFilter(types=[CORRECT]))
             if "occurred_on" in json.loads(r.body)["changes"]
         }
         if self.reporter is not None:
@@ -214,8 +214,10 @@ class Projector:
     # -- rebuild ---------------------------------------------------------------------------
 
     def rebuild(self) -> int:
-        """Drop every checkpoint and recompute all from the log; returns the dyad count."""
+        """Drop every checkpoint (and the search index) and recompute all from the log;
+        returns the dyad count."""
         self.store.clear_checkpoints()
+        self.store.rebuild_search()
         self._save_model()
         dyads = list(self.store.dyads())
         if self.reporter is not None:

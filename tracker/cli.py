@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "verify": "tracker.commands.audit:verify_cmd",
     "replay": "tracker.commands.audit:replay_cmd",
     "export": "tracker.commands.audit:export_cmd",
+    "info": "tracker.commands.info:info_cmd",
     "init-db": "tracker.commands.postgres:init_db_cmd",
     "keygen": "tracker.commands.proof:keygen_cmd",
     "checkpoint": "tracker.commands.proof:checkpoint_cmd",
@@ -46,7 +47,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-FLAGS = {"store": "--db", "against": "--against", "report": "--report"}
+FLAGS = {"store": "--db", "against": "--against", "report": "--report", "search": "--search"}
 """The option that supplies what a library error names (``field``): the CLI says the flag."""
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from functools import cache
 from typing import Any
 
 from tracker.audit import Fault
@@ -30,13 +31,30 @@ def _names(statements: list[str], kind: str) -> set[str]:
     return {m.group(1) for s in statements if (m := pattern.search(s))}
 
 
+@cache
+def search_tables() -> frozenset[str]:
+    """The tables the search index is made of (FTS5 keeps it in shadow tables beside the
+    virtual one), as this SQLite creates them: read from an in-memory database, so a SQLite
+    version with other shadow tables is still right. (Plain ``sqlite3``: verify is a hot path,
+    and importing ``sqlite-utils`` would cost it more than the check.)"""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute(derived.SEARCH_DDL)
+        return frozenset(
+            str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        )
+    finally:
+        conn.close()
+
+
 def expected_objects(schema_version: int) -> dict[str, set[str]]:
     """type -> names of every object a healthy store of ``schema_version`` holds (SQLite's
-    automatic indexes for UNIQUE and TEXT primary keys included)."""
+    automatic indexes for UNIQUE and TEXT primary keys included; the derived tables and the
+    search index may be missing: they are rebuilt from the log)."""
     log = sql.schema_statements() + (tree.schema_statements() if schema_version >= 2 else [])
     ddl = [s for s in derived.DDL.split(";\n") if s.strip()]
     return {
-        "table": {"meta", *_names(log, "TABLE"), *_names(ddl, "TABLE")},
+        "table": {"meta", *_names(log, "TABLE"), *_names(ddl, "TABLE"), *search_tables()},
         "index": {
             *_names(log, "INDEX"),
             *_names(ddl, "INDEX"),

@@ -31,7 +31,7 @@ import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypedDict, Unpack
 
 from events.errors import TrackerError, field_message
 
@@ -61,18 +61,25 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-def check_output(
-    target: str | Path,
-    *,
-    field: str,
-    store: str | Path | None = None,
-    inputs: Iterable[str | Path] = (),
-    allow_stdout: bool = False,
-    replace: bool = True,
-) -> Path | None:
+class Rules(TypedDict, total=False):
+    """What an output must not be, and may be: ``store`` (it and its sidecars are refused),
+    ``inputs`` (the command's own inputs, refused), ``allow_stdout`` (``-`` is standard
+    output; default no) and ``replace`` (an existing regular file is replaced; default yes)."""
+
+    store: str | Path | None
+    inputs: Iterable[str | Path]
+    allow_stdout: bool
+    replace: bool
+
+
+def check_output(target: str | Path, *, field: str, **rules: Unpack[Rules]) -> Path | None:
     """The real path an output will be written to (None for standard output), or an
     :class:`OutputError` saying why it must not be written. ``field`` names the output in
-    messages (``report``, ``file``, ``out``)."""
+    messages (``report``, ``file``, ``out``); ``rules``: see :class:`Rules`."""
+    store = rules.get("store")
+    inputs = rules.get("inputs", ())
+    allow_stdout = rules.get("allow_stdout", False)
+    replace = rules.get("replace", True)
     text = str(target)
     if text == STDOUT:
         if allow_stdout:
@@ -173,26 +180,16 @@ class AtomicOutput:
         target: str | Path,
         *,
         field: str,
-        store: str | Path | None = None,
-        inputs: Iterable[str | Path] = (),
-        allow_stdout: bool = False,
-        replace: bool = True,
         binary: bool = False,
         mode: int | None = None,
+        **rules: Unpack[Rules],
     ) -> None:
         self.target = str(target)
         self.field = field
         self.binary = binary
-        self.replace = replace
+        self.replace = rules.get("replace", True)
         self.mode = mode  # None: as a new file (0666 less the umask), or the replaced file's
-        self.dest = check_output(
-            target,
-            field=field,
-            store=store,
-            inputs=inputs,
-            allow_stdout=allow_stdout,
-            replace=replace,
-        )
+        self.dest = check_output(target, field=field, **rules)
         self.published = False
         self._fd: int | None = None
         self._named: str | None = None  # the temporary file's name, when it has one

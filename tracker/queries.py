@@ -27,7 +27,7 @@ from projections.stock import Term
 from tracker import checkpoints as cp
 from tracker.errors import TrackerError
 from tracker.lineage import Lineage, lineage, merged, regroup
-from tracker.store import Store
+from tracker.store import RowFilter, Store
 
 QUAD_KEYS = ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")
 
@@ -430,7 +430,7 @@ class Queries:
             # asked only for pairs with predecessors, so the head is read only for them; any
             # one row will do: in valid-time order the index serves it without a sort
             limit = known_at if known_at is not None else self.head_seq
-            rows = self.store.rows(dyad=d, max_seq=limit, limit=1, order="occurred")
+            rows = self.store.rows(RowFilter(dyad=d, max_seq=limit, limit=1, order="occurred"))
             return next(rows, None) is not None
 
         return lineage(a, b, has_events)
@@ -514,7 +514,9 @@ class Queries:
         limit = known_at  # None: the log as it is (no need to read its head first)
         records = [
             fact_from_body(r.seq, json.loads(r.body))
-            for r in self.store.rows(dyad=(a, b), types=sorted(RECORD_TYPES), max_seq=limit)
+            for r in self.store.rows(
+                RowFilter(dyad=(a, b), types=sorted(RECORD_TYPES), max_seq=limit)
+            )
         ]
         if any("occurred_on" in f.fields.get("changes", {}) for f in records):
             # an event moved in time: only the whole dyad tells which are the latest
@@ -533,13 +535,14 @@ class Queries:
                 )
             )
         out: list[EventRef] = []
-        for r in self.store.rows(
+        latest_first = RowFilter(
             dyad=(a, b),
             until=as_of,
             max_seq=limit,
             exclude_types=sorted(RECORD_TYPES),
             order="latest",
-        ):
+        )
+        for r in self.store.rows(latest_first):
             fact = fact_from_body(r.seq, json.loads(r.body))
             mine = [rec for rec in records if rec.fields.get("refers_to") == fact.event_id]
             for current in effective([fact, *mine]):
@@ -553,7 +556,7 @@ class Queries:
         column facts), so that each carries its summary."""
         return effective(
             fact_from_body(r.seq, json.loads(r.body))
-            for r in self.store.rows(dyad=(a, b), max_seq=max_seq)
+            for r in self.store.rows(RowFilter(dyad=(a, b), max_seq=max_seq))
         )
 
     def explain(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from projections.facts import CORRECT, RECORD_TYPES, RETRACT
 from tracker.errors import StoreError
-from tracker.store import Row, Store
+from tracker.store import Row, RowFilter, Store
 
 
 class RecordError(StoreError):
@@ -51,7 +51,8 @@ def check_references(store: Store, rows: Sequence[Row]) -> None:
         found = store.row_by_id(ref)
         original = found if found is not None and found.seq < row.seq else None
         retraction = next(
-            store.rows(types=[RETRACT], refers_to=ref, max_seq=row.seq - 1, limit=1), None
+            store.rows(RowFilter(types=[RETRACT], refers_to=ref, max_seq=row.seq - 1, limit=1)),
+            None,
         )
         why = reference_fault(
             row.type,
@@ -99,7 +100,10 @@ def _check_correction(store: Store, row: Row, original: Row) -> None:
     from events.models import CHECK, parse_event
 
     current = json.loads(original.body)
-    for earlier in store.rows(types=[CORRECT], refers_to=original.event_id, max_seq=row.seq - 1):
+    earlier_corrections = RowFilter(
+        types=[CORRECT], refers_to=original.event_id, max_seq=row.seq - 1
+    )
+    for earlier in store.rows(earlier_corrections):
         current.update(json.loads(earlier.body)["changes"])
     current.update(json.loads(row.body)["changes"])
     parse_event(current, parties_mode=CHECK)

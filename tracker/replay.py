@@ -4,7 +4,9 @@ Rebuilds every dyad's checkpoints in memory, with the store's scoring model and 
 functions the store uses to write them (:func:`tracker.checkpoints.fold_dyad` and
 :func:`tracker.checkpoints.table_rows`), and compares the rows with the stored
 ``checkpoints`` and ``structure`` rows one by one, floats bit for bit. One dyad at a time:
-memory does not grow with the log.
+memory does not grow with the log. It reads through the store's raw ``sqlite3`` (or psycopg)
+cursors, not ``sqlite-utils``: a replay folds every event of a large log, and tuples straight
+from the cursor cost a fraction of a dict per row.
 """
 
 from __future__ import annotations

@@ -96,6 +96,7 @@ CASES: dict[str, list[str]] = {
     "keygen": ["--out", "{d}/other"],
     "checkpoint": ["--sign", "{d}/k.key", "--out", "{d}/c.checkpoint"],
     "prove": [EVENT],
+    "info": [],
 }
 NOT_RUN = {
     "demo": "run once by the demo fixture (it builds the store the others read)",

@@ -619,6 +619,7 @@ ELSEWHERE = {
     "keygen": "fuzzed only (test_cli_fuzz.py)",
     "checkpoint": "fuzzed only (test_cli_fuzz.py); tampering: test_checkpoint_tamper.py",
     "prove": "fuzzed only (test_cli_fuzz.py)",
+    "info": "reads only: tests/cli/test_info_search.py",
 }
 """Commands without cases here, and where their bad input is tested instead. Every command
 but ``demo`` is also fuzzed by test_cli_fuzz.py (no traceback, store unchanged)."""

@@ -14,7 +14,7 @@ from events.canonical import canonical_text
 from events.models import parse_event
 from events.vocabulary import cameo_codes, catalogue
 from tracker.importers import NOT_STATE_TO_STATE, Item, Skip
-from tracker.importers.cameo import coded_dict, coded_event
+from tracker.importers.cameo import Coded, coded_dict, coded_event
 from tracker.importers.gdelt import confidence, read
 from tracker.importers.inputs import open_sources
 from tracker.store import prepare
@@ -321,7 +321,7 @@ def test_fast_body_equals_validated_body(
     if a == b:
         return
     type_name, description = code_table()[code]
-    fields = dict(
+    fields = Coded(
         type_name=type_name,
         event_id=f"gdelt:{gid}",
         actor=a,
@@ -334,12 +334,12 @@ def test_fast_body_equals_validated_body(
         cameo_code=code,
     )
     try:
-        expected = prepare(parse_event(coded_dict(**fields)))  # type: ignore[arg-type]
+        expected = prepare(parse_event(coded_dict(fields)))
     except TrackerError:
         with pytest.raises(TrackerError):
-            coded_event(**fields)  # type: ignore[arg-type]
+            coded_event(fields)
         return
-    assert coded_event(**fields) == expected  # type: ignore[arg-type]
+    assert coded_event(fields) == expected
 
 
 def test_summary_counts_by_country_pair(sample: list[Item | Skip]) -> None:
@@ -353,7 +353,7 @@ def test_every_cameo_code_builds_the_validated_body(weight: float) -> None:
     from tracker.importers.cameo import code_table
 
     for code, (type_name, description) in code_table().items():
-        fields = dict(
+        fields = Coded(
             type_name=type_name,
             event_id="gdelt:1",
             actor="PRK",
@@ -365,5 +365,5 @@ def test_every_cameo_code_builds_the_validated_body(weight: float) -> None:
             weight=weight,
             cameo_code=code,
         )
-        expected = prepare(parse_event(coded_dict(**fields)))  # type: ignore[arg-type]
-        assert coded_event(**fields) == expected, code  # type: ignore[arg-type]
+        expected = prepare(parse_event(coded_dict(fields)))
+        assert coded_event(fields) == expected, code

@@ -11,7 +11,7 @@ import pytest
 
 from events.models import parse_event
 from tracker.errors import ConflictError, StoreError
-from tracker.store import GENESIS_HASH, BulkListener, Row, Store, chain_hash, prepare
+from tracker.store import GENESIS_HASH, BulkListener, Row, RowFilter, Store, chain_hash, prepare
 from tracker.store.derived import LAYOUT
 from tracker.store.rows import Prepared
 
@@ -165,7 +165,7 @@ def test_rows_filter_and_order(store: Store, filters: dict[str, Any], expected: 
         ],
         recorded_at=T0,
     )
-    assert [r.event_id for r in store.rows(**filters)] == expected
+    assert [r.event_id for r in store.rows(RowFilter(**filters))] == expected
 
 
 def test_reads_by_dyad_and_position(store: Store) -> None:

@@ -164,6 +164,12 @@ def placement_notes(codes: tuple[str, ...], day: date) -> list[str]:
 @click.option("--until", type=DATE, help="Occurred on or before this date.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many events.")
 @click.option(
+    "--search",
+    metavar="TEXT",
+    callback=lambda _ctx, _param, value: _search_text(value),
+    help='Only events whose summary or source has these words (word* a prefix, "a phrase").',
+)
+@click.option(
     "--records",
     type=click.Choice(["show", "hide", "only"]),
     default="show",
@@ -181,6 +187,7 @@ def log_cmd(
     since: date | None,
     until: date | None,
     limit: int | None,
+    search: str | None,
     records: str,
     known_at: int | datetime | None,
     out: Output,
@@ -194,6 +201,10 @@ def log_cmd(
 
     --known-at lists only the events recorded by then (a seq, or a UTC timestamp); records
     made later are then neither listed nor marked.
+
+    --search lists only the events whose summary or source holds every word given, as whole
+    words, ignoring case and punctuation: `--search "sanction* veto"`; a word ending in *
+    is a prefix, words in double quotes a phrase (no operators: AND, OR, NOT are words).
 
     --jsonl prints one record per line, the records `tracker export` writes:
     {"event": {...canonical event...}, "hash": ..., "recorded_at": ..., "seq": ...};
@@ -222,7 +233,7 @@ def log_cmd(
         "known_at": known_at,
     }
     with Tracker(db, create=False) as tracker:
-        stored = list(tracker.events(types=types, limit=limit, **filters))
+        stored = list(tracker.events(types=types, limit=limit, search=search, **filters))
         if not out.text:  # JSON and CSV are data, not text to escape
             from tracker.store.rows import EVENT_ROW as EVENT_COLUMNS
             from tracker.store.rows import event_row
@@ -270,6 +281,16 @@ def log_cmd(
     if not any(r[-1] for r in rows):
         header, rows = header[:-1], [r[:-1] for r in rows]
     print_table(header, rows, right=(0,))
+
+
+def _search_text(value: str | None) -> str | None:
+    """``--search`` is refused as a usage error when it holds nothing to search for."""
+    from tracker.store.search import problem
+
+    why = None if value is None else problem(value)
+    if why is not None:
+        raise click.BadParameter(f"{value!r}: {why}")
+    return value
 
 
 def _what(event: Any, seqs: dict[str, int]) -> str:

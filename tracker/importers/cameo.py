@@ -30,6 +30,7 @@ from datetime import date
 from functools import cache, lru_cache
 from importlib import resources
 from json.encoder import encode_basestring
+from typing import NamedTuple
 
 from events.dates import parse_iso_date
 from events.errors import TrackerError, UnknownPartyError, field_message
@@ -189,22 +190,26 @@ def scale(text: str, column: str) -> float:
 # -- the canonical body, built directly -------------------------------------------------------
 
 
-def coded_event(
-    type_name: str,
-    event_id: str,
-    actor: str,
-    target: str,
-    occurred_on: str,
-    source: str | None,
-    summary: str | None,
-    confidence: float,
-    weight: float,
-    cameo_code: str,
-) -> Prepared:
-    """The stored form of a coded event, byte-identical to
-    ``prepare(parse_event({...same fields...}))`` (tests check this on many rows).
+class Coded(NamedTuple):
+    """What a coded row (GDELT, ICEWS, POLECAT) says of an event, checked by its reader."""
 
-    Callers guarantee what they checked already: ``event_id`` is a valid id, ``actor`` and
+    type_name: str
+    event_id: str
+    actor: str
+    target: str
+    occurred_on: str
+    source: str | None
+    summary: str | None
+    confidence: float
+    weight: float
+    cameo_code: str
+
+
+def coded_event(row: Coded) -> Prepared:
+    """The stored form of a coded event, byte-identical to
+    ``prepare(parse_event(coded_dict(row)))`` (tests check this on many rows).
+
+    Readers guarantee what they checked already: ``event_id`` is a valid id, ``actor`` and
     ``target`` are distinct party codes, ``occurred_on`` is an ISO date, ``cameo_code`` is in
     the CAMEO table and maps to ``type_name``, ``weight`` is a finite Goldstein value and
     ``confidence`` is in [0, 1]. Free text (``source``, ``summary``) is checked here: the fast
@@ -212,54 +217,23 @@ def coded_event(
     the template reproduces (:func:`_fast_types`); otherwise the event goes through
     ``parse_event``, which strips the text or raises the usual ``InvalidEventError``.
     """
+    source, summary = row.source, row.summary
     if (
-        type_name in _fast_types()
+        row.type_name in _fast_types()
         and (source is None or (0 < len(source) <= _MAX_TEXT and source == source.strip()))
         and (summary is None or (0 < len(summary) <= _MAX_TEXT and summary == summary.strip()))
         and (source is None or not CONTROL.search(source))
         and (summary is None or not CONTROL.search(summary))
     ):
-        return _template(
-            type_name,
-            event_id,
-            actor,
-            target,
-            occurred_on,
-            source,
-            summary,
-            confidence,
-            weight,
-            cameo_code,
-        )
-    return slow_coded_event(
-        type_name=type_name,
-        event_id=event_id,
-        actor=actor,
-        target=target,
-        occurred_on=occurred_on,
-        source=source,
-        summary=summary,
-        confidence=confidence,
-        weight=weight,
-        cameo_code=cameo_code,
-    )
+        return _template(row)
+    return slow_coded_event(row)
 
 
-def _template(
-    type_name: str,
-    event_id: str,
-    actor: str,
-    target: str,
-    occurred_on: str,
-    source: str | None,
-    summary: str | None,
-    confidence: float,
-    weight: float,
-    cameo_code: str,
-) -> Prepared:
+def _template(row: Coded) -> Prepared:
     """The canonical body written directly (keys in sorted order, as ``canonical_text``)."""
+    type_name, event_id, actor, target, occurred_on, source, summary, confidence, weight, code = row
     weight += 0.0  # pydantic stores -0.0 as 0.0
-    code_key = f',"cameo_code":"{cameo_code}"' if type_name == GENERIC else ""
+    code_key = f',"cameo_code":"{code}"' if type_name == GENERIC else ""
     source_key = "" if source is None else ',"source":' + encode_basestring(source)
     summary_key = "" if summary is None else ',"summary":' + encode_basestring(summary)
     body = (
@@ -269,7 +243,7 @@ def _template(
         f'"weight":{weight!r}}}'
     )
     return Prepared(
-        event_id, type_name, cameo_code, actor, target, occurred_on, confidence, weight, None, body
+        event_id, type_name, code, actor, target, occurred_on, confidence, weight, None, body
     )
 
 
@@ -282,71 +256,38 @@ def _fast_types() -> frozenset[str]:
 
     fast: set[str] = set()
     for code in cameo_codes():
-        fields = (
-            type_for_code(code),
-            "probe:1",
-            "USA",
-            "RUS",
-            "2000-01-02",
-            "a source",
-            "a summary",
-            0.5,
-            1.5,
-            code,
-        )
-        if _template(*fields) == slow_coded_event(**dict(zip(_FIELDS, fields, strict=True))):
-            fast.add(type_for_code(code))
+        probe = Coded(
+            type_for_code(code), "probe:1", "USA", "RUS", "2000-01-02", "a source", "a summary",
+            0.5, 1.5, code,
+        )  # fmt: skip
+        if _template(probe) == slow_coded_event(probe):
+            fast.add(probe.type_name)
     return frozenset(fast)
 
 
-_FIELDS = (
-    "type_name",
-    "event_id",
-    "actor",
-    "target",
-    "occurred_on",
-    "source",
-    "summary",
-    "confidence",
-    "weight",
-    "cameo_code",
-)
-
-
-def coded_dict(
-    *,
-    type_name: str,
-    event_id: str,
-    actor: str,
-    target: str,
-    occurred_on: str,
-    source: str | None,
-    summary: str | None,
-    confidence: float,
-    weight: float,
-    cameo_code: str,
-) -> dict[str, object]:
+def coded_dict(row: Coded) -> dict[str, object]:
     """The plain mapping a coded event validates from (the reference for the fast path)."""
     data: dict[str, object] = {
-        "type": type_name,
-        "event_id": event_id,
-        "actor": actor,
-        "target": target,
-        "occurred_on": occurred_on,
-        "confidence": confidence,
-        "weight": weight,
+        "type": row.type_name,
+        "event_id": row.event_id,
+        "actor": row.actor,
+        "target": row.target,
+        "occurred_on": row.occurred_on,
+        "confidence": row.confidence,
+        "weight": row.weight,
     }
-    if type_name == GENERIC:
-        data["cameo_code"] = cameo_code
-    if source is not None:
-        data["source"] = source
-    if summary is not None:
-        data["summary"] = summary
+    if row.type_name == GENERIC:
+        data["cameo_code"] = row.cameo_code
+    if row.source is not None:
+        data["source"] = row.source
+    if row.summary is not None:
+        data["summary"] = row.summary
     return data
 
 
-def slow_coded_event(**fields: object) -> Prepared:
+def slow_coded_event(row: Coded) -> Prepared:
+    """The stored form through the event model (validation, text stripping)."""
     from events.models import parse_event
     from tracker.store.rows import prepare
 
-    return prepare(parse_event(coded_dict(**fields)))  # type: ignore[arg-type]
+    return prepare(parse_event(coded_dict(row)))

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 
 from events.errors import TrackerError
 from tracker.importers.cameo import (
+    Coded,
     FieldError,
     bad,
     code_table,
@@ -117,17 +118,19 @@ def read(src: Source) -> Iterator[Item | Skip]:
             yield Item(
                 line,
                 coded_event(
-                    known[0],
-                    "gdelt:" + gid,
-                    actor,
-                    target,
-                    occurred_on,
-                    source,
-                    f"GDELT: {f[ACTOR1NAME].strip() or c1} {known[1]}"
-                    f" {f[ACTOR2NAME].strip() or c2}",
-                    _CONFIDENCE[min(int(sources), 6)],
-                    weight,
-                    code,
+                    Coded(
+                        known[0],
+                        "gdelt:" + gid,
+                        actor,
+                        target,
+                        occurred_on,
+                        source,
+                        f"GDELT: {f[ACTOR1NAME].strip() or c1} {known[1]}"
+                        f" {f[ACTOR2NAME].strip() or c2}",
+                        _CONFIDENCE[min(int(sources), 6)],
+                        weight,
+                        code,
+                    )
                 ),
             )
         except FieldError as exc:

@@ -50,6 +50,7 @@ from importlib import resources
 from events.errors import TrackerError
 from events.parties import resolve
 from tracker.importers.cameo import (
+    Coded,
     FieldError,
     bad,
     code_table,
@@ -217,14 +218,16 @@ def _row(f: list[str], col: dict[str, int], codes: dict[str, tuple[str, str]]) -
     name2 = _get(f, col, "Target Name") or target_country
     text = _get(f, col, "Event Text") or known[1]
     return coded_event(
-        type_name=type_name,
-        event_id="icews:" + event_id,
-        actor=actor,
-        target=target,
-        occurred_on=occurred_on,
-        source=source,
-        summary=f"ICEWS: {name1} {text} {name2}",
-        confidence=CONFIDENCE,
-        weight=weight,
-        cameo_code=code,
+        Coded(
+            type_name=type_name,
+            event_id="icews:" + event_id,
+            actor=actor,
+            target=target,
+            occurred_on=occurred_on,
+            source=source,
+            summary=f"ICEWS: {name1} {text} {name2}",
+            confidence=CONFIDENCE,
+            weight=weight,
+            cameo_code=code,
+        )
     )

@@ -53,7 +53,7 @@ from typing import Any, NamedTuple
 from events.errors import TrackerError
 from events.parties import parties, resolve
 from tracker import limits
-from tracker.importers.cameo import FieldError, bad, coded_event, dated_party, iso_date
+from tracker.importers.cameo import Coded, FieldError, bad, coded_event, dated_party, iso_date
 from tracker.importers.inputs import Source
 from tracker.importers.reader import (
     NOT_STATE_TO_STATE,
@@ -323,14 +323,16 @@ def _event(
     m: Mapping, event_id: str, a: str, b: str, day: str, r: Record, codes: str, who: str
 ) -> Prepared:
     return coded_event(
-        type_name=m.type,
-        event_id=event_id,
-        actor=a,
-        target=b,
-        occurred_on=day,
-        source=r.source or None,
-        summary=f"POLECAT {codes}: {who}"[:2000].strip(),
-        confidence=CONFIDENCE,
-        weight=m.weight,
-        cameo_code=m.cameo_code,
+        Coded(
+            type_name=m.type,
+            event_id=event_id,
+            actor=a,
+            target=b,
+            occurred_on=day,
+            source=r.source or None,
+            summary=f"POLECAT {codes}: {who}"[:2000].strip(),
+            confidence=CONFIDENCE,
+            weight=m.weight,
+            cameo_code=m.cameo_code,
+        )
     )

@@ -8,6 +8,14 @@ dropped and recomputed from the log. Tables (party_a < party_b)::
                  n_material_coop, n_verbal_conflict, n_material_conflict, events)
     structure (party_a, party_b, day, status)
     projection_meta (key, value)
+    events_fts (summary, source)   an FTS5 index of each event's text, rowid = seq
+
+The search index (:data:`SEARCH_TABLE`) is derived too, but kept by the SQLite store itself
+rather than by the projections: created with the store (or, when missing, the next time it is
+opened for writing: a store of an older version, or one whose index was dropped), extended in
+each append's transaction (:data:`INDEX_FROM`) and refilled by a rebuild. It is contentless:
+it holds the index, not a copy of the text, which the log holds. It is no part of
+:data:`LAYOUT`, so adding it changed no checkpoint and needed no recomputation.
 """
 
 from __future__ import annotations
@@ -41,6 +49,22 @@ CREATE TABLE IF NOT EXISTS structure (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS projection_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+SEARCH_TABLE = "events_fts"
+SEARCH_DDL = (
+    f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(summary, source, content='', "
+    "tokenize='unicode61 remove_diacritics 0')"
+)
+"""Accents are kept (``remove_diacritics 0``) so that SQLite and PostgreSQL (whose regular
+expressions do not fold them) find the same events."""
+INDEX_FROM = (
+    f"INSERT INTO {SEARCH_TABLE} (rowid, summary, source) SELECT seq, "
+    "coalesce(json_extract(body, '$.summary'), json_extract(body, '$.changes.summary')), "
+    "coalesce(json_extract(body, '$.source'), json_extract(body, '$.changes.source')) "
+    "FROM events WHERE seq > ?"
+)
+"""Index the text of every event after a position (0: the whole log)."""
+SEARCH_MATCH = f"seq IN (SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?)"
 
 CHECKPOINT_FIELDS = (
     "day",

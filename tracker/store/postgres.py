@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -63,13 +63,21 @@ from tracker.store.postgres_setup import (
     statements,
     use_schema,
 )
-from tracker.store.protocol import AppendListener, BulkListener, CheckpointRow, KnownAt
+from tracker.store.protocol import (
+    AppendListener,
+    BulkListener,
+    CheckpointRow,
+    KnownAt,
+    StoreDescription,
+)
 from tracker.store.rows import (
+    ALL_ROWS,
     EMPTY_HEAD,
     AppendResult,
     Head,
     Prepared,
     Row,
+    RowFilter,
     check_known_at,
 )
 from tracker.store.sqlite import APP_NAME, SCHEMA_VERSION
@@ -385,34 +393,10 @@ class PostgresStore:
             return known_at
         return int(self._value(pg(sql.SEQ_KNOWN_AT), (stamp,)))
 
-    def rows(
-        self,
-        *,
-        actor: str | None = None,
-        target: str | None = None,
-        dyad: tuple[str, str] | None = None,
-        types: Sequence[str] = (),
-        exclude_types: Sequence[str] = (),
-        refers_to: str | None = None,
-        since: date | str | None = None,
-        until: date | str | None = None,
-        max_seq: int | None = None,
-        limit: int | None = None,
-        order: str = "seq",
-    ) -> Iterator[Row]:
-        query, params = sql.rows(
-            actor=actor,
-            target=target,
-            dyad=dyad,
-            types=types,
-            exclude_types=exclude_types,
-            refers_to=refers_to,
-            since=since,
-            until=until,
-            max_seq=max_seq,
-            limit=limit,
-            order=order,
-        )
+    def rows(self, where: RowFilter = ALL_ROWS) -> Iterator[Row]:
+        """As in SQLite; a search is a regular expression per term over each body's summary
+        and source (no index: PostgreSQL keeps no search table, so nothing to rebuild)."""
+        query, params = sql.rows(where, dialect="postgresql")
         for r in self._stream(pg(query), params):
             yield Row(*r)
 
@@ -429,9 +413,8 @@ class PostgresStore:
     def facts(
         self, a: str, b: str, *, since: str | None = None, max_seq: int | None = None
     ) -> Iterator[Fact]:
-        query, params = sql.rows(
-            dyad=(a, b), since=since, max_seq=max_seq, columns=sql.dyad_fact_columns()
-        )
+        where = RowFilter(dyad=(a, b), since=since, max_seq=max_seq)
+        query, params = sql.rows(where, columns=sql.dyad_fact_columns())
         return sql.facts_from(self._all(pg(query), params))
 
     def dyads(
@@ -471,6 +454,24 @@ class PostgresStore:
 
     def meta(self) -> dict[str, str]:
         return {k: v for k, v in self._all("SELECT key, value FROM meta")}
+
+    def describe(self) -> StoreDescription:
+        """The schema's tables with their row counts (exact: ``count(*)``, under the caller's
+        snapshot) and the size of its relations on the server (indexes and TOAST included)."""
+        from psycopg import sql as pgsql
+
+        counts: dict[str, int] = {}
+        for name in sorted(self.tables()):
+            query = pgsql.SQL("SELECT count(*) FROM {}").format(pgsql.Identifier(self.schema, name))
+            counts[name] = int(self._value(query.as_string(self.conn)))
+        size = self._value(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p')",
+            (self.schema,),
+        )
+        version = int(self.meta().get("schema_version", "0"))
+        return StoreDescription("postgresql", self.name, version, counts, int(size))
 
     def schema_faults(self) -> list[tuple[str, str]]:
         """(kind, message) for each way the log's schema differs from the one the store
@@ -690,6 +691,9 @@ class PostgresStore:
 
     def stored_structure(self, a: str, b: str) -> list[tuple[Any, ...]]:
         return self._all(pg(derived.STORED_STRUCTURE), (a, b))
+
+    def rebuild_search(self) -> None:
+        """Nothing to rebuild: a search reads the log itself (see :meth:`rows`)."""
 
     def derived_dyads(self) -> set[tuple[str, str]]:
         keys: set[tuple[str, str]] = set()

@@ -38,9 +38,10 @@ The Merkle tree (beside the chain)
 
 Reading
     Reads see a consistent log; :meth:`Store.snapshot` pins one snapshot for a series of reads
-    (audits). Filters take the dyad in party order (``party_a < party_b``:
-    :func:`events.dyad.dyad_of`), dates as ISO text or :class:`datetime.date`, and ``max_seq``
-    = "as the log stood at that position" (transaction time; see :meth:`Store.known_seq`).
+    (audits). :meth:`Store.rows` takes one :class:`~tracker.store.rows.RowFilter`; other
+    reads take the dyad in party order (``party_a < party_b``: :func:`events.dyad.dyad_of`),
+    dates as ISO text, and ``max_seq`` = "as the log stood at that position" (transaction
+    time; see :meth:`Store.known_seq`).
 
 Derived tables
     Checkpoints (one row per dyad and day: the decayed sums, label, counts), structural status
@@ -48,7 +49,10 @@ Derived tables
     :meth:`Store.derived_layout` tells whether they exist in the current layout,
     :meth:`Store.create_derived` (re)creates them empty. Checkpoint rows are plain tuples in
     :data:`~tracker.store.derived.CHECKPOINT_FIELDS` order, read back with the status JSON in
-    force on their day appended (``None`` before the first change).
+    force on their day appended (``None`` before the first change). A backend may keep a
+    search index of the events' text, which it creates and extends itself
+    (:meth:`Store.rebuild_search` refills it from the log); what a search finds is the same
+    on every backend (:mod:`tracker.store.search`).
 
 Errors
     A backend raises only :class:`~tracker.errors.StoreError` subclasses, naming the store
@@ -59,10 +63,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from tracker.store.rows import AppendResult, Head, Prepared, Row
+from tracker.store.rows import ALL_ROWS, AppendResult, Head, Prepared, Row, RowFilter
 
 if TYPE_CHECKING:
     from projections.facts import Fact
@@ -75,6 +80,20 @@ KnownAt = int | datetime | None
 
 CheckpointRow = tuple[Any, ...]
 """A stored checkpoint: :data:`~tracker.store.derived.CHECKPOINT_FIELDS`, then status JSON."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreDescription:
+    """What a store holds, for ``tracker info``: its tables with their row counts, its schema
+    version and its size on disk (the file, or the schema's relations on the server)."""
+
+    backend: str
+    """``sqlite`` or ``postgresql``"""
+    name: str
+    schema_version: int
+    tables: Mapping[str, int]
+    """table -> rows, in name order"""
+    size_bytes: int | None
 
 
 @runtime_checkable
@@ -135,23 +154,8 @@ class Store(Protocol):
         event recorded by then); None = the whole log."""
         ...
 
-    def rows(
-        self,
-        *,
-        actor: str | None = None,
-        target: str | None = None,
-        dyad: tuple[str, str] | None = None,
-        types: Sequence[str] = (),
-        exclude_types: Sequence[str] = (),
-        refers_to: str | None = None,
-        since: date | str | None = None,
-        until: date | str | None = None,
-        max_seq: int | None = None,
-        limit: int | None = None,
-        order: str = "seq",
-    ) -> Iterator[Row]:
-        """Rows matching every filter; ``order``: ``seq`` (log order), ``occurred`` (valid
-        time, then seq) or ``latest`` (valid time descending, then seq descending)."""
+    def rows(self, where: RowFilter = ALL_ROWS) -> Iterator[Row]:
+        """Rows matching every filter of ``where``, in its order."""
         ...
 
     def row_by_id(self, event_id: str) -> Row | None: ...
@@ -266,10 +270,19 @@ class Store(Protocol):
         """A dyad's ``(day, status)`` rows exactly as stored."""
         ...
 
+    def rebuild_search(self) -> None:
+        """Drop and refill the search index from the log (a backend that searches the log
+        itself has nothing to do)."""
+        ...
+
     def derived_dyads(self) -> set[tuple[str, str]]:
         """Every dyad with a row in a derived table."""
         ...
 
     def tables(self) -> set[str]:
         """The names of the tables in the store."""
+        ...
+
+    def describe(self) -> StoreDescription:
+        """The store's tables and row counts, schema version and size (``tracker info``)."""
         ...

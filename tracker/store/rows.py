@@ -15,8 +15,9 @@ The chain: ``hash = sha256(previous hash || record)`` where the previous hash of
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from events.canonical import canonical_text
@@ -64,6 +65,37 @@ class Row(NamedTuple):
     recorded_at: str
     body: str
     hash: str
+
+
+ORDERS = ("seq", "occurred", "latest")
+"""Row orders: log order, valid-time order (then seq), newest by valid time first."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowFilter:
+    """Which rows of the log :meth:`Store.rows <tracker.store.protocol.Store.rows>` returns:
+    every filter given must hold (the default value selects the whole log, in log order).
+
+    ``dyad`` is either order of the two parties; dates are ISO text or :class:`date`;
+    ``max_seq`` = the log as it stood at that position (transaction time); ``search``: words
+    of the event's summary or source (:mod:`tracker.store.search` says exactly how they
+    match); ``order``: one of :data:`ORDERS`."""
+
+    actor: str | None = None
+    target: str | None = None
+    dyad: tuple[str, str] | None = None
+    types: Sequence[str] = ()
+    exclude_types: Sequence[str] = ()
+    refers_to: str | None = None
+    since: date | str | None = None
+    until: date | str | None = None
+    max_seq: int | None = None
+    search: str | None = None
+    limit: int | None = None
+    order: str = "seq"
+
+
+ALL_ROWS = RowFilter()
 
 
 class Head(NamedTuple):

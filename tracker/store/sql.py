@@ -24,9 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from events.dyad import dyad_of
 from projections.facts import CORRECT, RECORD_TYPES, RETRACT
+from tracker.store import derived, search
+from tracker.store.rows import ALL_ROWS, RowFilter
 
 if TYPE_CHECKING:
     from projections.facts import Fact
+
+TABLE = "events"
 
 EVENT_COLUMNS = (
     "seq",
@@ -134,66 +138,73 @@ def _where(*, party: str | None = None, max_seq: int | None = None) -> tuple[str
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-ORDERS = {
+ORDER_BY = {
     "seq": " ORDER BY seq",
     "occurred": " ORDER BY occurred_on, seq",
     "latest": " ORDER BY occurred_on DESC, seq DESC",
 }
-"""Row orders: log order, valid-time order, newest (by valid time) first."""
+"""The SQL of each of :data:`~tracker.store.rows.ORDERS`."""
+
+
+PG_TEXT = "coalesce(body::jsonb ->> '{0}', body::jsonb #>> '{{changes,{0}}}') ~* ?"
+"""PostgreSQL: one searched field (summary or source; a correction's changed one) matches."""
 
 
 def rows(
-    *,
-    actor: str | None = None,
-    target: str | None = None,
-    dyad: tuple[str, str] | None = None,
-    types: Sequence[str] = (),
-    exclude_types: Sequence[str] = (),
-    refers_to: str | None = None,
-    since: date | str | None = None,
-    until: date | str | None = None,
-    max_seq: int | None = None,
-    limit: int | None = None,
-    order: str = "seq",
-    columns: str = ROW_COLUMNS,
+    where: RowFilter = ALL_ROWS, *, columns: str = ROW_COLUMNS, dialect: str = "sqlite"
 ) -> tuple[str, list[Any]]:
-    """A select of ``columns`` matching every filter given (``dyad`` in either order)."""
-    where: list[str] = []
+    """A select of ``columns`` matching every filter of ``where`` (``dyad`` in either order).
+    ``dialect`` (``sqlite`` or ``postgresql``) says how ``search`` is done (see
+    :mod:`tracker.store.search`); everything else is the same SQL on both."""
+    clauses: list[str] = []
     params: list[Any] = []
-    for column, value in (("actor", actor), ("target", target), ("refers_to", refers_to)):
+    for column, value in (
+        ("actor", where.actor),
+        ("target", where.target),
+        ("refers_to", where.refers_to),
+    ):
         if value:
-            where.append(f"{column} = ?")
+            clauses.append(f"{column} = ?")
             params.append(value)
-    if dyad:
-        where.append("party_a = ? AND party_b = ?")
-        params += list(dyad_of(*dyad))
+    if where.dyad:
+        clauses.append("party_a = ? AND party_b = ?")
+        params += list(dyad_of(*where.dyad))
+    types, exclude = where.types, where.exclude_types
     if types:
-        where.append(f"type IN ({','.join('?' * len(types))})")
+        clauses.append(f"type IN ({','.join('?' * len(types))})")
         params += list(types)
-    if exclude_types:
-        where.append(f"type NOT IN ({','.join('?' * len(exclude_types))})")
-        params += list(exclude_types)
-    if since:
-        where.append("occurred_on >= ?")
-        params.append(since if isinstance(since, str) else since.isoformat())
-    if until:
-        where.append("occurred_on <= ?")
-        params.append(until if isinstance(until, str) else until.isoformat())
-    if max_seq is not None:
-        where.append("seq <= ?")
-        params.append(max_seq)
+    if exclude:
+        clauses.append(f"type NOT IN ({','.join('?' * len(exclude))})")
+        params += list(exclude)
+    for clause, day in (("occurred_on >= ?", where.since), ("occurred_on <= ?", where.until)):
+        if day:
+            clauses.append(clause)
+            params.append(day if isinstance(day, str) else day.isoformat())
+    if where.max_seq is not None:
+        clauses.append("seq <= ?")
+        params.append(where.max_seq)
+    if where.search is not None:
+        found = search.terms(where.search)
+        if dialect == "sqlite":
+            clauses.append(derived.SEARCH_MATCH)
+            params.append(search.fts5_query(found))
+        else:
+            for term in found:
+                pattern = search.postgres_pattern(term)
+                clauses.append(f"({PG_TEXT.format('summary')} OR {PG_TEXT.format('source')})")
+                params += [pattern, pattern]
     sql = f"SELECT {columns} FROM events"
     if types and set(types) <= RECORD_TYPES:
         # record-keeping events all refer to another: the partial index on refers_to holds
         # them and nothing else, so they are found without reading every row of a dyad
         sql += " INDEXED BY events_refers_to"
-        where.append("refers_to IS NOT NULL")
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += ORDERS[order]
-    if limit is not None:
+        clauses.append("refers_to IS NOT NULL")
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += ORDER_BY[where.order]
+    if where.limit is not None:
         sql += " LIMIT ?"
-        params.append(min(limit, 2**62))  # more than the log holds: all of it
+        params.append(min(where.limit, 2**62))  # more than the log holds: all of it
     return sql, params
 
 
@@ -203,15 +214,15 @@ def latest_events(
     """The dyad's latest events on or before ``until`` (record-keeping ones left out), newest
     first, as ``seq, event_id, occurred_on, type, actor, target, summary``; ``summary`` is
     the backend's expression for the body's summary, so that no body is sent to be parsed."""
-    return rows(
+    where = RowFilter(
         dyad=(a, b),
         until=until,
         max_seq=max_seq,
         exclude_types=sorted(RECORD_TYPES),
         order="latest",
         limit=limit,
-        columns=f"seq, event_id, occurred_on, type, actor, target, {summary}",
     )
+    return rows(where, columns=f"seq, event_id, occurred_on, type, actor, target, {summary}")
 
 
 FACT_COLUMNS_HEAD = "seq, event_id, type, actor, target, occurred_on, code, confidence, weight"

@@ -16,6 +16,9 @@ concurrent writers queue instead of forking the chain; :meth:`SQLiteStore.transa
 one place that begins, commits and rolls back a write transaction. The append path stays on
 the ``sqlite3`` module, not ``sqlite-utils``: a bulk import inserts millions of rows through
 ``executemany`` with prepared statements, which a row-dict API would slow several-fold.
+``sqlite-utils`` creates the ``meta`` table and introspects the file (verify's schema check,
+:meth:`SQLiteStore.describe` for ``tracker info``). Each append also indexes the new rows'
+text for search, in its transaction, with one ``INSERT ... SELECT`` run inside SQLite.
 
 This module is over 400 lines because it is one backend: connecting and checking the file,
 appending, the log reads and the derived-table reads and writes all share its connection and
@@ -28,7 +31,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -46,19 +49,30 @@ from tracker.errors import (
 )
 from tracker.store import derived, sql, tree
 from tracker.store.placing import firsts_of, insert_params, place, results
-from tracker.store.protocol import AppendListener, BulkListener, CheckpointRow, KnownAt
+from tracker.store.protocol import (
+    AppendListener,
+    BulkListener,
+    CheckpointRow,
+    KnownAt,
+    StoreDescription,
+)
 from tracker.store.rows import (
+    ALL_ROWS,
     EMPTY_HEAD,
     AppendResult,
     Head,
     Prepared,
     Row,
+    RowFilter,
     check_known_at,
     format_timestamp,
     record_bytes,
 )
+from tracker.store.search import SearchError
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from projections.facts import Fact
     from tracker import merkle
 
@@ -106,6 +120,7 @@ class SQLiteStore:
         self.readonly = readonly or self.unwritable is not None
         self._memory_tree: merkle.MemoryTree | None = None
         self._has_tree: bool | None = None
+        self._search: bool | None = None
         self._bulk = self._torn = False
         self.conn = (
             _connect_readonly(self.path, checked=checked)
@@ -273,36 +288,26 @@ class SQLiteStore:
             return known_at
         return int(self.conn.execute(sql.SEQ_KNOWN_AT, (stamp,)).fetchone()[0])
 
-    def rows(
-        self,
-        *,
-        actor: str | None = None,
-        target: str | None = None,
-        dyad: tuple[str, str] | None = None,
-        types: Sequence[str] = (),
-        exclude_types: Sequence[str] = (),
-        refers_to: str | None = None,
-        since: date | str | None = None,
-        until: date | str | None = None,
-        max_seq: int | None = None,
-        limit: int | None = None,
-        order: str = "seq",
-    ) -> Iterator[Row]:
-        """Stored rows matching every filter given, in log order (or valid-time order)."""
-        query, params = sql.rows(
-            actor=actor,
-            target=target,
-            dyad=dyad,
-            types=types,
-            exclude_types=exclude_types,
-            refers_to=refers_to,
-            since=since,
-            until=until,
-            max_seq=max_seq,
-            limit=limit,
-            order=order,
-        )
-        for r in self._guard(lambda: self.conn.execute(query, params)):
+    def rows(self, where: RowFilter = ALL_ROWS) -> Iterator[Row]:
+        """Stored rows matching every filter given, in log order (or valid-time order); a
+        search goes through the FTS5 index (:data:`tracker.store.derived.SEARCH_TABLE`)."""
+        query, params = sql.rows(where)
+        if where.search is not None and not self._searchable():
+            raise StoreError(
+                f"store {self.name!r}: has no search index yet (it is built from the log the "
+                "next time the store is opened for writing)",
+                field="store",
+                value=self.name,
+            )
+        try:
+            cursor = self._guard(lambda: self.conn.execute(query, params))
+        except DamagedStoreError as exc:
+            if where.search is not None and "fts5" in exc.message:
+                raise SearchError(
+                    f"search {where.search!r}: {exc.message}", field="search", value=where.search
+                ) from None
+            raise
+        for r in cursor:
             yield Row(*r)
 
     def latest_events(
@@ -321,9 +326,8 @@ class SQLiteStore:
         self, a: str, b: str, *, since: str | None = None, max_seq: int | None = None
     ) -> Iterator[Fact]:
 
-        query, params = sql.rows(
-            dyad=(a, b), since=since, max_seq=max_seq, columns=sql.dyad_fact_columns()
-        )
+        where = RowFilter(dyad=(a, b), since=since, max_seq=max_seq)
+        query, params = sql.rows(where, columns=sql.dyad_fact_columns())
         return sql.facts_from(self.conn.execute(query, params))
 
     def dyads(
@@ -433,7 +437,9 @@ class SQLiteStore:
         return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
 
     def schema_objects(self) -> list[tuple[str, str, str]]:
-        """``(type, name, table)`` of every table, view, index and trigger in the file."""
+        """``(type, name, table)`` of every table, view, index and trigger in the file: the
+        schema table itself, which is what verify must see (an introspection API would also
+        list a WITHOUT ROWID table's key as an index, which the file does not hold)."""
         return [
             (str(t), str(n), str(tb))
             for t, n, tb in self.conn.execute("SELECT type, name, tbl_name FROM sqlite_master")
@@ -454,6 +460,22 @@ class SQLiteStore:
     def event_columns(self) -> list[str]:
         """The columns of the events table, in table order ([] if there is none)."""
         return [str(r[1]) for r in self.conn.execute("PRAGMA table_info(events)")]
+
+    def describe(self) -> StoreDescription:
+        """What ``tracker info`` shows of the file: each table's rows (the search index's
+        internal ``events_fts_*`` tables left out), the schema version and the size on disk
+        (with its write-ahead log)."""
+        db = _utils(self.conn)
+        hidden = {f"{derived.SEARCH_TABLE}_{part}" for part in ("data", "idx", "docsize", "config")}
+        counts = {
+            name: db.table(name).count for name in sorted(db.table_names()) if name not in hidden
+        }
+        size = sum(
+            os.stat(f"{self.path}{suffix}").st_size
+            for suffix in ("", "-wal")
+            if os.path.exists(f"{self.path}{suffix}")
+        )
+        return StoreDescription("sqlite", self.name, _schema_version(self.conn), counts, size)
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -491,7 +513,7 @@ class SQLiteStore:
             try:
                 if rows:
                     conn.executemany(sql.INSERT, (insert_params(r) for r in rows))
-                    self._extend_tree(head, rows)
+                    self._extend_derived_of_log(head, rows)
                     self._wrote = True
                     for listener in self.listeners:
                         listener(self, rows)
@@ -531,11 +553,19 @@ class SQLiteStore:
             if rows and not optimistic:
                 conn.executemany(sql.INSERT, (insert_params(r) for r in rows))
             if rows:
-                self._extend_tree(head, rows)
+                self._extend_derived_of_log(head, rows)
                 self._wrote = True
                 for listener in self.listeners:
                     listener(self, rows)
         return placed
+
+    def _extend_derived_of_log(self, head: Head, rows: Sequence[Row]) -> None:
+        """What the store itself keeps beside new rows, in their transaction: the Merkle tree
+        and (once the derived tables exist) the search index of their text."""
+        self._extend_tree(head, rows)
+        if self._searchable():
+            # one statement in SQLite itself, reading back only the rows just written
+            self.conn.execute(derived.INDEX_FROM, (head.seq,))
 
     def _extend_tree(self, head: Head, rows: Sequence[Row]) -> None:
         """Write the Merkle tree's new hashes for ``rows`` (appended after ``head``): reads
@@ -573,6 +603,17 @@ class SQLiteStore:
             if statement.strip():
                 self.conn.execute(statement)
         self.put_projection_meta({"layout": layout})
+
+    def rebuild_search(self) -> None:
+        """Drop the search index and build it again from the whole log (one statement)."""
+        _create_search(self.conn)
+        self._search = True
+
+    def _searchable(self) -> bool:
+        """Whether the search index exists (a store opened read-only may lack it)."""
+        if not self._search:  # (only a found index is remembered: another process may make it)
+            self._search = derived.SEARCH_TABLE in self.tables()
+        return self._search
 
     def projection_meta(self) -> dict[str, str]:
         if derived.META_TABLE not in self.tables():
@@ -714,6 +755,19 @@ def _unopenable(path: Path) -> str:
     return "cannot be opened (unable to open the database file)"
 
 
+def _utils(conn: sqlite3.Connection) -> sqlite_utils.Database:
+    """``sqlite-utils`` over the store's own connection, for schema creation and introspection
+    (it changes no setting of the connection)."""
+    import sqlite_utils
+
+    return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+
+
+def _normal(text: str | None) -> str:
+    """SQL with its white space folded, for comparing statements."""
+    return " ".join((text or "").split())
+
+
 def _tables(conn: sqlite3.Connection, schema: str = "main") -> set[str]:
     return {
         r[0] for r in conn.execute(f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'")
@@ -733,16 +787,30 @@ def _require_file(path: Path, *, create: bool) -> None:
         )
 
 
-def check_store(conn: sqlite3.Connection, path: Path) -> None:
-    """The one "is this a relations-tracker store?" check: our application id, the ``meta``
-    and ``events`` tables, and a schema version this code understands."""
+def _probe(conn: sqlite3.Connection, path: Path) -> tuple[int, set[str]]:
+    """The file's application id and tables. A file whose header cannot be read is not a
+    store; one marked as ours whose schema cannot be read is a damaged store (the schema can
+    span more pages than the header's)."""
     try:
         app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
-        tables = _tables(conn)
     except sqlite3.DatabaseError as exc:
         raise NotAStoreError(
             f"store {str(path)!r}: not a tracker store ({exc})", field="store", value=str(path)
         ) from None
+    try:
+        return app_id, _tables(conn)
+    except sqlite3.DatabaseError as exc:
+        if app_id == APPLICATION_ID:
+            raise _store_error(path, exc) from None
+        raise NotAStoreError(
+            f"store {str(path)!r}: not a tracker store ({exc})", field="store", value=str(path)
+        ) from None
+
+
+def check_store(conn: sqlite3.Connection, path: Path) -> None:
+    """The one "is this a relations-tracker store?" check: our application id, the ``meta``
+    and ``events`` tables, and a schema version this code understands."""
+    app_id, tables = _probe(conn, path)
     if app_id != APPLICATION_ID or "meta" not in tables or "events" not in tables:
         raise NotAStoreError(
             f"store {str(path)!r}: an SQLite database, but not a relations-tracker store "
@@ -841,15 +909,8 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
             f"store {str(path)!r}: {_unopenable(path)}", field="store", value=str(path)
         ) from None
     try:
-        try:
-            app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
-            empty = not _tables(conn)
-        except sqlite3.DatabaseError as exc:
-            raise NotAStoreError(
-                f"store {str(path)!r}: not a tracker store ({exc})",
-                field="store",
-                value=str(path),
-            ) from None
+        app_id, tables = _probe(conn, path)
+        empty = not tables
         if empty and app_id == 0:
             if not create:
                 raise NotAStoreError(
@@ -861,6 +922,7 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
         else:
             check_store(conn, path)
             _upgrade(conn)
+            _ensure_search(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:  # e.g. a damaged page behind an intact header
@@ -874,18 +936,17 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
 
 def _initialise(conn: sqlite3.Connection) -> None:
     """Create the schema in an empty file, once, even if two processes race to do it."""
-    import sqlite_utils
-
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("BEGIN IMMEDIATE")
     try:
         if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             conn.execute("ROLLBACK")  # another process initialised it first
             return
-        db = sqlite_utils.Database(conn)
+        db = _utils(conn)
         db.table("meta").create({"key": str, "value": str}, pk="key", not_null={"value"})
         for statement in [*sql.schema_statements(), *tree.schema_statements()]:
             conn.execute(statement)
+        conn.execute(derived.SEARCH_DDL)
         db.table("meta").insert_all(
             [
                 {"key": "app", "value": APP_NAME},
@@ -925,6 +986,28 @@ def _upgrade(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
             )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _create_search(conn: sqlite3.Connection) -> None:
+    """(Re)create the search index and fill it from the whole log."""
+    conn.execute(f"DROP TABLE IF EXISTS {derived.SEARCH_TABLE}")
+    conn.execute(derived.SEARCH_DDL)
+    conn.execute(derived.INDEX_FROM, (0,))
+
+
+def _ensure_search(conn: sqlite3.Connection) -> None:
+    """Give a store without a search index (an older store, or one whose index was dropped)
+    its index, built from the log in one transaction; safe if two processes race to do it."""
+    if derived.SEARCH_TABLE in _tables(conn):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if derived.SEARCH_TABLE not in _tables(conn):
+            _create_search(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
