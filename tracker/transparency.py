@@ -214,9 +214,11 @@ class TreeCheck:
     def feed(self, seq: int, record: bytes) -> None:
         """The next verified event, by its record bytes (:func:`tracker.store.record_bytes`,
         which the chain pass has just hashed)."""
-        for h in self.frontier.append(merkle.leaf_hash(record)):
-            if self.stored is not None and self.tree_fault is None:
-                got = next(self.stored, None)
+        hashes = self.frontier.append(merkle.leaf_hash(record))
+        stored = self.stored
+        if stored is not None and self.tree_fault is None:
+            for position, h in enumerate(hashes, self.next_id):
+                got = next(stored, None)
                 if got is None:
                     self.tree_fault = Fault(
                         "tree",
@@ -224,7 +226,8 @@ class TreeCheck:
                         "tree (a forged row?)",
                         seq=seq,
                     )
-                elif got[0] != self.next_id or not isinstance(got[1], bytes) or got[1] != h:
+                    break
+                if got[0] != position or not isinstance(got[1], bytes) or got[1] != h:
                     self.first_bad_leaf = seq
                     self.tree_fault = Fault(
                         "tree",
@@ -232,8 +235,10 @@ class TreeCheck:
                         "the log (or its tree) was rewritten from here",
                         seq=seq,
                     )
-            self.next_id += 1
-        self._reached()
+                    break
+        self.next_id += len(hashes)
+        if self.pending:
+            self._reached()
 
     def _reached(self) -> None:
         while self.pending and self.pending[0].head.size == self.frontier.size:
