@@ -7,12 +7,16 @@ one). Every command here reads the store read-only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from tracker.params import db_option
 from tracker.render import Output, dumps, output_options
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def write_output(
@@ -36,6 +40,21 @@ def write_output(
     with AtomicOutput(out, field="out", store=db, inputs=readers, replace=force) as output:
         output.stream.write(text)
         output.publish()
+
+
+def out_options(what: str) -> Callable[[F], F]:
+    """``--out FILE`` (instead of standard output) and ``--force`` (replace it)."""
+
+    def decorate(f: F) -> F:
+        f = click.option("--force", is_flag=True, help="Replace an existing --out file.")(f)
+        return click.option(
+            "--out",
+            "out",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help=f"Write the {what} to this file instead of printing it.",
+        )(f)
+
+    return decorate
 
 
 @click.command("keygen")
@@ -85,13 +104,7 @@ def keygen_cmd(out: Path, name: str | None, out_format: Output) -> None:
     help="The origin line (the log's identity). Default: the signing key's name, else "
     "'relations-tracker'.",
 )
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the checkpoint to this file instead of printing it.",
-)
-@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@out_options("checkpoint")
 @output_options("checkpoint", csv=False, name="out_format")
 @db_option
 def checkpoint_cmd(
@@ -143,13 +156,7 @@ def checkpoint_cmd(
     help="Prove inclusion in the tree of this checkpoint (which the log must extend) instead "
     "of the current one.",
 )
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the proof to this file instead of printing it.",
-)
-@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@out_options("proof")
 @output_options("prove", csv=False, name="out_format")
 @db_option
 def prove_cmd(
