@@ -261,6 +261,15 @@ def load_model(path: Path | None) -> Any:
     return parse_model(text, source=str(path))
 
 
+def check_span(
+    start: date | None, end: date | None, *, first: str = "--from", last: str = "--to"
+) -> None:
+    """A span that ends before it starts is a usage error (exit 2), caught before the store is
+    opened; the one check behind --from/--to and --since/--until on every command."""
+    if start is not None and end is not None and start > end:
+        raise click.BadParameter(f"{first} {start} is after {last} {end}", param_hint=f"'{first}'")
+
+
 def period_options(func: F) -> F:
     """--from, --to and --every: the span and sampling of a timeline or chart."""
     func = click.option(

@@ -5,7 +5,8 @@ more entry in a list:
 
 - :data:`FILE_CHECKS`, on the file before the log is read: the ``application_id`` marker,
   the ``meta`` table, and that the log's schema (table, indexes and the append-only
-  triggers) is exactly the one the store creates (read through ``sqlite-utils``);
+  triggers) is exactly the one the store creates (plain ``sqlite3`` queries of the schema
+  table: importing ``sqlite-utils`` would cost a large verify more than the check);
 - the chain pass (:class:`ChainPass`), one streamed read of the log in seq order: it
   recomputes the hash chain (``hash = sha256(previous hash || {"event":BODY,"recorded_at":
   ..,"seq":N})``) and checks per row that ``seq`` continues the sequence, that

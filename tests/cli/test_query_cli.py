@@ -330,7 +330,7 @@ def test_rebuild_reports_the_dyads(db: Path) -> None:
         (
             ["timeline", "PRK", "RUS", "--from", "2024-05-01", "--to", "2024-01-01"],
             "2024-05-01",
-            1,
+            2,
         ),
         (["timeline", "PRK", "RUS", "--every", "fortnight"], "fortnight", 2),
         (["dyads", "--top", "0"], "--top", 2),

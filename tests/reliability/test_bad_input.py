@@ -313,7 +313,7 @@ CASES: list[tuple[str, int, list[str], list[str]]] = [
     # timeline
     (
         "timeline-from-after-to",
-        1,
+        2,
         ["timeline", "--db", "{db}", "PRK", "RUS", "--from", "2024-05-01", "--to", "2024-01-01"],
         ["2024-05-01"],
     ),

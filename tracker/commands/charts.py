@@ -15,6 +15,7 @@ from tracker.outputs import echo
 from tracker.params import (
     PARTY,
     QUERY_DATE,
+    check_span,
     db_option,
     known_at_option,
     load_model,
@@ -95,6 +96,7 @@ def chart_cmd(
     Example:
       tracker chart "North Korea" Russia --from 2022-01-01 --db tracker-demo.db
     """
+    check_span(start, end)
     from tracker import charts
     from tracker.api import Tracker
 
@@ -222,8 +224,7 @@ def report_cmd(
     from tracker.api import Tracker
     from tracker.outputs import AtomicOutput
 
-    if start and end and start > end:
-        raise click.BadParameter(f"--from {start} is after --to {end}", param_hint="'--from'")
+    check_span(start, end)
     charts.require_matplotlib()
     output = AtomicOutput(
         out,

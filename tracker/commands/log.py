@@ -16,6 +16,7 @@ from tracker.params import (
     KEY_VALUE,
     PARTY,
     allow_future_option,
+    check_span,
     db_option,
     known_at_option,
     refuse_future,
@@ -213,10 +214,7 @@ def log_cmd(
     """
     from tracker.api import Tracker
 
-    if since and until and since > until:
-        raise click.BadParameter(
-            f"--since {since} is after --until {until}", param_hint="'--since'"
-        )
+    check_span(since, until, first="--since", last="--until")
     from events.vocabulary import catalogue
     from projections.facts import RECORD_TYPES
 

@@ -17,6 +17,7 @@ from tracker.outputs import echo, shorten
 from tracker.params import (
     PARTY,
     as_of_option,
+    check_span,
     db_option,
     known_at_option,
     load_model,
@@ -290,6 +291,7 @@ def timeline_cmd(
     --jsonl and --csv the points. Points after the last event show the stock and a fading
     flow: the text output marks where the record ends.
     """
+    check_span(start, end)
     from tracker.queries import SCORE_COLUMNS
 
     with _open(db, model_file) as tracker:

@@ -16,8 +16,9 @@ concurrent writers queue instead of forking the chain; :meth:`SQLiteStore.transa
 one place that begins, commits and rolls back a write transaction. The append path stays on
 the ``sqlite3`` module, not ``sqlite-utils``: a bulk import inserts millions of rows through
 ``executemany`` with prepared statements, which a row-dict API would slow several-fold.
-``sqlite-utils`` creates the ``meta`` table and introspects the file (verify's schema check,
-:meth:`SQLiteStore.describe` for ``tracker info``). Each append also indexes the new rows'
+``sqlite-utils`` creates the ``meta`` table and introspects the file for ``tracker info``
+(:meth:`SQLiteStore.describe`); verify's schema reads stay on ``sqlite3`` (its import alone
+cost a twentieth of a 100k-event verify). Each append also indexes the new rows'
 text for search, in its transaction, with one ``INSERT ... SELECT`` run inside SQLite.
 
 This module is over 400 lines because it is one backend: connecting and checking the file,
