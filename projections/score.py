@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
 from operator import attrgetter
@@ -49,22 +48,21 @@ class Checkpoint(NamedTuple):
     events: int = 0
 
 
-@dataclass(slots=True)
-class Score:
-    """A dyad's numbers at one date (a value: nothing assigns to it after construction).
+class Score(NamedTuple):
+    """A dyad's numbers at one date: an immutable value.
 
-    Not ``frozen``: a frozen dataclass's ``__init__`` sets each of the twelve fields through
-    ``object.__setattr__``, which measured 2.1 µs of the 6.6 µs of :func:`score_at`, the
-    whole computation of an as-of query after its one indexed read."""
+    A NamedTuple rather than a frozen dataclass: a frozen dataclass's ``__init__`` sets each
+    of the twelve fields through ``object.__setattr__``, which measured 2.1 µs of the 6.6 µs of
+    :func:`score_at`, the whole computation of an as-of query after its one indexed read."""
 
     day: date
     s_ab: float = 0.0
     s_ba: float = 0.0
     d_ab: float = 0.0
     d_ba: float = 0.0
-    index: float = 0.0
+    index: float = 0.0  # type: ignore[assignment]  # shadows tuple.index, never called on a Score
     label: str = NEUTRAL
-    status: Status = field(default_factory=Status)
+    status: Status = Status()
     stock: Stock = NO_STOCK
     """B at ``day`` by direction (:mod:`projections.stock`)."""
     flow: float = 0.0
@@ -97,10 +95,6 @@ class Score:
             "days_since_last_event": self.days_since_last_event,
             "rests_on_structure": self.faded,
         }
-
-    @property
-    def weight_total(self) -> float:
-        return self.d_ab + self.d_ba
 
 
 def fold(

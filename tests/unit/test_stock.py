@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from projections.model import DEFAULT_MODEL, parse_model
+from projections.score import Score
 from projections.state import Agreement, Sanction, Status
 from projections.stock import SHARED, stock, terms
 
@@ -102,3 +103,12 @@ def test_the_terms_add_up_to_the_stock(
     b = stock(s, DEFAULT_MODEL, "PRK")
     assert math.fsum(t.value for t in terms(s, DEFAULT_MODEL)) == pytest.approx(b.total)
     assert b.ba == 0.0 and (b.ab < 0) == (n_sanctions > 0)
+
+
+def test_a_score_is_an_immutable_value() -> None:
+    score = Score(date(2024, 1, 1), index=12.5)
+    with pytest.raises(AttributeError):
+        score.index = 0.0  # type: ignore[misc]
+    assert score == Score(date(2024, 1, 1), index=12.5) and hash(score) == hash(
+        Score(score.day, index=12.5)
+    )
