@@ -117,8 +117,12 @@ def peak_rss_mb() -> float:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
-def run_child(kind: str, db: Path, arg: str = "") -> dict[str, Any]:
+def run_child(kind: str, db: Path, arg: str = "", code: Path | None = None) -> dict[str, Any]:
+    """``code``: a directory holding another version's packages, imported instead of this
+    checkout's (a before/after comparison in one run)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, str(db), arg],
         capture_output=True,
@@ -481,6 +485,79 @@ def measure(n: int, with_es: bool, work: Path, repeat: int) -> dict[str, Any]:
     return r
 
 
+def measure_replay(
+    n: int, with_es: bool, work: Path, repeat: int, before: Path | None = None
+) -> dict[str, Any]:
+    """Only the replay figures (``--only replay``): the product's replay, the raw fold and
+    eventsourcing's replay, interleaved as in :func:`measure`. The store and eventsourcing's
+    database are made once from the same data and kept in ``work`` between invocations (a
+    replay only reads them), so that two versions of the replay can be measured on one 1M
+    store without its import each time. ``before``: another version's packages, whose replay
+    is measured too, interleaved (``--before``)."""
+    from projections.model import DEFAULT_MODEL
+
+    tag = f"{n // 1000}k" if n >= 1000 else str(n)
+    data, db = work / f"events-{tag}.jsonl", work / f"tracker-{tag}.db"
+    es_db = work / f"es-{tag}.db"
+    if not data.exists():
+        synthetic.generate_jsonl(n, data)
+    if not db.exists():
+        run_child("import", db, str(data))
+    if with_es and not Path(str(es_db) + ".ids").exists():
+        remove(es_db)
+        run_child("es_append", es_db, str(data))
+    r: dict[str, Any] = {"n": n, "db": db, "repeat": repeat}
+    peaks: list[float] = []
+    folds: list[tuple[int, int]] = []
+
+    def product(_i: int) -> float:
+        res = run_child("replay", db)
+        peaks.append(res["peak_mb"])
+        return float(res["seconds"])
+
+    def fold(_i: int) -> float:
+        seconds, built, equal = baselines.raw_fold(db, DEFAULT_MODEL)
+        folds.append((built, equal))
+        return seconds
+
+    runs: dict[str, Callable[[int], float]] = {"replay_s": product, "raw_fold_s": fold}
+    if before is not None:
+        runs["replay_before_s"] = lambda i: float(run_child("replay", db, code=before)["seconds"])
+    if with_es:
+        runs["es_replay_s"] = lambda i: float(run_child("es_replay", es_db)["seconds"])
+    r.update(interleaved(repeat, runs))
+    r["fold_rows"], r["fold_equal"] = folds[-1]
+    r["replay_mb"] = max(peaks)
+    return r
+
+
+def replay_report(results: list[dict[str, Any]], with_es: bool, argv: str) -> str:
+    """The replay rows of RESULTS.md's first table, from :func:`measure_replay`."""
+    lines = [
+        "# Replay figures (`benchmarks/run.py --only replay`)",
+        "",
+        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python benchmarks/run.py {argv}`.",
+        "",
+        "| N | runs | replay s | events/s | raw fold s | ratio (≥ 0.4×) | eventsourcing s "
+        "| ratio (≥ 4×) | peak MB | fold rows equal | before s | ratio before |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        n, rep = r["n"], r["replay_s"]
+        es = f"{r['es_replay_s']:.2f} | {r['es_replay_s'] / rep:.2f}×" if with_es else "— | —"
+        lines.append(
+            f"| {n:,} | {r['repeat']} | {rep:.2f} | {n / rep:,.0f} | {r['raw_fold_s']:.2f} | "
+            f"{r['raw_fold_s'] / rep:.2f}× | {es} | {r['replay_mb']:.0f} | "
+            f"{r['fold_equal']:,} of {r['fold_rows']:,} | "
+            + (
+                f"{r['replay_before_s']:.2f} | {r['raw_fold_s'] / r['replay_before_s']:.2f}× |"
+                if "replay_before_s" in r
+                else "— | — |"
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
 def versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -701,6 +778,18 @@ def main(argv: list[str] | None = None) -> int:
         default=WORK,
         help="Where data and stores are written (default benchmarks/work/).",
     )
+    parser.add_argument(
+        "--only",
+        choices=["replay"],
+        help="Only these figures (replay: the product's replay, the raw fold and "
+        "eventsourcing's, with the stores kept in --work between runs); a short report.",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="With --only replay: a directory holding another version's events, projections "
+        "and tracker packages, whose replay is measured too, interleaved.",
+    )
     parser.add_argument("--child", nargs=3, metavar=("KIND", "DB", "ARG"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -715,13 +804,19 @@ def main(argv: list[str] | None = None) -> int:
         repeats *= len(sizes)
     if len(repeats) != len(sizes):
         parser.error("--repeat: one number, or one per size")
+    shown = " ".join(a for a in sys.argv[1:] if a) if argv is None else " ".join(argv)
     for n, repeat in zip(sizes, repeats, strict=True):
         print(f"N = {n:,} ...", file=sys.stderr, flush=True)
-        results.append(measure(n, with_es, args.work, repeat))
+        if args.only == "replay":
+            results.append(measure_replay(n, with_es, args.work, repeat, args.before))
+        else:
+            results.append(measure(n, with_es, args.work, repeat))
         print(json.dumps(results[-1], default=str), file=sys.stderr, flush=True)
-    cli_times = cli_figures(results[-1]["db"], args.work, args.cli_repeat)
-    shown = " ".join(a for a in sys.argv[1:] if a) if argv is None else " ".join(argv)
-    text = report(results, cli_times, with_es, shown)
+    if args.only == "replay":
+        text = replay_report(results, with_es, shown)
+    else:
+        cli_times = cli_figures(results[-1]["db"], args.work, args.cli_repeat)
+        text = report(results, cli_times, with_es, shown)
     args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0

@@ -49,6 +49,8 @@ class Fact(NamedTuple):
 BY_SEQ = attrgetter("seq")
 BY_DAY_SEQ = attrgetter("day", "seq")
 """Sort keys of facts (log order; valid-time order), C-level: a replay sorts every fact twice."""
+_TYPE = attrgetter("type")
+_EVENT_ID = attrgetter("event_id")
 
 
 @cache
@@ -111,6 +113,11 @@ def _corrected(fact: Fact, changes: Mapping[str, Any]) -> Fact:
 def effective(facts: Iterable[Fact]) -> list[Fact]:
     """The events as the record now stands: retracted ones left out, corrections applied in
     log order; record-keeping events themselves are not returned. Result in (day, seq) order."""
+    facts = list(facts)
+    if RECORD_TYPES.isdisjoint(map(_TYPE, facts)) and len(set(map(_EVENT_ID, facts))) == len(
+        facts
+    ):  # nothing retracted or corrected, no id twice: every fact as it is (C-level checks)
+        return sorted(facts, key=BY_DAY_SEQ)
     current: dict[str, Fact] = {}
     for fact in sorted(facts, key=BY_SEQ):
         if fact.type == RETRACT:

@@ -21,7 +21,7 @@ Tables (party_a < party_b; one dyad is one relationship)::
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ from tracker.store import Row, RowFilter, Store
 from tracker.store.derived import LAYOUT
 
 if TYPE_CHECKING:
+    from projections.facts import Fact
     from tracker.progress import Reporter
 
 
@@ -113,8 +114,15 @@ def fold_dyad(
     max_seq: int | None = None,
 ) -> list[Checkpoint]:
     """Checkpoints of one dyad from the log: the single fold that the store, the queries and
-    the audit replay all use."""
-    return fold(effective(store.facts(a, b, since=since, max_seq=max_seq)), model, a, start)
+    the audit replay all use (replay hands it each dyad's facts: :func:`fold_facts`)."""
+    return fold_facts(store.facts(a, b, since=since, max_seq=max_seq), model, a, start)
+
+
+def fold_facts(
+    facts: Iterable[Fact], model: ScoringModel, a: str, start: Checkpoint | None = None
+) -> list[Checkpoint]:
+    """Checkpoints from a dyad's facts as read from the log (record-keeping ones included)."""
+    return fold(effective(facts), model, a, start)
 
 
 class Projector:

@@ -1,4 +1,5 @@
-"""Replay compares rows exactly: same types, floats bit for bit (its fast `==` path included)."""
+"""Replay compares a dyad's rows exactly: same types, floats bit for bit (its fast `==` path
+included)."""
 
 from __future__ import annotations
 
@@ -35,4 +36,16 @@ def _with(i: int, value: Any) -> tuple[Any, ...]:
 def test_rows_are_the_same_only_when_identical(
     stored: tuple[Any, ...], replayed: tuple[Any, ...], same: bool
 ) -> None:
-    assert _same_rows(stored, replayed) is same
+    assert _same_rows([stored], [replayed]) is same
+    assert _same_rows([ROW, stored], [ROW, replayed]) is same  # wherever the row is
+
+
+@pytest.mark.parametrize(
+    ("stored", "replayed"),
+    [([ROW], []), ([], [ROW]), ([ROW, ROW], [ROW]), ([ROW], [ROW, ROW])],
+)
+def test_a_row_missing_on_either_side_differs(
+    stored: list[tuple[Any, ...]], replayed: list[tuple[Any, ...]]
+) -> None:
+    assert _same_rows(stored, replayed) is False
+    assert _same_rows(replayed, stored) is False

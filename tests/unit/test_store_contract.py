@@ -190,6 +190,30 @@ def test_reads_by_dyad_and_position(store: Store) -> None:
     assert store.chain_after(2) is not None and store.chain_after(3) is None
 
 
+def test_facts_by_dyad_gives_each_dyads_facts_in_day_order_dyads_in_party_order(
+    store: Store,
+) -> None:
+    store.append(
+        [
+            event(1, "2024-05-01"),
+            event(2, "2024-01-01", "USA", "CUB"),
+            event(3, "2024-03-01", "RUS", "PRK"),
+            event(4, "2024-03-01"),
+        ],
+        recorded_at=T0,
+    )
+    with store.snapshot():
+        grouped = [(d, [f.event_id for f in fs]) for d, fs in store.facts_by_dyad()]
+        assert grouped == [(("CUB", "USA"), ["e2"]), (("PRK", "RUS"), ["e3", "e4", "e1"])]
+        assert [(d, [f.event_id for f in fs]) for d, fs in store.facts_by_dyad(max_seq=2)] == [
+            (("CUB", "USA"), ["e2"]),
+            (("PRK", "RUS"), ["e1"]),
+        ]
+        for dyad, facts in store.facts_by_dyad():
+            assert sorted(facts) == sorted(store.facts(*dyad))  # the same facts as one by one
+    assert list(store.facts_by_dyad(max_seq=0)) == []
+
+
 def test_derived_tables_are_created_written_read_and_cleared(store: Store) -> None:
     assert store.derived_layout() is None
     with store.transaction():
@@ -209,8 +233,8 @@ def test_derived_tables_are_created_written_read_and_cleared(store: Store) -> No
     assert before is not None and before[0] == "2024-01-01"
     assert store.checkpoint_dyads("2024-01-15") == [("PRK", "RUS")]
     assert store.checkpoint_dyads("2023-12-31") == []
-    assert store.stored_checkpoints("PRK", "RUS")[0] == row[2:]
-    assert store.stored_structure("PRK", "RUS") == [("2024-02-01", '{"x":1}')]
+    assert list(store.scan_checkpoints()) == [row, later]
+    assert list(store.scan_structure()) == [("PRK", "RUS", "2024-02-01", '{"x":1}')]
     assert store.derived_dyads() == {("PRK", "RUS")}
     with store.transaction():
         store.clear_checkpoints(("PRK", "RUS"), "2024-02-01")

@@ -100,11 +100,12 @@ INSERT_CHECKPOINT = (
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 INSERT_STRUCTURE = "INSERT INTO structure (party_a, party_b, day, status) VALUES (?,?,?,?)"
-STORED_CHECKPOINTS = (
-    f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE party_a = ? AND party_b = ? ORDER BY day"
+SCAN_CHECKPOINTS = (
+    f"SELECT party_a, party_b, {CHECKPOINT_COLUMNS} FROM checkpoints ORDER BY party_a, party_b, day"
 )
-STORED_STRUCTURE = (
-    "SELECT day, status FROM structure WHERE party_a = ? AND party_b = ? ORDER BY day"
+"""Every checkpoint row as stored, in primary-key order (SQLite: a plain scan, no sort)."""
+SCAN_STRUCTURE = (
+    "SELECT party_a, party_b, day, status FROM structure ORDER BY party_a, party_b, day"
 )
 META = "SELECT key, value FROM projection_meta"
 PUT_META = "INSERT OR REPLACE INTO projection_meta (key, value) VALUES (?, ?)"

@@ -91,14 +91,14 @@ ITERSIZE = 5000
 """Rows fetched at a time by the server-side cursors of long scans (verify, export)."""
 
 
-_INDEXED_BY = re.compile(r" INDEXED BY \w+")
+_INDEXED_BY = re.compile(r" (?:INDEXED BY \w+|NOT INDEXED)")
 
 
 @cache
 def pg(statement: str) -> str:
     """A statement of :mod:`tracker.store.sql` or :mod:`tracker.store.derived` in this dialect:
     psycopg's placeholders (none of them has a literal ``?`` or ``%``), and without SQLite's
-    index hints (``INDEXED BY``: PostgreSQL's planner picks the index itself)."""
+    index hints (``INDEXED BY``, ``NOT INDEXED``: PostgreSQL's planner picks for itself)."""
     assert "%" not in statement
     return _INDEXED_BY.sub("", statement).replace("?", "%s")
 
@@ -417,6 +417,12 @@ class PostgresStore:
         query, params = sql.rows(where, columns=sql.dyad_fact_columns())
         return sql.facts_from(self._all(pg(query), params))
 
+    def facts_by_dyad(
+        self, *, max_seq: int | None = None
+    ) -> Iterator[tuple[tuple[str, str], list[Fact]]]:
+        limit = max_seq if max_seq is not None else 2**62
+        return sql.dyad_facts_from(self._stream(pg(sql.facts_by_dyad()), (limit,)))
+
     def dyads(
         self, *, party: str | None = None, max_seq: int | None = None
     ) -> list[tuple[str, str]]:
@@ -686,11 +692,11 @@ class PostgresStore:
         params = [day, party, party] if party else [day]
         return [(a, b) for a, b in self._all(pg(query), params)]
 
-    def stored_checkpoints(self, a: str, b: str) -> list[tuple[Any, ...]]:
-        return self._all(pg(derived.STORED_CHECKPOINTS), (a, b))
+    def scan_checkpoints(self) -> Iterator[tuple[Any, ...]]:
+        return self._stream(derived.SCAN_CHECKPOINTS)
 
-    def stored_structure(self, a: str, b: str) -> list[tuple[Any, ...]]:
-        return self._all(pg(derived.STORED_STRUCTURE), (a, b))
+    def scan_structure(self) -> Iterator[tuple[Any, ...]]:
+        return self._stream(derived.SCAN_STRUCTURE)
 
     def rebuild_search(self) -> None:
         """Nothing to rebuild: a search reads the log itself (see :meth:`rows`)."""

@@ -175,6 +175,14 @@ class Store(Protocol):
         structural and record-keeping types (the fold's hot path)."""
         ...
 
+    def facts_by_dyad(
+        self, *, max_seq: int | None = None
+    ) -> Iterator[tuple[tuple[str, str], list[Fact]]]:
+        """Every dyad's facts (those :meth:`facts` gives, in (day, seq) order), dyad by dyad
+        in party order, from one streaming read: a whole-log fold (replay) pays no statement
+        per dyad, and holds one dyad in memory."""
+        ...
+
     def dyads(
         self, *, party: str | None = None, max_seq: int | None = None
     ) -> list[tuple[str, str]]:
@@ -262,12 +270,14 @@ class Store(Protocol):
         """Dyads with a checkpoint on or before ``day``."""
         ...
 
-    def stored_checkpoints(self, a: str, b: str) -> list[tuple[Any, ...]]:
-        """A dyad's checkpoint rows exactly as stored (no status), for replay's comparison."""
+    def scan_checkpoints(self) -> Iterator[tuple[Any, ...]]:
+        """Every checkpoint row exactly as stored (``party_a, party_b`` then CHECKPOINT_FIELDS,
+        no status), in (dyad, day) order, streamed: what replay compares with."""
         ...
 
-    def stored_structure(self, a: str, b: str) -> list[tuple[Any, ...]]:
-        """A dyad's ``(day, status)`` rows exactly as stored."""
+    def scan_structure(self) -> Iterator[tuple[Any, ...]]:
+        """Every ``(party_a, party_b, day, status)`` row exactly as stored, in (dyad, day)
+        order, streamed."""
         ...
 
     def rebuild_search(self) -> None:

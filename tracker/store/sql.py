@@ -268,6 +268,54 @@ def facts_from(records: Iterable[Sequence[Any]]) -> Iterator[Fact]:
             )
 
 
+@cache
+def facts_by_dyad() -> str:
+    """Every event's dyad and :func:`dyad_fact_columns` up to a position (the one
+    parameter), in (dyad, day, seq) order, from a scan of the table in log order sorted by
+    SQLite (``NOT INDEXED``; EXPLAIN QUERY PLAN: ``USE TEMP B-TREE FOR ORDER BY``).
+
+    The ``events_dyad_date`` index gives the same order without a sort, but then each row is
+    a look-up of a page of the table, and a dyad's rows lie scattered over all of it: at 1M
+    events (a 690 MB file, in the OS cache) the index read took 3.6-3.8 s of CPU against
+    2.3-2.8 s for the scan and sort, 0.28 s against 0.22 s at 100k. SQLite's sorter spills to
+    temporary files beyond its cache, so memory stays flat (a 19 MB process at 1M)."""
+    return (
+        f"SELECT party_a, party_b, {dyad_fact_columns()} FROM events NOT INDEXED "
+        "WHERE seq <= ? ORDER BY party_a, party_b, occurred_on, seq"
+    )
+
+
+def dyad_facts_from(
+    records: Iterable[Sequence[Any]],
+) -> Iterator[tuple[tuple[str, str], list[Fact]]]:
+    """Each dyad's projection facts (as :func:`facts_from` makes them), dyad by dyad, from
+    rows of :func:`facts_by_dyad`: one dyad in memory at a time."""
+    import json
+
+    from projections.facts import Fact, fact_from_body
+
+    fromiso, new, empty = date.fromisoformat, tuple.__new__, Fact._field_defaults["fields"]
+    days: dict[str, date] = {}
+    facts: list[Fact] = []
+    pa = pb = ""  # (no party code is empty)
+    for a, b, seq, event_id, type_, actor, target, day, code, conf, weight, body in records:
+        if b != pb or a != pa:
+            if facts:
+                yield (pa, pb), facts
+            facts, pa, pb = [], a, b
+        if body is not None:
+            facts.append(fact_from_body(seq, json.loads(body)))
+            continue
+        on = days.get(day)
+        if on is None:
+            on = days[day] = fromiso(day)
+        facts.append(
+            new(Fact, (seq, event_id, type_, actor, target, on, code, conf, weight, None, empty))
+        )
+    if facts:
+        yield (pa, pb), facts
+
+
 def fact_columns(body_types: Sequence[str]) -> str:
     """The columns a projection fact needs; the body only for ``body_types`` (structural and
     record-keeping types), so that a fold reads little for the ordinary flow of events."""

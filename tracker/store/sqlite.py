@@ -331,6 +331,12 @@ class SQLiteStore:
         query, params = sql.rows(where, columns=sql.dyad_fact_columns())
         return sql.facts_from(self.conn.execute(query, params))
 
+    def facts_by_dyad(
+        self, *, max_seq: int | None = None
+    ) -> Iterator[tuple[tuple[str, str], list[Fact]]]:
+        limit = max_seq if max_seq is not None else 2**62
+        return sql.dyad_facts_from(self.conn.execute(sql.facts_by_dyad(), (limit,)))
+
     def dyads(
         self, *, party: str | None = None, max_seq: int | None = None
     ) -> list[tuple[str, str]]:
@@ -655,11 +661,11 @@ class SQLiteStore:
         params = [day, party, party] if party else [day]
         return [(a, b) for a, b in self.conn.execute(query, params).fetchall()]
 
-    def stored_checkpoints(self, a: str, b: str) -> list[tuple[Any, ...]]:
-        return self.conn.execute(derived.STORED_CHECKPOINTS, (a, b)).fetchall()
+    def scan_checkpoints(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.conn.execute(derived.SCAN_CHECKPOINTS))
 
-    def stored_structure(self, a: str, b: str) -> list[tuple[Any, ...]]:
-        return self.conn.execute(derived.STORED_STRUCTURE, (a, b)).fetchall()
+    def scan_structure(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.conn.execute(derived.SCAN_STRUCTURE))
 
     def derived_dyads(self) -> set[tuple[str, str]]:
         keys: set[tuple[str, str]] = set()
