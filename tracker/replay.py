@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import groupby
+from itertools import chain, islice
 from marshal import dumps
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -200,15 +199,23 @@ def _replay(
             keys |= store.derived_dyads()
         progress.stage("replaying", len(keys), "dyads")
     # one streaming read per table, each in dyad order, merged dyad by dyad
-    streams: list[Iterator[tuple[tuple[str, str], list[Any]]]] = [
-        store.facts_by_dyad(max_seq=limit)
-    ]
-    if comparing:
-        streams += [groups(store.scan_checkpoints()), groups(store.scan_structure())]
+    dyads = store.facts_by_dyad(max_seq=limit)
+    stored = _Rows(store.scan_checkpoints() if comparing else ())
+    stored_changes = _Rows(store.scan_structure() if comparing else ())
     results: list[DyadReplay] = []
-    for (a, b), (facts, *stored) in merged(streams):
+    ahead = next(dyads, None)
+    while True:
+        found = [k for k in (ahead and ahead[0], stored.key(), stored_changes.key()) if k]
+        if not found:
+            break
+        key = min(found)
+        if ahead is not None and ahead[0] == key:
+            facts, ahead = ahead[1], next(dyads, None)
+        else:
+            facts = []
         if progress is not None:
             progress.advance(1)
+        a, b = key
         mine = fold_facts(facts, model, a)
         if not compared:
             results.append(
@@ -221,7 +228,8 @@ def _replay(
             )
             continue
         rows, changes = table_rows(a, b, mine)
-        theirs, their_changes = stored if stored else ([], [])
+        theirs = stored.take(a, b, len(rows))
+        their_changes = stored_changes.take(a, b, len(changes))
         verdict = _compare((a, b), theirs, rows, CHECKPOINT_ROW, len(rows))
         if verdict.result == "ok":
             structural = _compare((a, b), their_changes, changes, STRUCTURE_ROW, len(rows))
@@ -273,34 +281,42 @@ CHECKPOINT_ROW = ("party_a", "party_b", *CHECKPOINT_FIELDS)
 STRUCTURE_ROW = ("party_a", "party_b", *STRUCTURE_FIELDS)
 _DAY = 2
 """Rows are compared whole, dyad first (the same on both sides), then the day."""
-_DYAD = itemgetter(0, 1)
 
 
-def groups(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[tuple[str, str], list[Any]]]:
-    """Rows that start with their dyad, in dyad order, as one list per dyad."""
-    for key, group in groupby(rows, _DYAD):
-        yield key, list(group)
+class _Rows:
+    """Stored rows that start with their dyad, in dyad order, taken a dyad at a time."""
 
+    def __init__(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        self._rows = iter(rows)
+        self._head = next(self._rows, None)
 
-def merged(
-    streams: Sequence[Iterator[tuple[tuple[str, str], list[Any]]]],
-) -> Iterator[tuple[tuple[str, str], list[list[Any]]]]:
-    """Each dyad found in any of ``streams`` (each in dyad order, one item per dyad), in
-    order, with its list from every stream (empty where a stream has none)."""
-    heads = [next(s, None) for s in streams]
-    while True:
-        present = [h[0] for h in heads if h is not None]
-        if not present:
-            return
-        key = min(present)
-        lists: list[list[Any]] = []
-        for i, head in enumerate(heads):
-            if head is not None and head[0] == key:
-                lists.append(head[1])
-                heads[i] = next(streams[i], None)
-            else:
-                lists.append([])
-        yield key, lists
+    def key(self) -> tuple[str, str] | None:
+        """The dyad of the next row (None at the end)."""
+        return None if self._head is None else (self._head[0], self._head[1])
+
+    def take(self, a: str, b: str, expected: int) -> list[tuple[Any, ...]]:
+        """The rows of dyad (a, b) if they come next (else none). ``expected`` of them are
+        read in one C-level step (rows are in dyad order, so if the first and the last of
+        those belong to the dyad, all do); then any further ones, or, when there were fewer,
+        the rows read beyond them are kept for the next dyads."""
+        head = self._head
+        if head is None or head[0] != a or head[1] != b:
+            return []
+        rows = [head]
+        if expected > 1:
+            rows += islice(self._rows, expected - 1)
+        last = rows[-1]
+        if last[0] != a or last[1] != b:  # fewer than expected: give back the others
+            mine = [r for r in rows if r[0] == a and r[1] == b]
+            beyond = rows[len(mine) :]
+            self._head, self._rows = beyond[0], chain(beyond[1:], self._rows)
+            return mine
+        after = next(self._rows, None)
+        while after is not None and after[0] == a and after[1] == b:  # more than expected
+            rows.append(after)
+            after = next(self._rows, None)
+        self._head = after
+        return rows
 
 
 def _same_rows(x: Sequence[Sequence[Any]], y: Sequence[Sequence[Any]]) -> bool:

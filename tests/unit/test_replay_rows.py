@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tracker.replay import _same_rows
+from tracker.replay import _Rows, _same_rows
 
 ROW = ("2024-01-02", 1.5, -2.25, 3.0, 0.5, "cordial", 1, 2, 3, 4, 10)
 
@@ -49,3 +49,22 @@ def test_a_row_missing_on_either_side_differs(
 ) -> None:
     assert _same_rows(stored, replayed) is False
     assert _same_rows(replayed, stored) is False
+
+
+def _stream(*counts: int) -> list[tuple[str, str, int]]:
+    """Rows of dyads (A, B1), (A, B2), ... with that many rows each."""
+    return [("A", f"B{d}", i) for d, n in enumerate(counts, 1) for i in range(n)]
+
+
+@pytest.mark.parametrize("expected", [0, 1, 2, 3, 5, 50])
+def test_stored_rows_are_taken_a_dyad_at_a_time_whatever_count_was_expected(
+    expected: int,
+) -> None:
+    rows = _Rows(_stream(3, 1, 2))
+    assert rows.key() == ("A", "B1")
+    assert rows.take("A", "B0", expected) == []  # not next: nothing taken
+    assert rows.take("A", "B1", expected) == _stream(3)
+    assert rows.key() == ("A", "B2")
+    assert rows.take("A", "B2", expected) == [("A", "B2", 0)]
+    assert rows.take("A", "B3", expected) == [("A", "B3", 0), ("A", "B3", 1)]
+    assert rows.key() is None and rows.take("A", "B3", expected) == []
