@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, islice
@@ -319,20 +319,22 @@ class _Rows:
         return rows
 
 
-def _same_rows(x: Sequence[Sequence[Any]], y: Sequence[Sequence[Any]]) -> bool:
-    """Exact equality of two lists of rows: same types, floats bit for bit. ``==`` decides
-    first; it cannot tell 1 from 1.0 or 0.0 from -0.0, so each column is then compared as
-    ``marshal`` bytes (version 2: typed values, floats as their IEEE bytes, no references,
-    so equal bytes are equal values of equal types), and a column whose bytes differ for
-    another reason (a string interned on one side only) value by value."""
-    if x != y and list(map(tuple, x)) != list(map(tuple, y)):  # (a row may be a list)
+def _same_rows(x: list[Any], y: list[Any]) -> bool:
+    """Exact equality of two lists of rows: same types, floats bit for bit.
+
+    First as ``marshal`` bytes (version 2: typed values, floats as their IEEE bytes, no
+    references, so equal bytes are equal values of equal types): one C-level pass over a
+    dyad's rows. Else ``==`` decides, except for what it cannot tell apart (1 and 1.0, 0.0
+    and -0.0), checked column by column: the bytes also differ for a string interned on one
+    side only, or a row that is a list on one side."""
+    try:
+        if dumps(x, 2) == dumps(y, 2):
+            return True
+    except ValueError:  # a type marshal does not write (a subclass): compared below
+        pass
+    if x != y and list(map(tuple, x)) != list(map(tuple, y)):
         return False
     for a, b in zip(zip(*x, strict=True), zip(*y, strict=True), strict=True):
-        try:
-            if dumps(a, 2) == dumps(b, 2):
-                continue
-        except ValueError:  # a type marshal does not write (a subclass): compared below
-            pass
         types = list(map(type, a))
         if types != list(map(type, b)):
             return False
@@ -343,8 +345,8 @@ def _same_rows(x: Sequence[Sequence[Any]], y: Sequence[Sequence[Any]]) -> bool:
 
 def _compare(
     dyad: tuple[str, str],
-    stored: Sequence[Sequence[Any]],
-    replayed: Sequence[Sequence[Any]],
+    stored: list[Any],
+    replayed: list[Any],
     fields: tuple[str, ...],
     n: int,
 ) -> DyadReplay:
