@@ -230,12 +230,10 @@ def _replay(
         rows, changes = table_rows(a, b, mine)
         theirs = stored.take(a, b, len(rows))
         their_changes = stored_changes.take(a, b, len(changes))
-        verdict = _compare((a, b), theirs, rows, CHECKPOINT_ROW, len(rows))
-        if verdict.result == "ok":
-            structural = _compare((a, b), their_changes, changes, STRUCTURE_ROW, len(rows))
-            if structural.result != "ok":
-                verdict = structural
-        results.append(verdict)
+        verdict = _compare((a, b), theirs, rows, CHECKPOINT_ROW, len(rows)) or _compare(
+            (a, b), their_changes, changes, STRUCTURE_ROW, len(rows)
+        )
+        results.append(verdict or DyadReplay((a, b), "ok", len(rows), len(theirs)))
     return ReplayReport(
         name,
         model.fingerprint,
@@ -349,9 +347,10 @@ def _compare(
     replayed: list[Any],
     fields: tuple[str, ...],
     n: int,
-) -> DyadReplay:
+) -> DyadReplay | None:
+    """How the stored rows differ from the replayed ones (None: they do not)."""
     if _same_rows(stored, replayed):
-        return DyadReplay(dyad, "ok", n, len(stored))
+        return None
     for i in range(max(len(stored), len(replayed))):
         s = stored[i] if i < len(stored) else None
         r = replayed[i] if i < len(replayed) else None
@@ -366,7 +365,7 @@ def _compare(
         for name, x, y in zip(fields, s, r, strict=True):
             if not _identical(x, y):
                 return DyadReplay(dyad, "differs", n, len(stored), r[_DAY], name, x, y)
-    return DyadReplay(dyad, "ok", n, len(stored))
+    return None
 
 
 __all__ = ["DyadReplay", "ReplayReport", "replay"]
