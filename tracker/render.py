@@ -18,9 +18,9 @@ import functools
 import io
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+from events.named import NamedTuple
 from tracker.outputs import echo
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,8 +46,7 @@ def document(command: str, body: Mapping[str, Any]) -> dict[str, Any]:
     return {"format_version": FORMAT_VERSION, "command": command, **body}
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """The output format a command was asked for (``text`` unless a flag says otherwise)."""
 
     command: str
