@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from projections.model import ScoringModel
     from projections.stock import Term
     from tracker.lineage import Lineage
-    from tracker.queries import EventRef
 
 
 @dataclass(frozen=True)
@@ -27,8 +26,9 @@ class Explanation:
     score: float
     index: float
     model: ScoringModel
-    items: tuple[tuple[EventRef, float, float, float, float], ...] = ()
-    """(event, weight, confidence, decay, contribution) per event."""
+    items: tuple[tuple[Any, float, float, float, float], ...] = ()
+    """(event, weight, confidence, decay, contribution) per event; the event is a
+    :class:`tracker.queries.EventRef` (not imported: that module imports this one)."""
     structure: tuple[Term, ...] = ()
     """The structural terms of the stock in force on ``as_of``."""
     stock: float = 0.0
@@ -68,6 +68,36 @@ class Explanation:
     def to_frame(self) -> Any:
         """The event contributions as a pandas DataFrame (see :mod:`tracker.frames`)."""
         from tracker.frames import frame
-        from tracker.queries import CONTRIBUTION_COLUMNS
 
         return frame(self.to_dict()["contributions"], CONTRIBUTION_COLUMNS)
+
+
+CONTRIBUTION_COLUMNS = (
+    "occurred_on",
+    "seq",
+    "event_id",
+    "type",
+    "actor",
+    "target",
+    "weight",
+    "confidence",
+    "decay",
+    "contribution",
+    "summary",
+)
+
+EXPLAIN_COLUMNS = (
+    "kind",
+    "what",
+    "since",
+    "direction",
+    *CONTRIBUTION_COLUMNS[:7],
+    "factor",
+    "confidence",
+    "decay",
+    "value",
+    "detail",
+    "summary",
+)
+"""The CSV rows of ``explain``: structural terms and event contributions, one ``value``
+column that adds up to the score."""

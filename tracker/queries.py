@@ -154,20 +154,6 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-CONTRIBUTION_COLUMNS = (
-    "occurred_on",
-    "seq",
-    "event_id",
-    "type",
-    "actor",
-    "target",
-    "weight",
-    "confidence",
-    "decay",
-    "contribution",
-    "summary",
-)
-
 SCORE_COLUMNS = (
     "as_of",
     "index",
@@ -195,22 +181,6 @@ STATE_COLUMNS = (
     "model_fingerprint",
 )
 """The CSV row of ``state``: a score's numbers with the pair, the trend and the model."""
-
-EXPLAIN_COLUMNS = (
-    "kind",
-    "what",
-    "since",
-    "direction",
-    *CONTRIBUTION_COLUMNS[:7],
-    "factor",
-    "confidence",
-    "decay",
-    "value",
-    "detail",
-    "summary",
-)
-"""The CSV rows of ``explain``: structural terms and event contributions, one ``value``
-column that adds up to the score."""
 
 
 class Timeline(list[Score]):

@@ -191,7 +191,7 @@ def explain_cmd(
     structural term and per contribution (EXPLAIN_COLUMNS; in sum mode the value column adds
     up to the score).
     """
-    from tracker.queries import EXPLAIN_COLUMNS
+    from tracker.explanation import EXPLAIN_COLUMNS
 
     with _open(db, model_file) as tracker:
         explained = tracker.explain(a, b, as_of=as_of, known_at=known_at, predecessors=predecessors)
