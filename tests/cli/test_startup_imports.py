@@ -21,6 +21,7 @@ NOT_FOR_A_STATE_QUERY = (
     "cryptography",
     "hashlib",  # the model fingerprint is the one stored beside the checkpoints
     "tomllib",  # no --model file given
+    "events.text",  # plain text is printed as it is, without compiling the escaping pattern
     "tracker.explanation",
     "tracker.merkle",
     "tracker.verify",
