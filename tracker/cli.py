@@ -26,7 +26,7 @@ COMMANDS: dict[str, str] = {
     "types": "tracker.commands.log:types_cmd",
     "parties": "tracker.commands.parties:parties_cmd",
     "import": "tracker.commands.importing:import_cmd",
-    "state": "tracker.commands.query:state_cmd",
+    "state": "tracker.commands.state:state_cmd",
     "explain": "tracker.commands.query:explain_cmd",
     "timeline": "tracker.commands.query:timeline_cmd",
     "chart": "tracker.commands.charts:chart_cmd",

@@ -27,6 +27,7 @@ NOT_FOR_A_STATE_QUERY = (
     "tracker.verify",
     "tracker.replay",
     "tracker.importers",
+    "tracker.commands.query",  # the other query commands
     "tracker.commands.log",
     "tracker.commands.audit",
     "tracker.commands.charts",
