@@ -790,10 +790,21 @@ def main(argv: list[str] | None = None) -> int:
         help="With --only replay: a directory holding another version's events, projections "
         "and tracker packages, whose replay is measured too, interleaved.",
     )
+    parser.add_argument(
+        "--cli-only",
+        type=Path,
+        metavar="DB",
+        help="Only the start-up figures (a regular install, interleaved), on the store DB; "
+        "prints them as JSON (seconds) and writes no RESULTS.md.",
+    )
     parser.add_argument("--child", nargs=3, metavar=("KIND", "DB", "ARG"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(child(*args.child)))
+        return 0
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.cli_only:
+        print(json.dumps(cli_figures(args.cli_only, args.work, args.cli_repeat), indent=1))
         return 0
     with_es = HAVE_EVENTSOURCING
     args.work.mkdir(parents=True, exist_ok=True)

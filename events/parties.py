@@ -28,9 +28,9 @@ import io
 import re
 from datetime import date
 from functools import cache
-from typing import NamedTuple
 
 from events.errors import AmbiguousPartyError, PartyDateError, UnknownPartyError, field_message
+from events.named import NamedTuple
 from events.vocabulary import read_data
 
 

@@ -15,9 +15,9 @@ import io
 import os
 from enum import IntEnum, StrEnum
 from functools import cache
-from typing import NamedTuple
 
 from events.errors import UnknownCameoCodeError, UnknownTypeError, field_message
+from events.named import NamedTuple
 
 
 class QuadClass(IntEnum):

@@ -12,8 +12,9 @@ from datetime import date
 from functools import cache
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
+from events.named import NamedTuple
 from events.vocabulary import ENVELOPE_FIELDS, Effect, cameo_codes, catalogue, type_info
 
 RETRACT = "retract"

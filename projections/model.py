@@ -47,9 +47,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from events.errors import TrackerError, field_message
+from events.named import NamedTuple
 
 
 class ModelError(TrackerError):

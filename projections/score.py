@@ -24,8 +24,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from itertools import groupby
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any
 
+from events.named import NamedTuple
 from projections.facts import BY_DAY_SEQ, Fact, weight_of
 from projections.model import AT_WAR, NEUTRAL, ScoringModel
 from projections.state import Status, apply, structural_types

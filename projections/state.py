@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
+from events.named import NamedTuple
 from events.vocabulary import Effect, catalogue
 from projections.facts import Fact
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import groupby
-from typing import Any, NamedTuple
+from typing import Any
 
+from events.named import NamedTuple
 from projections.model import ScoringModel
 from projections.state import Status
 

@@ -40,10 +40,11 @@ if TYPE_CHECKING:
     from projections.model import ScoringModel
     from projections.score import Score
     from tracker.checkpoints import Projector
+    from tracker.explanation import Explanation
     from tracker.importers import ImportSummary
     from tracker.lineage import Lineage
     from tracker.progress import Reporter
-    from tracker.queries import DyadState, Explanation, Queries, Ranking, Timeline
+    from tracker.queries import DyadState, Queries, Ranking, Timeline
 
 __all__ = ["KnownAt", "StoredEvent", "Tracker"]
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
+
+from events.named import NamedTuple
 
 GAP = 3.0
 """Pixels kept free around every box."""

@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from events.dyad import dyad_of
+from events.named import NamedTuple
 from events.parties import label, lifespans, predecessors
 from projections.facts import Fact
 

@@ -445,6 +445,10 @@ def printable(text: str) -> str:
     """``text`` with every control character written as a visible escape (``\\x1b``,
     ``\\u202e``), so that stored data cannot clear a screen, set a title or reorder a line.
     Only text output uses this; stored bytes and JSON are left as they are."""
+    if text.replace("\n", "").replace("\t", "").isprintable():
+        # every character TERMINAL_UNSAFE matches is one str.isprintable refuses: nothing to
+        # escape, and a query's start-up does not compile the pattern (issue 16)
+        return text
     from events.text import TERMINAL_UNSAFE
 
     return TERMINAL_UNSAFE.sub(_escape, text)

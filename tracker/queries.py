@@ -11,23 +11,24 @@ beside the method that computes it.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from events.dates import EARLIEST
 from events.dyad import dyad_of
+from events.named import NamedTuple
 from events.parties import predecessors as predecessors_of
 from projections.facts import RECORD_TYPES, Fact, effective, fact_from_body
 from projections.model import ScoringModel
 from projections.score import Checkpoint, Score, fold, latest, score_at
-from projections.stock import Term
 from tracker import checkpoints as cp
 from tracker.errors import TrackerError
 from tracker.lineage import Lineage, lineage, merged, regroup
 from tracker.store import RowFilter, Store
+
+if TYPE_CHECKING:
+    from tracker.explanation import Explanation
 
 QUAD_KEYS = ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")
 
@@ -153,73 +154,6 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-@dataclass(frozen=True)
-class Explanation:
-    dyad: tuple[str, str]
-    as_of: date
-    known_at: int | None
-    score: float
-    index: float
-    model: ScoringModel
-    items: tuple[tuple[EventRef, float, float, float, float], ...] = ()
-    """(event, weight, confidence, decay, contribution) per event."""
-    structure: tuple[Term, ...] = ()
-    """The structural terms of the stock in force on ``as_of``."""
-    stock: float = 0.0
-    flow: float = 0.0
-    last_event_on: date | None = None
-    lineage: Lineage | None = None
-
-    def to_dict(self, limit: int | None = None) -> dict[str, Any]:
-        """As JSON; with ``limit`` only the ``limit`` largest contributions (``omitted`` says
-        how many are left out; the structure is always complete)."""
-        shown = self.items[:limit] if limit else self.items
-        return {
-            "dyad": list(self.dyad),
-            "as_of": self.as_of.isoformat(),
-            "known_at": self.known_at,
-            "score": self.score,
-            "stock": self.stock,
-            "flow": self.flow,
-            "index": self.index,
-            "last_event_on": _iso(self.last_event_on),
-            "days_since_last_event": (
-                (self.as_of - self.last_event_on).days if self.last_event_on else None
-            ),
-            "model_fingerprint": self.model.fingerprint,
-            "mode": self.model.mode,
-            "structure": [t.to_dict() for t in self.structure],
-            "predecessors": self.lineage.to_dict() if self.lineage else [],
-            "limit": limit,
-            "omitted": len(self.items) - len(shown),
-            "events_total": math.fsum(x for *_, x in self.items),
-            "contributions": [
-                {**ref.to_dict(), "weight": w, "confidence": c, "decay": k, "contribution": x}
-                for ref, w, c, k, x in shown
-            ],
-        }
-
-    def to_frame(self) -> Any:
-        """The event contributions as a pandas DataFrame (see :mod:`tracker.frames`)."""
-        from tracker.frames import frame
-
-        return frame(self.to_dict()["contributions"], CONTRIBUTION_COLUMNS)
-
-
-CONTRIBUTION_COLUMNS = (
-    "occurred_on",
-    "seq",
-    "event_id",
-    "type",
-    "actor",
-    "target",
-    "weight",
-    "confidence",
-    "decay",
-    "contribution",
-    "summary",
-)
-
 SCORE_COLUMNS = (
     "as_of",
     "index",
@@ -247,22 +181,6 @@ STATE_COLUMNS = (
     "model_fingerprint",
 )
 """The CSV row of ``state``: a score's numbers with the pair, the trend and the model."""
-
-EXPLAIN_COLUMNS = (
-    "kind",
-    "what",
-    "since",
-    "direction",
-    *CONTRIBUTION_COLUMNS[:7],
-    "factor",
-    "confidence",
-    "decay",
-    "value",
-    "detail",
-    "summary",
-)
-"""The CSV rows of ``explain``: structural terms and event contributions, one ``value``
-column that adds up to the score."""
 
 
 class Timeline(list[Score]):
@@ -564,6 +482,7 @@ class Queries:
     ) -> Explanation:
         from projections.explain import contributions
         from projections.stock import terms
+        from tracker.explanation import Explanation
 
         key = dyad_key(a, b)
         line = self._line(key, known_at, predecessors)

@@ -3,8 +3,9 @@
 One module, so that every command's machine-readable output has the same shape (documented in
 docs/formats.md): a JSON document is ``{"format_version": 1, "command": NAME, ...}``, JSON
 Lines are the rows of that document one per line, and CSV is the same rows flattened, with a
-fixed header, written by the :mod:`csv` module. Text tables are laid out by ``tabulate``, not
-padded by hand, so a long cell (``support_at_international_body``) never breaks the columns.
+fixed header, written by the :mod:`csv` module. Text tables are laid out as ``tabulate`` lays them
+out (by ``tabulate`` itself beyond the plain cells :func:`table` lays out the same way faster),
+so a long cell (``support_at_international_body``) never breaks the columns.
 Commands build plain data (mostly a result's ``to_dict()``) and hand it here. click is
 imported where it is used, so that the library (which uses :func:`plural`, :func:`flat`) does
 not load it.
@@ -17,9 +18,9 @@ import functools
 import io
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+from events.named import NamedTuple
 from tracker.outputs import echo
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,8 +46,7 @@ def document(command: str, body: Mapping[str, Any]) -> dict[str, Any]:
     return {"format_version": FORMAT_VERSION, "command": command, **body}
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """The output format a command was asked for (``text`` unless a flag says otherwise)."""
 
     command: str
@@ -160,14 +160,50 @@ def table(
     """A text table (header, a rule, rows), each line after ``indent``; the columns numbered
     in ``right`` are aligned right (numbers). Cells are shown as given: format numbers
     before."""
-    from tabulate import tabulate
-
     body = [["" if c is None else str(c) for c in r] for r in rows]
-    align = ["right" if i in right else "left" for i in range(len(header))]
-    text: str = tabulate(
-        body, headers=list(header), tablefmt="simple", disable_numparse=True, colalign=align
-    )
+    text = _simple_table(header, body, right)
+    if text is None:
+        from tabulate import tabulate
+
+        align = ["right" if i in right else "left" for i in range(len(header))]
+        text = tabulate(
+            body, headers=list(header), tablefmt="simple", disable_numparse=True, colalign=align
+        )
     return "\n".join((indent + line).rstrip() for line in text.splitlines())
+
+
+_NARROW = frozenset("→←↔–—…·")
+"""Characters beyond U+02FF that the product's own cells hold, each one column wide."""
+
+
+def _plain(cell: str) -> bool:
+    """A cell every width function agrees on: printable (no newline, tab or terminal escape),
+    one column per character (below the combining marks at U+0300, or in :data:`_NARROW`)."""
+    return cell.isprintable() and (
+        cell.isascii() or all(c < "\u0300" or c in _NARROW for c in cell)
+    )
+
+
+def _simple_table(header: Sequence[str], body: list[list[str]], right: Sequence[int]) -> str | None:
+    """The text ``tabulate`` lays out as ``tablefmt="simple"`` (with ``disable_numparse``),
+    for the tables the commands print: at least one row, every row as long as the header,
+    plain cells. None otherwise, for ``tabulate`` itself. Why here: importing ``tabulate``
+    costs a query command more start-up time (≈ 7 ms, ``importlib.metadata``) than all of its
+    other work; a property test checks the text is ``tabulate``'s."""
+    n = len(header)
+    if not n or not body or any(len(r) != n for r in body):
+        return None
+    if not all(map(_plain, header)) or not all(_plain(c) for r in body for c in r):
+        return None
+    body = [[c.strip() for c in r] for r in body]  # tabulate strips cells, not headers
+    widths = [max(len(h) + 2, *(len(r[i]) for r in body)) for i, h in enumerate(header)]
+    pads = [str.rjust if i in right else str.ljust for i in range(n)]
+    lines = [
+        "  ".join(pad(c, w) for pad, c, w in zip(pads, r, widths, strict=True)).rstrip()
+        for r in (header, *body)
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
 def print_table(

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracker.outputs import (
     AtomicOutput,
@@ -516,6 +518,29 @@ def test_printable_leaves_ordinary_text_alone() -> None:
     text = "Kim–Putin summit, 평양 «Pyongyang»\tand a tab"
     assert printable(text) == text
     assert printable("a\x00b\x7fc") == "a\\x00b\\x7fc"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["a", " ", "\n", "\t", "\r", "\x1b", "\x9b", "\u00a0", "\u200b"]),
+            st.sampled_from(["\u061c", "\u200e", "\u2028", "\u2029", "\u202e", "\u2066", "é"]),
+            st.characters(),
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_printable_escapes_exactly_what_the_terminal_pattern_matches(text: str) -> None:
+    from events.text import TERMINAL_UNSAFE
+
+    expected = TERMINAL_UNSAFE.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
+    assert printable(text) == expected
 
 
 def test_new_text_with_control_characters_is_refused(

@@ -7,8 +7,10 @@ import csv
 import io
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tracker.render import csv_text, plural, signed, table
+from tracker.render import _simple_table, csv_text, plural, signed, table
 
 
 @pytest.mark.parametrize(
@@ -61,3 +63,40 @@ def test_a_long_cell_does_not_break_the_columns() -> None:
     }
     assert len(starts) == 1  # the third column starts at the same place on every row
     assert lines[2].split()[0] == "1" and lines[2].index("1") == lines[3].index("22") + 1
+
+
+_CELL = st.lists(
+    st.sampled_from(
+        [*"ab Z09-_.,:()'\"", "→", "–", "…", "é", "ß", "ж", "界", "\u0301", "\n", "\t", "\x1b[31m"]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    header=st.lists(_CELL, min_size=0, max_size=4),
+    body=st.lists(st.lists(_CELL, min_size=0, max_size=4), max_size=4),
+    right=st.sets(st.integers(0, 3)),
+    indent=st.sampled_from(["", "    "]),
+)
+def test_tables_are_laid_out_as_tabulate_lays_them_out(
+    header: list[str], body: list[list[str]], right: set[int], indent: str
+) -> None:
+    from tabulate import tabulate
+
+    align = ["right" if i in right else "left" for i in range(len(header))]
+    expected = tabulate(
+        body, headers=header, tablefmt="simple", disable_numparse=True, colalign=align
+    )
+    shown = "\n".join((indent + line).rstrip() for line in expected.splitlines())
+    assert table(header, body, right=tuple(right), indent=indent) == shown
+
+
+def test_the_state_commands_table_is_laid_out_without_importing_tabulate() -> None:
+    rows = [("2024-12-04", "ratify_treaty", "RUS→PRK", "Rudenko and Kim exchange…")]
+    assert _simple_table(("occurred", "type", "parties", "summary"), [list(rows[0])], ()) == (
+        "occurred    type           parties    summary\n"
+        "----------  -------------  ---------  -------------------------\n"
+        "2024-12-04  ratify_treaty  RUS→PRK    Rudenko and Kim exchange…"
+    )

@@ -189,7 +189,7 @@ def _pair_section(t: Any, width: int) -> None:
 
 def _now_caption(now: Any) -> str:
     """What today's reading rests on: how old the record is, and stock against flow."""
-    from tracker.commands.query import age
+    from tracker.commands.state import age
 
     days = now.days_since_last_event
     if days is None:

@@ -30,10 +30,10 @@ from datetime import date
 from functools import cache, lru_cache
 from importlib import resources
 from json.encoder import encode_basestring
-from typing import NamedTuple
 
 from events.dates import parse_iso_date
 from events.errors import TrackerError, UnknownPartyError, field_message
+from events.named import NamedTuple
 from events.text import CONTROL
 from tracker.store.rows import Prepared
 

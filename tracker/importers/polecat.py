@@ -48,9 +48,10 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import cache
 from importlib import resources
-from typing import Any, NamedTuple
+from typing import Any
 
 from events.errors import TrackerError
+from events.named import NamedTuple
 from events.parties import parties, resolve
 from tracker import limits
 from tracker.importers.cameo import Coded, FieldError, bad, coded_event, dated_party, iso_date

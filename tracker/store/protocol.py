@@ -63,10 +63,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from events.named import NamedTuple
 from tracker.store.rows import ALL_ROWS, AppendResult, Head, Prepared, Row, RowFilter
 
 if TYPE_CHECKING:
@@ -82,8 +82,7 @@ CheckpointRow = tuple[Any, ...]
 """A stored checkpoint: :data:`~tracker.store.derived.CHECKPOINT_FIELDS`, then status JSON."""
 
 
-@dataclass(frozen=True, slots=True)
-class StoreDescription:
+class StoreDescription(NamedTuple):
     """What a store holds, for ``tracker info``: its tables with their row counts, its schema
     version and its size on disk (the file, or the schema's relations on the server)."""
 

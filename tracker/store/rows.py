@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from events.canonical import canonical_text
+from events.named import NamedTuple
 from tracker.errors import StoreError
 
 if TYPE_CHECKING:
@@ -71,8 +71,7 @@ ORDERS = ("seq", "occurred", "latest")
 """Row orders: log order, valid-time order (then seq), newest by valid time first."""
 
 
-@dataclass(frozen=True, slots=True)
-class RowFilter:
+class RowFilter(NamedTuple):
     """Which rows of the log :meth:`Store.rows <tracker.store.protocol.Store.rows>` returns:
     every filter given must hold (the default value selects the whole log, in log order).
 

@@ -21,9 +21,9 @@ the text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from events.errors import TrackerError
+from events.named import NamedTuple
 
 FIELD = "search"
 
@@ -35,8 +35,7 @@ class SearchError(TrackerError):
     """Search text that is not a list of words and quoted phrases."""
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
+class Term(NamedTuple):
     """Words that must occur in this order; ``prefix``: the last may continue."""
 
     words: tuple[str, ...]

@@ -1,0 +1,65 @@
+"""``tracker state`` loads only what a state query needs (issue 16's start-up target): checked
+in a fresh interpreter, by the modules it imported, not by timing it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tracker.api import Tracker
+
+NOT_FOR_A_STATE_QUERY = (
+    "pydantic",  # validating events: writes only
+    "events.models",
+    "sqlite_utils",  # schema creation
+    "tabulate",  # the text tables are laid out without it (tracker.render)
+    "importlib.metadata",
+    "matplotlib",
+    "plotext",
+    "cryptography",
+    "hashlib",  # the model fingerprint is the one stored beside the checkpoints
+    "tomllib",  # no --model file given
+    "events.text",  # plain text is printed as it is, without compiling the escaping pattern
+    "tracker.explanation",
+    "tracker.merkle",
+    "tracker.verify",
+    "tracker.replay",
+    "tracker.importers",
+    "tracker.commands.query",  # the other query commands
+    "tracker.commands.log",
+    "tracker.commands.audit",
+    "tracker.commands.charts",
+    "tracker.commands.demo",
+)
+
+PROBE = """
+import json, sys
+from tracker.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def test_a_state_query_imports_none_of_the_heavy_modules(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    with Tracker(db) as t:
+        t.append(
+            {"type": "sign_treaty", "actor": "RUS", "target": "PRK", "occurred_on": "2024-06-19",
+             "name": "CSP Treaty", "event_id": "t1", "summary": "Putin and Kim sign the treaty"}
+        )  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, "state", "PRK", "RUS", "--as-of", "2024-12-31", "--db", db],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    probe = json.loads(result.stderr.splitlines()[-1])
+    assert probe["code"] == 0, result.stderr
+    assert "last events:" in result.stdout and "Putin and Kim sign the treaty" in result.stdout
+    loaded = set(probe["modules"])
+    assert sorted(m for m in NOT_FOR_A_STATE_QUERY if m in loaded) == []
