@@ -59,10 +59,9 @@ PRELOAD = (
     "tracker.commands.importing",
     "tracker.commands.audit",
     "orjson",
-    "sqlite_utils",
 )
-"""Modules a child imports before its clock starts (those that exist in this version; the
-last two are imported lazily by the product, on first use)."""
+"""Modules a child imports before its clock starts (those that exist in this version; orjson
+and sqlite_utils, imported below as the store does, are imported lazily by the product)."""
 
 # -- child processes: the product's side of each figure ----------------------------------------
 
@@ -73,6 +72,8 @@ def child(kind: str, db: str, arg: str) -> dict[str, Any]:
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+    with contextlib.suppress(ImportError, AttributeError):  # as the store imports it: no pandas
+        importlib.import_module("tracker.store.sqlite")._sqlite_utils()
     extra: dict[str, Any] = {}
     started = time.perf_counter()
     if kind in ("import", "import_gdelt"):

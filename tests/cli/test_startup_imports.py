@@ -63,3 +63,42 @@ def test_a_state_query_imports_none_of_the_heavy_modules(tmp_path: Path) -> None
     assert "last events:" in result.stdout and "Putin and Kim sign the treaty" in result.stdout
     loaded = set(probe["modules"])
     assert sorted(m for m in NOT_FOR_A_STATE_QUERY if m in loaded) == []
+
+
+def test_creating_a_store_and_describing_it_load_neither_pandas_nor_numpy(tmp_path: Path) -> None:
+    """sqlite-utils imports pandas and numpy whenever they are installed (about 70 MB and half a
+    second); the store imports it with both marked absent, since it never hands it their values."""
+    events = tmp_path / "in.jsonl"
+    events.write_text(
+        json.dumps({"type": "congratulate", "actor": "PRK", "target": "RUS",
+                    "occurred_on": "2024-03-18", "event_id": "c1"}) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    db = tmp_path / "new.db"
+    for args in (["import", str(events), "--db", str(db)], ["info", "--db", str(db)]):
+        result = subprocess.run(
+            [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False
+        )
+        probe = json.loads(result.stderr.splitlines()[-1])
+        assert probe["code"] == 0, result.stderr
+        loaded = set(probe["modules"])
+        assert "sqlite_utils" in loaded  # the library still does the schema work
+        assert {"pandas", "numpy"} & loaded == set()
+
+
+def test_pandas_still_imports_after_the_store_used_sqlite_utils(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from tracker.api import Tracker\n"
+        f"with Tracker({str(tmp_path / 'p.db')!r}) as t:\n"
+        "    t.append({'type': 'congratulate', 'actor': 'PRK', 'target': 'RUS',"
+        " 'occurred_on': '2024-03-18', 'event_id': 'c1'})\n"
+        "assert 'sqlite_utils' in sys.modules and 'pandas' not in sys.modules\n"
+        "try:\n"
+        "    import pandas\n"
+        "except ImportError as exc:\n"
+        "    assert 'No module named' in str(exc) and 'None in sys.modules' not in str(exc), exc\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

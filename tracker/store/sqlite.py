@@ -765,9 +765,36 @@ def _unopenable(path: Path) -> str:
 def _utils(conn: sqlite3.Connection) -> sqlite_utils.Database:
     """``sqlite-utils`` over the store's own connection, for schema creation and introspection
     (it changes no setting of the connection)."""
-    import sqlite_utils
+    db: sqlite_utils.Database = _sqlite_utils().Database(
+        conn, recursive_triggers=False, execute_plugins=False
+    )
+    return db
 
-    return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+
+def _sqlite_utils() -> Any:
+    """The ``sqlite_utils`` module, imported without pandas and numpy.
+
+    When they are installed (the ``pandas`` extra, or any analyst's environment),
+    ``sqlite_utils`` imports both at once, only to map their value types to column types;
+    that made creating a store or running ``tracker info`` cost about 70 MB and half a second
+    more. The store never passes such values to it, so the import is made with the two marked
+    absent (``sys.modules[name] = None`` makes ``import name`` raise ImportError) and the marks
+    are taken away afterwards: a later ``import pandas`` (``Tracker.*.to_frame``) works as
+    usual."""
+    import sys
+
+    if "sqlite_utils" in sys.modules:
+        return sys.modules["sqlite_utils"]
+    hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import sqlite_utils
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
+    return sqlite_utils
 
 
 def _normal(text: str | None) -> str:
