@@ -139,6 +139,8 @@ class ChartData:
     """The predecessor dyads whose record the chart includes (Russia's: the USSR's)."""
     predecessor_notes: tuple[str, ...] = ()
     """One sentence per included dyad ("includes the record of PRK–SUN (…)")."""
+    with_predecessors: bool = True
+    """Drawn with continuity (the default) or, with ``--no-predecessors``, the pair's own record."""
 
     def to_dict(self) -> dict[str, Any]:
         """What the chart shows, as JSON (``chart --json``): its points, numbered event days,
@@ -226,17 +228,24 @@ def chart_data(
     every: str = "month",
     top: int = 5,
     known_at: KnownAt = None,
+    predecessors: bool = True,
 ) -> ChartData:
-    """Everything a chart of the A–B index shows, through the facade only."""
+    """Everything a chart of the A–B index shows, through the facade only; ``predecessors``
+    as in :meth:`Tracker.state` (the record of the states A and B continue counts too)."""
     from events.parties import party
     from events.vocabulary import STRUCTURAL_EFFECTS, type_info
     from projections.state import Status
 
-    samples = tracker.timeline(a, b, start=start, end=end, every=every, known_at=known_at)
+    def state_on(day: date) -> Any:
+        return tracker.state(a, b, as_of=day, known_at=known_at, predecessors=predecessors)
+
+    samples = tracker.timeline(
+        a, b, start=start, end=end, every=every, known_at=known_at, predecessors=predecessors
+    )
     first, last = samples[0].day, end or tracker.today()
     if samples[-1].day < last:  # the period steps may stop short of the last date
-        samples.append(tracker.state(a, b, as_of=last, known_at=known_at).score)
-    explanation = tracker.explain(a, b, as_of=last, known_at=known_at)
+        samples.append(state_on(last).score)
+    explanation = tracker.explain(a, b, as_of=last, known_at=known_at, predecessors=predecessors)
     dyad = explanation.dyad
     if not explanation.items:
         raise ChartError(
@@ -256,17 +265,12 @@ def chart_data(
         if any(set(type_info(ref.type).effects) & STRUCTURAL_EFFECTS for ref, _ in items)
     )
     ranked = sorted(by_day, key=lambda d: (-abs(moves[d]), -d.toordinal()))[:top]
-    scores = {
-        day: tracker.state(a, b, as_of=day, known_at=known_at).score
-        for day in sorted(set(structural) | set(ranked))
-    }
+    scores = {day: state_on(day).score for day in sorted(set(structural) | set(ranked))}
 
     changes: list[Change] = []
     before = Status()
     if first > EARLIEST:
-        before = tracker.state(
-            a, b, as_of=first - timedelta(days=1), known_at=known_at
-        ).score.status
+        before = state_on(first - timedelta(days=1)).score.status
     conflict = (before.conflict, first)
     periods: list[Period] = []
     for day in structural:
@@ -330,6 +334,7 @@ def chart_data(
         rests_on_structure=bool(getattr(end_score, "faded", False)),
         predecessors=explanation.lineage.included if explanation.lineage else (),
         predecessor_notes=tuple(explanation.lineage.notes()) if explanation.lineage else (),
+        with_predecessors=predecessors,
     )
 
 

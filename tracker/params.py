@@ -270,6 +270,14 @@ def check_span(
         raise click.BadParameter(f"{first} {start} is after {last} {end}", param_hint=f"'{first}'")
 
 
+predecessors_option = click.option(
+    "--predecessors/--no-predecessors",
+    default=True,
+    show_default=True,
+    help="Include the record of the states A or B continue (Russia: the USSR's).",
+)
+
+
 def period_options(func: F) -> F:
     """--from, --to and --every: the span and sampling of a timeline or chart."""
     func = click.option(

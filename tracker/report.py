@@ -72,15 +72,25 @@ def report_data(
     end: date | None = None,
     top: int = 8,
     known_at: KnownAt = None,
+    predecessors: bool = True,
 ) -> ReportData:
-    """Everything the page shows, through the facade only."""
+    """Everything the page shows, through the facade only (``predecessors``: as in
+    :meth:`Tracker.state`)."""
     chart = chart_data(
-        tracker, a, b, start=start, end=end, every="month", top=top, known_at=known_at
+        tracker,
+        a,
+        b,
+        start=start,
+        end=end,
+        every="month",
+        top=top,
+        known_at=known_at,
+        predecessors=predecessors,
     )
     pa, pb = chart.dyad
 
     def moment(day: date, why: str) -> Moment:
-        st = tracker.state(pa, pb, as_of=day, known_at=known_at)
+        st = tracker.state(pa, pb, as_of=day, known_at=known_at, predecessors=predecessors)
         return Moment(day, st.score.index, st.score.label, st.trend, why)
 
     telling: dict[date, str] = {}
@@ -108,7 +118,7 @@ def report_data(
         ]
         days.append(DayEvents(m.rank, m.day, m.move, m.index, tuple(events)))
 
-    end_state = tracker.state(pa, pb, as_of=chart.end, known_at=known_at)
+    end_state = tracker.state(pa, pb, as_of=chart.end, known_at=known_at, predecessors=predecessors)
     return ReportData(
         chart,
         tuple(moments),
@@ -284,6 +294,7 @@ def _reproduce_section(data: ReportData) -> str:
         for k, v in sorted(data.model.items())
     )
     known = "" if c.known_at is None else f" --known-at {c.known_at}"
+    known += "" if c.with_predecessors else " --no-predecessors"
     command = (
         f"tracker report {c.dyad[0]} {c.dyad[1]} --from {c.start.isoformat()} "
         f"--to {c.end.isoformat()}{known} --db {c.store or 'STORE'} --out report.html"

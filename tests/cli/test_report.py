@@ -171,3 +171,31 @@ def test_the_report_renders_offline_in_chromium_with_no_errors(page: Path) -> No
     inked = sum(1 for r, g, b in pixels if r + g + b < 600) / len(pixels)
     assert inked > 0.04, f"only {inked:.1%} of the page is painted"
     assert len(set(pixels)) > 200  # text, shading and lines, not one flat colour
+
+
+@pytest.mark.parametrize("predecessors", [True, False], ids=["with", "without"])
+def test_chart_and_report_follow_predecessors_as_state_does(
+    store: Path, tmp_path: Path, predecessors: bool
+) -> None:
+    """Russia's chart and report count the USSR's record unless --no-predecessors says not to:
+    the last point is the index `state` gives with the same choice, and the report's command
+    to draw the page again repeats the choice."""
+    import json
+
+    from tracker.api import Tracker
+
+    flag = [] if predecessors else ["--no-predecessors"]
+    runner = CliRunner()
+    drawn = runner.invoke(main, ["chart", "PRK", "RUS", *flag, "--json", "--db", str(store)])
+    assert drawn.exit_code == 0, drawn.output
+    chart = json.loads(drawn.output)
+    with Tracker(store, create=False) as t:
+        expected = t.state("PRK", "RUS", predecessors=predecessors).score.index
+        other = t.state("PRK", "RUS", predecessors=not predecessors).score.index
+    assert chart["points"][-1]["index"] == expected != other
+    out = tmp_path / "page.html"
+    result = report(store, out, "PRK", "RUS", *flag)
+    assert result.returncode == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert ("--no-predecessors --db" in html) is not predecessors
+    assert ("PRK–SUN" in html) is predecessors

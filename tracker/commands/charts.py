@@ -21,6 +21,7 @@ from tracker.params import (
     load_model,
     model_option,
     period_options,
+    predecessors_option,
 )
 from tracker.render import Output, output_options, plural
 
@@ -65,6 +66,7 @@ def terminal_columns(default: int = 100) -> int:
     help="Terminal rows (default 20), or image pixels (default 600).",
 )
 @known_at_option
+@predecessors_option
 @model_option
 @output_options("chart", csv=False, name="out_format")
 @db_option
@@ -79,6 +81,7 @@ def chart_cmd(
     width: int | None,
     height: int | None,
     known_at: int | datetime | None,
+    predecessors: bool,
     model_file: Path | None,
     out_format: Output,
     db: Path,
@@ -125,7 +128,15 @@ def chart_cmd(
     model = load_model(model_file)
     with Tracker(db, create=False, model=model) as tracker:
         data = charts.chart_data(
-            tracker, a, b, start=start, end=end, every=every, top=top, known_at=known_at
+            tracker,
+            a,
+            b,
+            start=start,
+            end=end,
+            every=every,
+            top=top,
+            known_at=known_at,
+            predecessors=predecessors,
         )
     if out is None or output is None:
         columns = width or min(max(terminal_columns(), 60), 160)
@@ -193,6 +204,7 @@ def _check_size(
     help="The HTML file to write (- for standard output).",
 )
 @known_at_option
+@predecessors_option
 @model_option
 @output_options("report", csv=False, name="out_format")
 @db_option
@@ -204,6 +216,7 @@ def report_cmd(
     top: int,
     out: Path,
     known_at: int | datetime | None,
+    predecessors: bool,
     model_file: Path | None,
     out_format: Output,
     db: Path,
@@ -235,7 +248,16 @@ def report_cmd(
     )
     model = load_model(model_file)
     with Tracker(db, create=False, model=model) as tracker:
-        data = report.report_data(tracker, a, b, start=start, end=end, top=top, known_at=known_at)
+        data = report.report_data(
+            tracker,
+            a,
+            b,
+            start=start,
+            end=end,
+            top=top,
+            known_at=known_at,
+            predecessors=predecessors,
+        )
     page = report.render_report(data, report.chart_svg(data.chart))
     with output:
         output.stream.write(page)

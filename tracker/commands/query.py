@@ -15,7 +15,6 @@ from tracker.commands.state import (
     _predecessor_lines,
     _signed,
     age,
-    predecessors_option,
 )
 from tracker.outputs import echo, shorten
 from tracker.params import (
@@ -27,6 +26,7 @@ from tracker.params import (
     load_model,
     model_option,
     period_options,
+    predecessors_option,
 )
 from tracker.render import Output, output_options, plural, print_table, signed
 

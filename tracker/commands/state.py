@@ -14,7 +14,15 @@ from typing import Any
 import click
 
 from tracker.outputs import echo, shorten
-from tracker.params import PARTY, as_of_option, db_option, known_at_option, load_model, model_option
+from tracker.params import (
+    PARTY,
+    as_of_option,
+    db_option,
+    known_at_option,
+    load_model,
+    model_option,
+    predecessors_option,
+)
 from tracker.render import Output, output_options, print_table, signed
 
 
@@ -22,14 +30,6 @@ def _open(db: str | Path, model_file: Path | None) -> Any:
     from tracker.api import Tracker
 
     return Tracker(db, create=False, model=load_model(model_file))
-
-
-predecessors_option = click.option(
-    "--predecessors/--no-predecessors",
-    default=True,
-    show_default=True,
-    help="Include the record of the states A or B continue (Russia: the USSR's).",
-)
 
 
 def _predecessor_lines(entries: list[dict[str, Any]]) -> list[str]:
