@@ -299,3 +299,42 @@ def test_the_third_party_verifier_example_runs(
         f"demo:prk-rus:2024-06-19:treaty is in the log of {events} events",
         f"the export extends the checkpoint: {events} records",
     ]
+
+
+def _command_rows(text: str) -> dict[str, str]:
+    """The README's command table: command name -> its row."""
+    rows: dict[str, str] = {}
+    for line in text.splitlines():
+        m = re.match(r"\| `([a-z-]+(?: show)?)\b", line)
+        if m:
+            rows.setdefault(m.group(1), line)
+    return rows
+
+
+def test_the_command_table_lists_every_command_with_its_options(readme: str) -> None:
+    """Each command's row names each of its options (the global --db, --help and hidden tuning
+    options aside), so the table cannot fall behind the code."""
+    import click
+
+    from tracker.cli import main
+
+    rows = _command_rows(readme)
+    ctx = click.Context(main)
+    missing: dict[str, list[str]] = {}
+    commands: list[tuple[str, click.Command]] = []
+    for name in main.list_commands(ctx):
+        command = main.get_command(ctx, name)
+        assert command is not None
+        if isinstance(command, click.Group):
+            commands += [(f"{name} {sub}", command.commands[sub]) for sub in command.commands]
+        else:
+            commands.append((name, command))
+    for name, command in commands:
+        row = rows.get(name, "")
+        for param in command.params:
+            if not isinstance(param, click.Option) or param.hidden or "--db" in param.opts:
+                continue
+            shown = param.secondary_opts or param.opts  # a --x/--no-x pair: its "no" side
+            if not any(re.search(re.escape(o) + r"(?![\w-])", row) for o in shown):
+                missing.setdefault(name, []).append("/".join(shown))
+    assert missing == {}
