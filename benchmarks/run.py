@@ -532,6 +532,84 @@ def measure_replay(
     return r
 
 
+def measure_verify(n: int, work: Path, repeat: int, before: Path | None = None) -> dict[str, Any]:
+    """Only the verify figures (``--only verify``): the product's verify and the raw read +
+    SHA-256 baseline, interleaved, with the floor (:func:`baselines.verify_floor`, with and
+    without ``quick_check``) measured in the same rounds. The store is made once and kept in
+    ``work`` (a verify only reads it); ``before``: another version's verify, interleaved too."""
+    from tracker.verify import _type_codes
+
+    tag = f"{n // 1000}k" if n >= 1000 else str(n)
+    data, db = work / f"events-{tag}.jsonl", work / f"tracker-{tag}.db"
+    if not data.exists():
+        synthetic.generate_jsonl(n, data)
+    if not db.exists():
+        run_child("import", db, str(data))
+    r: dict[str, Any] = {"n": n, "db": db, "repeat": repeat}
+    peaks: list[float] = []
+    oks: list[bool] = []
+    codes = _type_codes()
+
+    def product(_i: int) -> float:
+        res = run_child("verify", db)
+        peaks.append(res["peak_mb"])
+        return float(res["seconds"])
+
+    def chain(_i: int) -> float:
+        seconds, ok = baselines.raw_hash(db)
+        oks.append(ok)
+        return seconds
+
+    def floor(physical: bool) -> Callable[[int], float]:
+        def run(_i: int) -> float:
+            seconds, ok = baselines.verify_floor(db, codes, physical=physical)
+            oks.append(ok)
+            return seconds
+
+        return run
+
+    runs: dict[str, Callable[[int], float]] = {
+        "verify_s": product,
+        "raw_hash_s": chain,
+        "floor_s": floor(True),
+        "floor_nophysical_s": floor(False),
+    }
+    if before is not None:
+        runs["verify_before_s"] = lambda i: float(run_child("verify", db, code=before)["seconds"])
+    r.update(interleaved(repeat, runs))
+    r["hash_ok"] = all(oks)
+    r["verify_mb"] = max(peaks)
+    return r
+
+
+def verify_report(results: list[dict[str, Any]], argv: str) -> str:
+    """The verify row of RESULTS.md's first table and its floor, from :func:`measure_verify`."""
+    lines = [
+        "# Verify figures (`benchmarks/run.py --only verify`)",
+        "",
+        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python benchmarks/run.py {argv}`.",
+        "",
+        "| N | runs | verify s | events/s | raw read + SHA-256 s | ratio (≥ 0.5×) | floor s "
+        "| floor ratio | floor without quick_check | peak MB | before s | ratio before |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        n, ver, raw = r["n"], r["verify_s"], r["raw_hash_s"]
+        lines.append(
+            f"| {n:,} | {r['repeat']} | {ver:.2f} | {n / ver:,.0f} | {raw:.2f} | "
+            f"{raw / ver:.2f}× | {r['floor_s']:.2f} | {raw / r['floor_s']:.2f}× | "
+            f"{raw / r['floor_nophysical_s']:.2f}× | {r['verify_mb']:.0f} | "
+            + (
+                f"{r['verify_before_s']:.2f} | {raw / r['verify_before_s']:.2f}× |"
+                if "verify_before_s" in r
+                else "— | — |"
+            )
+        )
+    ok = all(r["hash_ok"] for r in results)
+    lines += ["", f"Baseline and floor found every hash and body {'intact' if ok else 'BROKEN'}."]
+    return "\n".join(lines) + "\n"
+
+
 def replay_report(results: list[dict[str, Any]], with_es: bool, argv: str) -> str:
     """The replay rows of RESULTS.md's first table, from :func:`measure_replay`."""
     lines = [
@@ -781,15 +859,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["replay"],
+        choices=["replay", "verify"],
         help="Only these figures (replay: the product's replay, the raw fold and "
-        "eventsourcing's, with the stores kept in --work between runs); a short report.",
+        "eventsourcing's; verify: the product's verify, the raw read + SHA-256 and the floor; "
+        "with the stores kept in --work between runs); a short report.",
     )
     parser.add_argument(
         "--before",
         type=Path,
-        help="With --only replay: a directory holding another version's events, projections "
-        "and tracker packages, whose replay is measured too, interleaved.",
+        help="With --only replay or verify: a directory holding another version's events, "
+        "projections and tracker packages, whose replay or verify is measured too, interleaved.",
     )
     parser.add_argument(
         "--cli-only",
@@ -821,11 +900,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"N = {n:,} ...", file=sys.stderr, flush=True)
         if args.only == "replay":
             results.append(measure_replay(n, with_es, args.work, repeat, args.before))
+        elif args.only == "verify":
+            results.append(measure_verify(n, args.work, repeat, args.before))
         else:
             results.append(measure(n, with_es, args.work, repeat))
         print(json.dumps(results[-1], default=str), file=sys.stderr, flush=True)
     if args.only == "replay":
         text = replay_report(results, with_es, shown)
+    elif args.only == "verify":
+        text = verify_report(results, shown)
     else:
         cli_times = cli_figures(results[-1]["db"], args.work, args.cli_repeat)
         text = report(results, cli_times, with_es, shown)

@@ -59,6 +59,30 @@ def dumps_bytes(obj: Any) -> bytes:
     return _ENCODER.encode(obj).encode("utf-8") if fast is None else fast
 
 
+def canonical_value(text: str) -> Any:
+    """The value ``text`` encodes, when a fast exact check shows ``dumps(value) == text``
+    (``text`` is canonical JSON); ``ValueError`` when it is not, or when this check cannot tell
+    (the caller then decides with ``json.loads`` and :func:`dumps`).
+
+    orjson parses and re-encodes the text. Its output is the standard encoder's except for
+    floats of magnitude below 1e-4 (see the module docstring): orjson writes those with an
+    ``e-`` exponent or as ``0.0000...``, so a text holding neither string holds none of them
+    and orjson's encoding of the value is the canonical one; any other text takes the full
+    :func:`_identical_in_orjson` pass. (orjson parses no NaN or infinity and no integer
+    beyond 64 bits as an integer, so those never re-encode to the text.)"""
+    global _orjson
+    if _orjson is None:
+        import orjson
+
+        _orjson = orjson
+    value = _orjson.loads(text)
+    if _orjson.dumps(value, option=_orjson.OPT_SORT_KEYS).decode() == text and (
+        ("e-" not in text and "0.0000" not in text) or _identical_in_orjson(value)
+    ):
+        return value
+    raise ValueError("not canonical (or not decided by the fast check)")
+
+
 def _identical_in_orjson(value: Any) -> bool:
     """True if orjson writes ``value`` exactly as the standard encoder does (or refuses it)."""
     t = type(value)

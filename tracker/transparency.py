@@ -9,6 +9,7 @@ store-free checks of :mod:`tracker.proofs`, the very functions a third party run
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from tracker.audit import Fault
 from tracker.proofs import check_consistency, check_inclusion, inclusion_document
 from tracker.signed_note import SignerKey, TreeHead, VerifierKey, read_checkpoint, sign_checkpoint
 from tracker.store import Head, Row, record_bytes
+from tracker.store.tree import expand
 
 DEFAULT_ORIGIN = "relations-tracker"
 """The origin line of an unsigned checkpoint when none is given (a signed one carries its
@@ -194,7 +196,12 @@ class NamedHead:
 class TreeCheck:
     """Fed every verified row in log order by ``verify``'s chain pass: recomputes the Merkle
     tree from the records (O(log n) memory), compares each hash with the stored tree, and
-    each checkpoint's root with the recomputed root at its size."""
+    each checkpoint's root with the recomputed root at its size.
+
+    The stored runs are compared a stretch of bytes at a time while they are well formed (a
+    run of whole hashes starting where the last one ended); at the first stretch that differs,
+    and from the first odd run on, hash by hash with :func:`tracker.store.tree.expand`, so the
+    fault names the first bad position and its event exactly as a hash-by-hash pass would."""
 
     def __init__(
         self, stored: Iterator[tuple[Any, Any]] | None, heads: Sequence[NamedHead]
@@ -202,7 +209,12 @@ class TreeCheck:
         from tracker.merkle import Frontier
 
         self.frontier = Frontier()
-        self.stored = stored
+        self.runs = stored
+        """The stored ``(id, run)`` rows not yet read (None: the store has no tree)."""
+        self.stored: Iterator[tuple[Any, Any]] | None = None
+        """Once compared hash by hash: the ``(position, hash)`` pairs not yet compared."""
+        self.run, self.run_at = b"", 0
+        """The well-formed run being compared, and the byte offset reached in it."""
         self.next_id = 0
         self.tree_fault: Fault | None = None
         self.first_bad_leaf: int | None = None
@@ -211,34 +223,80 @@ class TreeCheck:
         self.matched: list[NamedHead] = []
         self._reached()
 
-    def feed(self, seq: int, record: bytes) -> None:
-        """The next verified event, by its record bytes (:func:`tracker.store.record_bytes`,
-        which the chain pass has just hashed)."""
-        hashes = self.frontier.append(merkle.leaf_hash(record))
-        stored = self.stored
-        if stored is not None and self.tree_fault is None:
-            for position, h in enumerate(hashes, self.next_id):
-                got = next(stored, None)
-                if got is None:
-                    self.tree_fault = Fault(
-                        "tree",
-                        "the Merkle tree has no hash for this event: it was added without the "
-                        "tree (a forged row?)",
-                        seq=seq,
-                    )
+    def feed(self, first_seq: int, records: Sequence[bytes]) -> None:
+        """The next verified events, seq ``first_seq`` on, by their record bytes
+        (:func:`tracker.store.record_bytes`, which the chain pass has just hashed)."""
+        done = 0
+        while done < len(records):
+            end = len(records)
+            if self.pending:  # stop at the next checkpoint's size to compare its root
+                end = min(end, done + max(1, self.pending[0].head.size - self.frontier.size))
+            hashes = b"".join(self.frontier.extend(merkle.leaf_hashes(records[done:end])))
+            if self.runs is not None and self.tree_fault is None:
+                self._compare(first_seq + done, hashes)
+            self.next_id += len(hashes) // merkle.HASH_SIZE
+            done = end
+            if self.pending:
+                self._reached()
+
+    def _compare(self, first_seq: int, hashes: bytes) -> None:
+        """Compare ``hashes`` (positions ``next_id`` on, made by the events from seq
+        ``first_seq``) with the stored ones."""
+        assert self.runs is not None
+        size, done, view = merkle.HASH_SIZE, 0, memoryview(hashes)
+        while done < len(hashes) and self.stored is None:
+            position = self.next_id + done // size
+            if self.run_at == len(self.run):
+                got = next(self.runs, None)
+                data = bytes(got[1]) if got and isinstance(got[1], memoryview) else None
+                data = got[1] if got and isinstance(got[1], bytes) else data
+                if got is None or got[0] != position or not data or len(data) % size:
+                    self.stored = expand(itertools.chain([got] if got else [], self.runs))
+                    self.run, self.run_at = b"", 0
                     break
-                if got[0] != position or not isinstance(got[1], bytes) or got[1] != h:
-                    self.first_bad_leaf = seq
-                    self.tree_fault = Fault(
-                        "tree",
-                        f"stored tree hash {got[0]!r} is not the one this event's record makes: "
-                        "the log (or its tree) was rewritten from here",
-                        seq=seq,
-                    )
-                    break
-        self.next_id += len(hashes)
-        if self.pending:
-            self._reached()
+                self.run, self.run_at = data, 0
+            k = min(len(hashes) - done, len(self.run) - self.run_at)
+            if view[done : done + k] != memoryview(self.run)[self.run_at : self.run_at + k]:
+                rest = [(position, self.run[self.run_at :])]
+                self.stored = expand(itertools.chain(rest, self.runs))
+                self.run, self.run_at = b"", 0
+                break
+            done, self.run_at = done + k, self.run_at + k
+        if self.stored is not None:
+            self._compare_each(first_seq, view[done:], self.next_id + done // size)
+
+    def _compare_each(self, first_seq: int, hashes: memoryview, start: int) -> None:
+        """Hash by hash: ``hashes`` are those at positions ``start`` on (of events from seq
+        ``first_seq``); the first that the stored tree lacks or differs in is the fault."""
+        assert self.stored is not None
+        leaf = first_seq - 1  # the event (leaf index) whose append made the hash at position
+        for k in range(0, len(hashes), merkle.HASH_SIZE):
+            position = start + k // merkle.HASH_SIZE
+            while merkle.stored_count(leaf + 1) <= position:
+                leaf += 1
+            seq = leaf + 1
+            got = next(self.stored, None)
+            if got is None:
+                self.tree_fault = Fault(
+                    "tree",
+                    "the Merkle tree has no hash for this event: it was added without the "
+                    "tree (a forged row?)",
+                    seq=seq,
+                )
+                return
+            if (
+                got[0] != position
+                or not isinstance(got[1], bytes)
+                or got[1] != bytes(hashes[k : k + merkle.HASH_SIZE])
+            ):
+                self.first_bad_leaf = seq
+                self.tree_fault = Fault(
+                    "tree",
+                    f"stored tree hash {got[0]!r} is not the one this event's record makes: "
+                    "the log (or its tree) was rewritten from here",
+                    seq=seq,
+                )
+                return
 
     def _reached(self) -> None:
         while self.pending and self.pending[0].head.size == self.frontier.size:
@@ -251,8 +309,9 @@ class TreeCheck:
 
     def finish(self, head_seq: int, verified: int) -> list[Fault]:
         faults = [self.tree_fault] if self.tree_fault is not None else []
-        if self.stored is not None and self.tree_fault is None and verified == head_seq:
-            extra = sum(1 for _ in self.stored)
+        if self.runs is not None and self.tree_fault is None and verified == head_seq:
+            left = self.stored or expand(self.runs)  # the stored hashes not compared
+            extra = (len(self.run) - self.run_at) // merkle.HASH_SIZE + sum(1 for _ in left)
             if extra:
                 faults.append(
                     Fault(

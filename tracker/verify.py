@@ -36,12 +36,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from events.canonical import dumps
+from events.canonical import canonical_value
 from events.dyad import dyad_of
 from events.errors import TrackerError
 from events.models import SCHEMA_VERSION as EVENT_SCHEMA_VERSION
 from tracker.against import Against
-from tracker.audit import Fault, Progress, Ticker, canonical_body
+from tracker.audit import PROGRESS_EVERY, Fault, Progress, Ticker, canonical_body
 from tracker.integrity import (
     check_meta_rows,
     check_objects,
@@ -249,6 +249,9 @@ LOG_CHECKS: list[LogCheck] = []
 
 # -- the chain pass --------------------------------------------------------------------------
 
+TREE_BATCH = 4096
+"""Verified records handed to the tree check at a time (about 1 MB)."""
+
 _COLUMN_NAMES = EVENT_COLUMNS[1:12]
 """The indexed columns a body implies (event_id ... refers_to), in table order."""
 
@@ -343,7 +346,7 @@ def verify(
                 return VerifyReport(
                     store_name(p), 0, 0, 0, GENESIS_HASH, tuple(faults), against_name
                 )
-            stored = store.tree_scan() if store.has_tree() else None
+            stored = store.tree_runs() if store.has_tree() else None
             tree_check = TreeCheck(stored, heads)
             chain = ChainPass(store, checker, deep=deep, prefix=prefix, tree=tree_check)
             result = chain.run(Ticker(progress))
@@ -441,7 +444,11 @@ class ChainPass:
         deep: bool,
         prefix: bool,
         tree: TreeCheck | None = None,
+        fast: bool = True,
     ) -> None:
+        """``fast=False`` sends every row through the detailed check (:func:`_check_row`):
+        what the tests compare the fast path with."""
+        self.fast = fast
         self.tree = tree
         self.store = store
         self.checker = checker
@@ -450,40 +457,57 @@ class ChainPass:
         self.result = PassResult()
 
     def run(self, ticker: Ticker) -> PassResult:
-        result, checker = self.result, self.checker
+        result, checker, tree_check, fast = self.result, self.checker, self.tree, self.fast
         chain_fault: Fault | None = None
         against_fault: Fault | None = None
         prev_hash, prev_stamp = GENESIS_HASH, ""
         prev_bytes = GENESIS_HASH.encode("ascii")
-        sha256, loads = hashlib.sha256, json.loads
-        # orjson parses a body about three times faster; the fast path accepts a row only if
-        # the canonical text of what was parsed is the stored text byte for byte, so a parse
-        # that differs from json.loads's (numbers beyond 64 bits, say) can only send the row
-        # to the detailed check, which parses with json
-        from orjson import loads as fast_loads
-
-        expected = 1
+        sha256, loads, fullmatch = hashlib.sha256, json.loads, TIMESTAMP_PATTERN.fullmatch
+        codes, version = _type_codes(), EVENT_SCHEMA_VERSION
+        # the records of verified rows not yet given to the tree check (in runs of consecutive
+        # seqs from ``fed``): it hashes and compares them a batch at a time
+        records: list[bytes] = []
+        fed = 1
+        expected, count = 1, 0
         rows = self.store.scan()
         for row in rows:
-            result.rows += 1
+            count += 1
             seq, recorded_at, body, stored_hash = row[0], row[12], row[13], row[14]
             if chain_fault is None:
                 # the fast path: every check in one expression; any doubt (or exception) goes
-                # to the detailed check, which names the fault
-                record = None
+                # to the detailed check, which names the fault. canonical_value parses with
+                # orjson and accepts only a body that re-encodes to itself byte for byte, so a
+                # parse that differs from json.loads's can only send the row to the detailed
+                # check, which parses with json; the columns are those _body_columns implies
+                record, good = None, False
                 try:
                     record = record_bytes(body, seq, recorded_at)
-                    good = (
+                    good = fast and (
                         seq == expected
                         and sha256(prev_bytes + record).hexdigest() == stored_hash
-                        and dumps(obj := fast_loads(body)) == body
-                        and row[1:12] == _body_columns(obj)
+                        and type(obj := canonical_value(body)) is dict
+                        and type(actor := obj["actor"]) is str
+                        and type(target := obj["target"]) is str
+                        and type(row[1]) is str
+                        and type(row[8]) is str
+                        and obj.get("schema_version") == version
+                        and (type_code := codes[obj["type"]]) is not None
+                        and row[1:12]
+                        == (
+                            obj["event_id"],
+                            obj["type"],
+                            obj.get("cameo_code") or type_code,
+                            actor,
+                            target,
+                            *dyad_of(actor, target),
+                            obj["occurred_on"],
+                            obj.get("confidence", 1.0),
+                            obj.get("weight"),
+                            obj.get("refers_to"),
+                        )
                         and (
                             recorded_at == prev_stamp
-                            or (
-                                recorded_at > prev_stamp
-                                and TIMESTAMP_PATTERN.fullmatch(recorded_at) is not None
-                            )
+                            or (recorded_at > prev_stamp and fullmatch(recorded_at) is not None)
                         )
                     )
                 except Exception:
@@ -497,10 +521,13 @@ class ChainPass:
                 if chain_fault is None and self.rules is not None:
                     chain_fault = self._deep(seq, body, obj)
                 if chain_fault is None:
-                    if self.tree is not None:
+                    if tree_check is not None:
                         if record is None:  # the detailed check passed a row the fast one
                             record = record_bytes(body, seq, recorded_at)  # could not encode
-                        self.tree.feed(seq, record)
+                        records.append(record)
+                        if len(records) == TREE_BATCH:
+                            tree_check.feed(fed, records)
+                            fed, records = fed + len(records), []
                     result.verified, expected = seq, seq + 1
                     prev_hash, prev_stamp = stored_hash, recorded_at
                     prev_bytes = stored_hash.encode("ascii")
@@ -518,9 +545,15 @@ class ChainPass:
                     against_fault = checker.head_fault()
                     result.against_records = checker.records
                     checker = None
-            ticker.tick()
+            if count == PROGRESS_EVERY:
+                ticker.ticks(count)
+                result.rows, count = result.rows + count, 0
             if chain_fault is not None and (checker is None or against_fault is not None):
                 break
+        result.rows += count
+        ticker.ticks(count)
+        if tree_check is not None and records:
+            tree_check.feed(fed, records)
         rows.close()
         ticker.done()
         head = self.store.head()

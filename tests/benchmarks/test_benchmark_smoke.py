@@ -50,3 +50,19 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_report(tmp_path: Path) -> 
     ):
         assert figure in report
     assert "| 10,000 |" in report
+
+
+def test_the_verify_only_run_reports_verify_the_baseline_and_the_floor(tmp_path: Path) -> None:
+    out = tmp_path / "verify.md"
+    args = ["--only", "verify", "--sizes", "2000", "--repeat", "1", "--out", str(out)]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), *args, "--work", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = out.read_text(encoding="utf-8")
+    assert "| 2,000 | 1 |" in report
+    assert "Baseline and floor found every hash and body intact." in report

@@ -612,8 +612,8 @@ class PostgresStore:
             )
         return [found[i] for i in ids]
 
-    def tree_scan(self) -> Generator[tuple[Any, Any], None, None]:
-        yield from tree.expand(self._stream(tree.SCAN))
+    def tree_runs(self) -> Generator[tuple[Any, Any], None, None]:
+        yield from self._stream(tree.SCAN)
 
     def has_tree(self) -> bool:
         return tree.TABLE in self.tables()

@@ -32,7 +32,7 @@ The Merkle tree (beside the chain)
     :func:`tracker.store.tree.new_hashes` returns for the new rows, starting from the
     frontier read back by position. After ``n`` events the runs hold exactly
     ``stored_count(n)`` hashes; the table is never updated or deleted from (enforced as for
-    the log). :meth:`Store.tree_hashes` reads hashes by position, :meth:`Store.tree_scan`
+    the log). :meth:`Store.tree_hashes` reads hashes by position, :meth:`Store.tree_runs`
     all of them in order. Proofs and checkpoints (:mod:`tracker.transparency`) need nothing
     else, so every backend gives the same roots and proofs for the same log.
 
@@ -215,9 +215,9 @@ class Store(Protocol):
         :class:`~tracker.errors.DamagedStoreError`)."""
         ...
 
-    def tree_scan(self) -> Generator[tuple[Any, Any], None, None]:
-        """Every stored ``(position, hash)`` in order, runs expanded, values as stored (what
-        ``verify`` checks)."""
+    def tree_runs(self) -> Generator[tuple[Any, Any], None, None]:
+        """Every stored ``(id, run)`` row in id order, values as stored (what ``verify``
+        checks: :func:`tracker.store.tree.expand` gives each hash its position)."""
         ...
 
     def meta(self) -> dict[str, str]:

@@ -389,15 +389,15 @@ class SQLiteStore:
         result: list[bytes] = self._guard(read)
         return result
 
-    def tree_scan(self) -> Generator[tuple[Any, Any], None, None]:
-        """Every stored ``(position, hash)`` in order, values as stored (what ``verify``
-        checks; runs expanded by :func:`tracker.store.tree.expand`); empty for a store without
-        the tree table."""
+    def tree_runs(self) -> Generator[tuple[Any, Any], None, None]:
+        """Every stored ``(id, run)`` row in id order, values as stored (what ``verify``
+        checks, expanding odd runs with :func:`tracker.store.tree.expand`); empty for a store
+        without the tree table."""
         if tree.TABLE not in self.tables():
             return
         cursor = self.conn.execute(tree.SCAN)
         try:
-            yield from tree.expand(cursor)
+            yield from cursor
         finally:
             cursor.close()
 

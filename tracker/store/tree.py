@@ -87,9 +87,8 @@ def expand(runs: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
 def new_hashes(frontier: Frontier, rows: Iterable[Row]) -> list[tuple[int, bytes]]:
     """The ``(id, run)`` rows that appending ``rows`` to the tree ``frontier`` adds (the
     frontier is advanced): the batch's new hashes, in runs of at most :data:`RUN`."""
-    from tracker.merkle import leaf_hash, stored_count  # here: queries never hash
+    from tracker.merkle import leaf_hashes, stored_count  # here: queries never hash
 
     start = stored_count(frontier.size)
-    leaves = [leaf_hash(record_bytes(r[11], r[0], r[10])) for r in rows]
-    hashes = frontier.extend(leaves)
+    hashes = frontier.extend(leaf_hashes(record_bytes(r[11], r[0], r[10]) for r in rows))
     return [(start + i, b"".join(hashes[i : i + RUN])) for i in range(0, len(hashes), RUN)]
