@@ -437,6 +437,12 @@ def measure(n: int, with_es: bool, work: Path, repeat: int) -> dict[str, Any]:
         "gdelt_raw_s": lambda i: (
             baselines.raw_parse_gdelt(gdelt) + baselines.raw_insert(gschema, raw_db)
         ),
+        # the floor's parts (see baselines.raw_compute): the least computing per event, and the
+        # fold alone, without reading the stored rows a replay compares with
+        "raw_compute_s": lambda i: baselines.raw_compute(db),
+        "gdelt_compute_s": lambda i: baselines.raw_compute(gdb),
+        "fold_only_s": lambda i: baselines.raw_fold(db, DEFAULT_MODEL, compare=False)[0],
+        "gdelt_fold_s": lambda i: baselines.raw_fold(gdb, DEFAULT_MODEL, compare=False)[0],
     }
     if with_es:
 
@@ -530,6 +536,58 @@ def measure_replay(
     r["fold_rows"], r["fold_equal"] = folds[-1]
     r["replay_mb"] = max(peaks)
     return r
+
+
+def measure_query(n: int, work: Path, repeat: int, before: Path | None = None) -> dict[str, Any]:
+    """Only the as-of figures (``--only query``): ``score``, the full ``state`` report and the
+    indexed SELECT they are compared with, as in :func:`measure` (one child per run, 2,000
+    queries, median of its rounds), on a store made once and kept in ``work`` like
+    :func:`measure_replay`'s. ``before``: another version's packages, whose children run
+    interleaved with this version's on the same store (``--before``)."""
+    tag = f"{n // 1000}k" if n >= 1000 else str(n)
+    data, db = work / f"events-{tag}.jsonl", work / f"tracker-{tag}.db"
+    if not data.exists():
+        synthetic.generate_jsonl(n, data)
+    if not db.exists():
+        run_child("import", db, str(data))
+    codes = {"": None} if before is None else {"": None, "before_": before}
+    figures: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        for prefix, code in codes.items():
+            lat = run_child("asof", db, "2000", code=code)
+            for name in ("score_us", "select_us", "state_us"):
+                figures.setdefault(prefix + name, []).append(lat[name])
+            figures.setdefault(prefix + "asof_mb", []).append(lat["peak_mb"])
+    r: dict[str, Any] = {"n": n, "db": db, "repeat": repeat}
+    r.update({name: statistics.median(v) for name, v in figures.items()})
+    return r
+
+
+def query_report(results: list[dict[str, Any]], argv: str) -> str:
+    """The as-of rows of RESULTS.md, from :func:`measure_query`."""
+    lines = [
+        "# As-of figures (`benchmarks/run.py --only query`)",
+        "",
+        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python benchmarks/run.py {argv}`.",
+        "",
+        "| N | runs | SELECT µs | score µs | ratio (≤ 3×) | state µs | ratio (≤ 10×) | peak MB "
+        "| before: SELECT µs | score ratio | state ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        sel = r["select_us"]
+        was = (
+            f"{r['before_select_us']:.1f} | {r['before_score_us'] / r['before_select_us']:.2f}× | "
+            f"{r['before_state_us'] / r['before_select_us']:.2f}× |"
+            if "before_select_us" in r
+            else "— | — | — |"
+        )
+        lines.append(
+            f"| {r['n']:,} | {r['repeat']} | {sel:.1f} | {r['score_us']:.1f} | "
+            f"{r['score_us'] / sel:.2f}× | {r['state_us']:.1f} | {r['state_us'] / sel:.2f}× | "
+            f"{r['asof_mb']:.0f} | {was}"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def measure_verify(n: int, work: Path, repeat: int, before: Path | None = None) -> dict[str, Any]:
@@ -699,6 +757,17 @@ def report(
             "≥ 0.7×",
             q >= 0.7,
         )
+        floor = r["raw_insert_s"] + r["raw_compute_s"] + r["fold_only_s"]
+        q = floor / r["import_s"]
+        row(
+            n,
+            "JSONL import",
+            imp,
+            "floor: fair raw insert + least compute + fold " + rate(n, floor),
+            q,
+            "—",
+            None,
+        )
         q = r["limit_insert_s"] / r["import_s"]
         row(
             n,
@@ -729,6 +798,17 @@ def report(
             q,
             "≥ 0.7×",
             q >= 0.7,
+        )
+        gfloor = r["gdelt_raw_s"] + r["gdelt_compute_s"] + r["gdelt_fold_s"]
+        q = gfloor / r["gdelt_s"]
+        row(
+            n,
+            "GDELT import",
+            rate(n, r["gdelt_s"]),
+            "floor: raw parse + fair insert + least compute + fold " + rate(n, gfloor),
+            q,
+            "—",
+            None,
         )
         q = r["raw_fold_s"] / r["replay_s"]
         row(
@@ -811,18 +891,68 @@ def report(
     )
     lines += [
         "",
+        "## Floors: the best ratio any implementation doing the least work could reach",
+        "",
+        "Each target set against the floor the baselines measure in the same run: the floor of an",
+        "import is the fair raw insert plus the least computing per event (`orjson` parse and",
+        "canonical bytes, SHA-256 chain, Merkle hashes: `baselines.raw_compute`) plus the raw",
+        "fold without the stored rows' read; the floor of a replay is the raw fold. A",
+        "ceiling below the target means the target asks for more than that least work allows.",
+        "",
+        "| N | target | ceiling: baseline / floor | product / floor | product / baseline |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results:
+        floor = r["raw_insert_s"] + r["raw_compute_s"] + r["fold_only_s"]
+        gfloor = r["gdelt_raw_s"] + r["gdelt_compute_s"] + r["gdelt_fold_s"]
+        ceilings = [
+            (
+                "JSONL import ≥ 0.7× fair raw",
+                r["raw_insert_s"] / floor,
+                floor / r["import_s"],
+                r["raw_insert_s"] / r["import_s"],
+            ),
+            (
+                "GDELT import ≥ 0.7× raw parse + fair insert",
+                r["gdelt_raw_s"] / gfloor,
+                gfloor / r["gdelt_s"],
+                r["gdelt_raw_s"] / r["gdelt_s"],
+            ),
+        ]
+        if with_es:
+            ceilings += [
+                (
+                    "import ≥ 2× eventsourcing",
+                    r["es_append_s"] / floor,
+                    floor / r["import_s"],
+                    r["es_append_s"] / r["import_s"],
+                ),
+                (
+                    "replay ≥ 4× eventsourcing",
+                    r["es_replay_s"] / r["raw_fold_s"],
+                    r["raw_fold_s"] / r["replay_s"],
+                    r["es_replay_s"] / r["replay_s"],
+                ),
+            ]
+        for target, ceiling, share, ratio in ceilings:
+            lines.append(
+                f"| {r['n']:,} | {target} | {ceiling:.2f}× | {share:.2f}× | {ratio:.2f}× |"
+            )
+    lines += [
+        "",
         "## Growth with N (medians, seconds unless stated)",
         "",
         "| N | rows written | import | fair raw | limit | GDELT | replay | raw fold | verify "
-        "| raw hash | as-of µs | state µs | SELECT µs |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| raw hash | least compute | as-of µs | state µs | SELECT µs |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['n']:,} | {r['rows_written']:,} | {r['import_s']:.2f} | "
             f"{r['raw_insert_s']:.2f} | {r['limit_insert_s']:.2f} | {r['gdelt_s']:.2f} | "
             f"{r['replay_s']:.2f} | {r['raw_fold_s']:.2f} | {r['verify_s']:.2f} | "
-            f"{r['raw_hash_s']:.2f} | {r['asof_us']:.1f} | {r['state_us']:.1f} | "
+            f"{r['raw_hash_s']:.2f} | {r['raw_compute_s']:.2f} | {r['asof_us']:.1f} | "
+            f"{r['state_us']:.1f} | "
             f"{r['select_us']:.1f} |"
         )
     lines += [
@@ -859,16 +989,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["replay", "verify"],
+        choices=["replay", "query", "verify"],
         help="Only these figures (replay: the product's replay, the raw fold and "
-        "eventsourcing's; verify: the product's verify, the raw read + SHA-256 and the floor; "
-        "with the stores kept in --work between runs); a short report.",
+        "eventsourcing's; query: the as-of score and state report beside their indexed "
+        "SELECT; verify: the product's verify, the raw read + SHA-256 and the floor; the "
+        "stores kept in --work between runs); a short report.",
     )
     parser.add_argument(
         "--before",
         type=Path,
-        help="With --only replay or verify: a directory holding another version's events, "
-        "projections and tracker packages, whose replay or verify is measured too, interleaved.",
+        help="With --only replay, query or verify: a directory holding another version's events, "
+        "projections and tracker packages, measured too, interleaved.",
     )
     parser.add_argument(
         "--cli-only",
@@ -900,6 +1031,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"N = {n:,} ...", file=sys.stderr, flush=True)
         if args.only == "replay":
             results.append(measure_replay(n, with_es, args.work, repeat, args.before))
+        elif args.only == "query":
+            results.append(measure_query(n, args.work, repeat, args.before))
         elif args.only == "verify":
             results.append(measure_verify(n, args.work, repeat, args.before))
         else:
@@ -907,6 +1040,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results[-1], default=str), file=sys.stderr, flush=True)
     if args.only == "replay":
         text = replay_report(results, with_es, shown)
+    elif args.only == "query":
+        text = query_report(results, shown)
     elif args.only == "verify":
         text = verify_report(results, shown)
     else:
