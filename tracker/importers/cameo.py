@@ -238,8 +238,9 @@ def _template(row: Coded) -> Prepared:
         f'{source_key}{summary_key},"target":"{target}","type":"{type_name}",'
         f'"weight":{weight!r}}}'
     )
-    return Prepared(
-        event_id, type_name, code, actor, target, occurred_on, confidence, weight, None, body
+    return tuple.__new__(  # (built directly: the named tuple's generated __new__ is Python)
+        Prepared,
+        (event_id, type_name, code, actor, target, occurred_on, confidence, weight, None, body),
     )
 
 
