@@ -538,6 +538,58 @@ def measure_replay(
     return r
 
 
+def measure_query(n: int, work: Path, repeat: int, before: Path | None = None) -> dict[str, Any]:
+    """Only the as-of figures (``--only query``): ``score``, the full ``state`` report and the
+    indexed SELECT they are compared with, as in :func:`measure` (one child per run, 2,000
+    queries, median of its rounds), on a store made once and kept in ``work`` like
+    :func:`measure_replay`'s. ``before``: another version's packages, whose children run
+    interleaved with this version's on the same store (``--before``)."""
+    tag = f"{n // 1000}k" if n >= 1000 else str(n)
+    data, db = work / f"events-{tag}.jsonl", work / f"tracker-{tag}.db"
+    if not data.exists():
+        synthetic.generate_jsonl(n, data)
+    if not db.exists():
+        run_child("import", db, str(data))
+    codes = {"": None} if before is None else {"": None, "before_": before}
+    figures: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        for prefix, code in codes.items():
+            lat = run_child("asof", db, "2000", code=code)
+            for name in ("score_us", "select_us", "state_us"):
+                figures.setdefault(prefix + name, []).append(lat[name])
+            figures.setdefault(prefix + "asof_mb", []).append(lat["peak_mb"])
+    r: dict[str, Any] = {"n": n, "db": db, "repeat": repeat}
+    r.update({name: statistics.median(v) for name, v in figures.items()})
+    return r
+
+
+def query_report(results: list[dict[str, Any]], argv: str) -> str:
+    """The as-of rows of RESULTS.md, from :func:`measure_query`."""
+    lines = [
+        "# As-of figures (`benchmarks/run.py --only query`)",
+        "",
+        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python benchmarks/run.py {argv}`.",
+        "",
+        "| N | runs | SELECT µs | score µs | ratio (≤ 3×) | state µs | ratio (≤ 10×) | peak MB "
+        "| before: SELECT µs | score ratio | state ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        sel = r["select_us"]
+        was = (
+            f"{r['before_select_us']:.1f} | {r['before_score_us'] / r['before_select_us']:.2f}× | "
+            f"{r['before_state_us'] / r['before_select_us']:.2f}× |"
+            if "before_select_us" in r
+            else "— | — | — |"
+        )
+        lines.append(
+            f"| {r['n']:,} | {r['repeat']} | {sel:.1f} | {r['score_us']:.1f} | "
+            f"{r['score_us'] / sel:.2f}× | {r['state_us']:.1f} | {r['state_us'] / sel:.2f}× | "
+            f"{r['asof_mb']:.0f} | {was}"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def replay_report(results: list[dict[str, Any]], with_es: bool, argv: str) -> str:
     """The replay rows of RESULTS.md's first table, from :func:`measure_replay`."""
     lines = [
@@ -859,15 +911,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["replay"],
+        choices=["replay", "query"],
         help="Only these figures (replay: the product's replay, the raw fold and "
-        "eventsourcing's, with the stores kept in --work between runs); a short report.",
+        "eventsourcing's; query: the as-of score and state report beside their indexed "
+        "SELECT; the stores kept in --work between runs); a short report.",
     )
     parser.add_argument(
         "--before",
         type=Path,
-        help="With --only replay: a directory holding another version's events, projections "
-        "and tracker packages, whose replay is measured too, interleaved.",
+        help="With --only replay or query: a directory holding another version's events, "
+        "projections and tracker packages, measured too, interleaved.",
     )
     parser.add_argument(
         "--cli-only",
@@ -899,11 +952,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"N = {n:,} ...", file=sys.stderr, flush=True)
         if args.only == "replay":
             results.append(measure_replay(n, with_es, args.work, repeat, args.before))
+        elif args.only == "query":
+            results.append(measure_query(n, args.work, repeat, args.before))
         else:
             results.append(measure(n, with_es, args.work, repeat))
         print(json.dumps(results[-1], default=str), file=sys.stderr, flush=True)
     if args.only == "replay":
         text = replay_report(results, with_es, shown)
+    elif args.only == "query":
+        text = query_report(results, shown)
     else:
         cli_times = cli_figures(results[-1]["db"], args.work, args.cli_repeat)
         text = report(results, cli_times, with_es, shown)

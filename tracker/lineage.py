@@ -64,12 +64,13 @@ class Lineage(NamedTuple):
 def candidates(a: str, b: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
     """Every predecessor dyad of A–B (any pair of A or a state A continues with B or a state B
     continues, other than A–B itself), and the renaming of predecessors to A and B."""
-    rename = {p: a for p in predecessors(a)} | {p: b for p in predecessors(b)}
-    if not rename:
+    before_a, before_b = predecessors(a), predecessors(b)
+    if not before_a and not before_b:  # (most pairs: every as-of query asks)
         return [], {}
+    rename = {p: a for p in before_a} | {p: b for p in before_b}
     pairs: list[tuple[str, str]] = []
-    for x in (a, *predecessors(a)):
-        for y in (b, *predecessors(b)):
+    for x in (a, *before_a):
+        for y in (b, *before_b):
             if x != y and {x, y} != {a, b}:
                 pairs.append(dyad_of(x, y))
     return pairs, rename
@@ -78,6 +79,8 @@ def candidates(a: str, b: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
 def lineage(a: str, b: str, has_events: Callable[[tuple[str, str]], bool]) -> Lineage | None:
     """The predecessor dyads of A–B that have events (None: there are none to include)."""
     pairs, rename = candidates(a, b)
+    if not pairs:
+        return None
     included = tuple(p for p in pairs if has_events(p))
     return Lineage(dyad_of(a, b), included, rename) if included else None
 

@@ -304,6 +304,16 @@ LAST_EVENTS = 5
 """How many of the latest events `state` lists."""
 
 
+def _event_refs(rows: list[tuple[Any, ...]]) -> tuple[EventRef, ...]:
+    """The rows of :meth:`Store.latest_events <tracker.store.protocol.Store.latest_events>` as
+    event references (each tuple built directly: a named tuple's ``__new__`` is Python)."""
+    new, fromiso = tuple.__new__, date.fromisoformat
+    return tuple(
+        new(EventRef, (event_id, seq, fromiso(day), type_, actor, target, summary))
+        for seq, event_id, day, type_, actor, target, summary, _records in rows
+    )
+
+
 class Queries:
     """Query methods over one open connection; ``model`` is the model asked for."""
 
@@ -430,6 +440,12 @@ class Queries:
         """The latest events on or before ``as_of`` as the record stands (retracted ones left
         out, corrections applied), newest first."""
         limit = known_at  # None: the log as it is (no need to read its head first)
+        latest = self.store.latest_events(a, b, as_of.isoformat(), limit, LAST_EVENTS)
+        if latest and not latest[0][7]:
+            # nothing retracted or corrected in the dyad (the statement says so too): each
+            # row is the event as it stands (its indexed columns are its body's, as verify
+            # checks), and only the summary is needed of the body
+            return _event_refs(latest)
         records = [
             fact_from_body(r.seq, json.loads(r.body))
             for r in self.store.rows(
@@ -443,15 +459,7 @@ class Queries:
                 :LAST_EVENTS
             ]
         if not records:
-            # nothing retracted or corrected in the dyad: each row is the event as it stands
-            # (its indexed columns are its body's, as verify checks), and only the summary is
-            # needed of the body
-            return tuple(
-                EventRef(event_id, seq, date.fromisoformat(day), type_, actor, target, summary)
-                for seq, event_id, day, type_, actor, target, summary in self.store.latest_events(
-                    a, b, as_of.isoformat(), limit, LAST_EVENTS
-                )
-            )
+            return _event_refs(latest)
         out: list[EventRef] = []
         latest_first = RowFilter(
             dyad=(a, b),

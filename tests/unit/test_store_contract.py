@@ -190,6 +190,46 @@ def test_reads_by_dyad_and_position(store: Store) -> None:
     assert store.chain_after(2) is not None and store.chain_after(3) is None
 
 
+def test_latest_events_come_newest_first_and_say_whether_the_dyad_has_records(
+    store: Store,
+) -> None:
+    retraction = prepare(
+        parse_event(
+            {
+                "event_id": "r1",
+                "type": "retract",
+                "actor": "PRK",
+                "target": "RUS",
+                "occurred_on": "2024-01-10",
+                "refers_to": "e1",
+                "reason": "misreported",
+            }
+        )
+    )
+    store.append(
+        [
+            event(1, "2024-01-10", summary="first"),
+            event(2, "2024-02-10", "RUS", "PRK"),
+            event(3, "2024-03-10", "USA", "CUB"),
+            retraction,
+            event(4, "2024-01-01"),
+        ],
+        recorded_at=T0,
+    )
+    latest = store.latest_events("RUS", "PRK", "2024-12-31", None, 5)
+    assert [(*r[:7], bool(r[7])) for r in latest] == [  # (SQLite says 1, PostgreSQL true)
+        (2, "e2", "2024-02-10", "praise", "RUS", "PRK", None, True),
+        (1, "e1", "2024-01-10", "praise", "PRK", "RUS", "first", True),
+        (5, "e4", "2024-01-01", "praise", "PRK", "RUS", None, True),
+    ]
+    # the record-keeping event is left out of the list, and counts only up to max_seq
+    before_it = store.latest_events("PRK", "RUS", "2024-01-31", 3, 1)
+    assert [(r[1], bool(r[7])) for r in before_it] == [("e1", False)]
+    other = store.latest_events("CUB", "USA", "2024-12-31", None, 5)
+    assert [(r[1], bool(r[7])) for r in other] == [("e3", False)]
+    assert store.latest_events("PRK", "RUS", "2023-12-31", None, 5) == []
+
+
 def test_facts_by_dyad_gives_each_dyads_facts_in_day_order_dyads_in_party_order(
     store: Store,
 ) -> None:

@@ -162,9 +162,11 @@ class Store(Protocol):
     def latest_events(
         self, a: str, b: str, until: str, max_seq: int | None, limit: int
     ) -> list[tuple[Any, ...]]:
-        """``(seq, event_id, occurred_on, type, actor, target, summary)`` of the dyad's
-        ``limit`` latest events on or before ``until`` (record-keeping ones left out), newest
-        first: the last-events list of ``state`` (the summary read by the database)."""
+        """``(seq, event_id, occurred_on, type, actor, target, summary, records)`` of the
+        dyad's ``limit`` latest events on or before ``until`` (record-keeping ones left out),
+        newest first: the last-events list of ``state`` (the summary read by the database);
+        ``records``, the same on every row, is true if the dyad has any record-keeping event
+        up to ``max_seq`` (then the list must be read as the record stands)."""
         ...
 
     def facts(
