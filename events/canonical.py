@@ -105,7 +105,11 @@ def _identical_in_orjson(value: Any) -> bool:
 
 
 def canonical_dict(event: EventBase) -> dict[str, Any]:
-    body: dict[str, Any] = event.model_dump(mode="json", exclude_none=True)
+    # ``event.model_dump(mode="json", exclude_none=True)``: the serializer called directly,
+    # with model_dump's defaults, costs a third less (model_dump only passes its arguments on)
+    body: dict[str, Any] = event.__pydantic_serializer__.to_python(
+        event, mode="json", exclude_none=True
+    )
     if "changes" in body:
         # a correction's values are free-form; the models' own float fields are already
         # normalised when validated

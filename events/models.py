@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
+from functools import cache, lru_cache
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
@@ -43,6 +44,7 @@ from events.vocabulary import (
     QuadClass,
     TypeInfo,
     cameo_code,
+    catalogue,
     type_info,
 )
 
@@ -60,6 +62,15 @@ a stored event exactly as it is (the log stays readable whatever the party table
 
 
 _RECORD_EFFECTS = frozenset({Effect.RETRACTS, Effect.CORRECTS})
+
+
+@cache
+def _record_types() -> frozenset[str]:
+    """The types whose events refer to another (their parties are the other's, as recorded):
+    one set lookup per event instead of the type's effects looked up and intersected."""
+    return frozenset(
+        name for name, info in catalogue().items() if _RECORD_EFFECTS & set(info.effects)
+    )
 
 
 def new_event_id() -> str:
@@ -85,12 +96,17 @@ def _party(value: Any) -> Any:
     return value
 
 
+_parsed_date = lru_cache(maxsize=1 << 16)(parse_iso_date)
+""":func:`parse_iso_date`, remembered: a bulk import meets the same days again and again (a
+refused text is not remembered, so it raises its own error each time)."""
+
+
 def _iso_date(value: Any) -> Any:
     """Dates are ISO ``YYYY-MM-DD`` strings or ``date`` objects; never timestamps or numbers."""
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        return parse_iso_date(value.strip())
+        return _parsed_date(value.strip())
     raise ValueError("must be a date written YYYY-MM-DD")
 
 
@@ -162,10 +178,16 @@ class EventBase(BaseModel):
         :func:`events.parties.place`), then require two distinct parties."""
         mode = (info.context or {}).get("parties", PLACE)
         event = self
-        if mode != AS_RECORDED and not _RECORD_EFFECTS & set(self.effects):
+        actor, target = self.actor, self.target
+        dated = parties.dated()
+        if (
+            mode != AS_RECORDED
+            # a party of every date is placed under itself: only the others are looked up
+            and (actor in dated or target in dated)
+            and self.type not in _record_types()
+        ):
             updates: dict[str, str] = {}
-            for name in ("actor", "target"):
-                code = getattr(self, name)
+            for name, code in (("actor", actor), ("target", target)):
                 try:
                     placed = parties.place(code, self.occurred_on)
                 except TrackerError as exc:
@@ -189,8 +211,9 @@ class EventBase(BaseModel):
     @property
     def code(self) -> str:
         """The CAMEO event code this event is coded as."""
-        assert self.info.cameo_code is not None
-        return self.info.cameo_code
+        code = type_info(self.type).cameo_code
+        assert code is not None
+        return code
 
     @property
     def cameo(self) -> CameoCode:

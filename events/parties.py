@@ -208,6 +208,18 @@ def lifespans() -> dict[str, Lifespan]:
     return out
 
 
+@cache
+def dated() -> frozenset[str]:
+    """The codes :func:`place` may move or refuse on some date: those with a lifespan bounded
+    at either end. Any other code is placed under itself on every date (``Placement(code)``),
+    so a bulk import looks only these up."""
+    return frozenset(
+        code
+        for code, span in lifespans().items()
+        if span.since is not None or span.until is not None
+    )
+
+
 def label(code: str) -> str:
     """ "Soviet Union (SUN)": how messages name a party."""
     known = parties().get(code)

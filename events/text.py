@@ -20,8 +20,19 @@ TERMINAL_UNSAFE = re.compile(
 and the Unicode line separators and bidirectional controls (which can reorder a line)."""
 
 
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a character of :data:`CONTROL`. ASCII text holds one exactly
+    when it is not printable (ASCII's only unprintable characters are its controls), which
+    ``str.isprintable`` tells in a third of the time of the regular expression."""
+    if text.isascii():
+        return not text.isprintable()
+    return CONTROL.search(text) is not None
+
+
 def control_problem(text: str) -> str | None:
     """Why ``text`` cannot be stored (its first control character and where), or None."""
+    if text.isascii() and text.isprintable():
+        return None
     found = CONTROL.search(text)
     if found is None:
         return None

@@ -72,7 +72,16 @@ def too_deep(text: str) -> int | None:
 
 
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-_LONG_DIGITS = re.compile(r"\d{19}")
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= i <= 0x39 else 0x78 for i in range(256))
+_LONG_DIGITS = b"0" * 19
+
+
+def _has_long_digits(text: str) -> bool:
+    """Whether ``text`` holds 19 ASCII digits in a row. (A JSON number is written in ASCII
+    digits only; other digits can only be in a string, which both parsers read alike.) One
+    C pass over the UTF-8 bytes with every digit made ``0``: a regular expression searching
+    for ``\\d{19}`` took twenty times as long, a twentieth of a whole import."""
+    return _LONG_DIGITS in text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO)
 
 
 _fast_loads: Any = None
@@ -97,7 +106,7 @@ def loads(text: str) -> Any:
             raise json.JSONDecodeError(
                 f"nested more than {MAX_JSON_DEPTH} levels deep (the limit)", text, at
             )
-    if _LONG_DIGITS.search(text) is None:
+    if not _has_long_digits(text):
         # orjson parses about three times faster and gives the same values, except that it
         # reads an integer beyond 64 bits as a float (hence the 19-digit guard) and refuses
         # what json accepts (NaN, lone surrogates, overflowing floats): then json decides

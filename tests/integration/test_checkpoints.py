@@ -186,3 +186,85 @@ def test_a_large_batch_with_some_stored_ids_falls_back_to_exact_placement(tracke
     assert [r.seq for r in again[:3]] == [1, 2, 3]
     assert tracker.head().seq == OPTIMISTIC_BATCH + 10
     assert tracker.state("PRK", "RUS", as_of=date(2024, 1, 3)).events == OPTIMISTIC_BATCH + 10
+
+
+def _bulk_into_empty_store(path: Any, monkeypatch: pytest.MonkeyPatch, fresh: bool) -> Any:
+    """A bulk transaction into an empty store (out-of-order days, several dyads, structural
+    and record-keeping events, a correction that moves an event); ``fresh=False`` forces the
+    per-dyad recomputation that a bulk into a non-empty store takes."""
+    from tracker.store.rows import prepare, to_event
+
+    if not fresh:
+        original = Projector.begin_bulk
+
+        def per_dyad(self: Projector) -> None:
+            original(self)
+            self._fresh = False
+
+        monkeypatch.setattr(Projector, "begin_bulk", per_dyad)
+    with Tracker(path) as t:
+        with t.store.transaction():
+            t.store.append([prepare(to_event(ev(1, "2024-03-01")))])
+            t.store.append([prepare(to_event(ev(2, "2024-01-01", "USA", "CUB")))])
+            t.store.append(
+                [
+                    prepare(to_event(ev(3, "2023-12-01", kind="sever_relations"))),
+                    prepare(to_event(ev(4, "2024-02-01", "CUB", "USA", weight=-3.5))),
+                    prepare(to_event(ev(5, "2024-01-15", "FRA", "DEU"))),
+                ]
+            )
+            t.store.append(
+                [
+                    prepare(
+                        to_event(
+                            ev(
+                                6,
+                                "2024-02-10",
+                                "CUB",
+                                "USA",
+                                kind="retract",
+                                refers_to="e4",
+                                reason="r",
+                            )
+                        )
+                    )
+                ]
+            )
+            t.store.append(
+                [
+                    prepare(
+                        to_event(
+                            ev(
+                                7,
+                                "2024-03-01",
+                                kind="correct",
+                                refers_to="e1",
+                                reason="date",
+                                changes={"occurred_on": "2023-11-01", "confidence": 0.5},
+                            )
+                        )
+                    )
+                ]
+            )
+        return dump_checkpoints(t), dump_structure(t)
+
+
+def dump_structure(t: Tracker) -> list[tuple[Any, ...]]:
+    return [
+        tuple(r)
+        for r in t.store.conn.execute("SELECT * FROM structure ORDER BY party_a, party_b, day")
+    ]
+
+
+def test_a_bulk_into_an_empty_store_folds_every_dyad_as_the_per_dyad_recomputation(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, recomputed: list[Any]
+) -> None:
+    one_pass = _bulk_into_empty_store(tmp_path / "a.db", monkeypatch, fresh=True)
+    assert recomputed == []  # one pass over the log, no query per dyad
+    per_dyad = _bulk_into_empty_store(tmp_path / "b.db", monkeypatch, fresh=False)
+    assert len(recomputed) == 3
+    assert one_pass[0] and one_pass[1]
+    assert one_pass == per_dyad
+    with Tracker(tmp_path / "a.db") as t:
+        t.rebuild()
+        assert (dump_checkpoints(t), dump_structure(t)) == one_pass

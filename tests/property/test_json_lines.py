@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tracker import limits
@@ -19,6 +20,8 @@ scalars = (
     | st.integers()  # beyond 64 bits too: orjson would read those as floats
     | st.floats()  # NaN and infinities included: json writes and reads them, orjson refuses
     | st.text()  # lone surrogates included
+    | st.integers(min_value=10**17, max_value=10**20)  # around the 19-digit guard
+    | st.text("0123456789\u0660\u0669\uff10\uff19", min_size=15, max_size=25)  # any digits
 )
 values = st.recursive(
     scalars,
@@ -44,6 +47,12 @@ def _same(a: Any, b: Any) -> bool:
 
 @settings(max_examples=300, deadline=None)
 @given(values)
+@example(2**64)
+@example(1234567890123456789)
+@example(0.1234567890123456789)
+@example("\u0661" * 25)
+@example(["123456789\u0661" * 3, 123456789012345678])
+@example("\ud800" + "1" * 19)
 def test_a_line_parses_to_what_json_loads_makes_of_it(value: Any) -> None:
     text = json.dumps(value)
     assert _same(limits.loads(text), json.loads(text))
@@ -67,3 +76,12 @@ def test_a_bad_line_fails_with_json_s_own_message(text: str) -> None:
     with pytest.raises(json.JSONDecodeError) as theirs:
         json.loads(text)
     assert str(ours.value) == str(theirs.value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("0123456789\u0661\uff11a\ud800é")) | st.text())
+@example("1" * 19)
+@example("1" * 18 + "\u0661")
+@example("\ud800" + "9" * 19)
+def test_the_long_number_guard_finds_exactly_19_ascii_digits_in_a_row(text: str) -> None:
+    assert limits._has_long_digits(text) == (re.search("[0-9]{19}", text) is not None)

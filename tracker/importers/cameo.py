@@ -31,10 +31,11 @@ from functools import cache, lru_cache
 from importlib import resources
 from json.encoder import encode_basestring
 
+from events import parties
 from events.dates import parse_iso_date
-from events.errors import TrackerError, UnknownPartyError, field_message
+from events.errors import PartyDateError, TrackerError, UnknownPartyError, field_message
 from events.named import NamedTuple
-from events.text import CONTROL
+from events.text import has_control
 from tracker.store.rows import Prepared
 
 GENERIC = "cameo"
@@ -68,11 +69,9 @@ def country_table() -> dict[str, CameoCountry]:
 
 @cache
 def _state_codes() -> frozenset[str]:
-    from events.parties import parties
-
     return frozenset(
         p.code
-        for p in parties().values()
+        for p in parties.parties().values()
         if p.kind in ("country", "state", "former") and len(p.code) == 3
     )
 
@@ -103,13 +102,10 @@ def country_party(code: str) -> str | None:
 def dated_party(code: str, day: str, column: str) -> str:
     """The party ``code`` stands for on ``day`` (ISO date): the state it continues before it
     existed (RUS in 1985 is the USSR), or a ``FieldError`` naming the column and the dates."""
-    from events.errors import PartyDateError
-    from events.parties import lifespans, place
-
-    if code not in lifespans():
-        return code
+    if code not in parties.dated():
+        return code  # (a party of every date: what place() returns for it)
     try:
-        return place(code, date.fromisoformat(day)).code
+        return parties.place(code, date.fromisoformat(day)).code
     except PartyDateError as exc:
         raise bad(column, code, exc.message.split(": ", 1)[-1]) from None
 
@@ -222,8 +218,8 @@ def coded_event(row: Coded) -> Prepared:
         row.type_name in _fast_types()
         and (source is None or (0 < len(source) <= _MAX_TEXT and source == source.strip()))
         and (summary is None or (0 < len(summary) <= _MAX_TEXT and summary == summary.strip()))
-        and (source is None or not CONTROL.search(source))
-        and (summary is None or not CONTROL.search(summary))
+        and (source is None or not has_control(source))
+        and (summary is None or not has_control(summary))
     ):
         return _template(row)
     return slow_coded_event(row)
@@ -242,8 +238,9 @@ def _template(row: Coded) -> Prepared:
         f'{source_key}{summary_key},"target":"{target}","type":"{type_name}",'
         f'"weight":{weight!r}}}'
     )
-    return Prepared(
-        event_id, type_name, code, actor, target, occurred_on, confidence, weight, None, body
+    return tuple.__new__(  # (built directly: the named tuple's generated __new__ is Python)
+        Prepared,
+        (event_id, type_name, code, actor, target, occurred_on, confidence, weight, None, body),
     )
 
 

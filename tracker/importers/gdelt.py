@@ -60,6 +60,7 @@ def confidence(num_sources: int) -> float:
 
 def read(src: Source) -> Iterator[Item | Skip]:
     codes = code_table()
+    new = tuple.__new__
     for line, raw in src.lines():
         try:
             text = raw.decode("utf-8")
@@ -118,18 +119,21 @@ def read(src: Source) -> Iterator[Item | Skip]:
             yield Item(
                 line,
                 coded_event(
-                    Coded(
-                        known[0],
-                        "gdelt:" + gid,
-                        actor,
-                        target,
-                        occurred_on,
-                        source,
-                        f"GDELT: {f[ACTOR1NAME].strip() or c1} {known[1]}"
-                        f" {f[ACTOR2NAME].strip() or c2}",
-                        _CONFIDENCE[min(int(sources), 6)],
-                        weight,
-                        code,
+                    new(  # (built directly: the named tuple's generated __new__ is Python)
+                        Coded,
+                        (
+                            known[0],
+                            "gdelt:" + gid,
+                            actor,
+                            target,
+                            occurred_on,
+                            source,
+                            f"GDELT: {f[ACTOR1NAME].strip() or c1} {known[1]}"
+                            f" {f[ACTOR2NAME].strip() or c2}",
+                            _CONFIDENCE[min(int(sources), 6)],
+                            weight,
+                            code,
+                        ),
                     )
                 ),
             )

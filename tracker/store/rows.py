@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from events.canonical import canonical_text
+from events.canonical import canonical_dict, dumps
 from events.named import NamedTuple
 from tracker.errors import StoreError
 
@@ -175,18 +175,23 @@ def event_row(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def prepare(event: EventBase) -> Prepared:
     """What the log stores of an event (its canonical body plus the indexed columns)."""
-    return Prepared(
-        event_id=event.event_id,
-        type=event.type,
-        code=event.code,
-        actor=event.actor,
-        target=event.target,
-        occurred_on=event.occurred_on.isoformat(),
-        confidence=event.confidence,
-        weight=event.weight,
-        # (read through __dict__: pydantic's __getattr__ for a missing field is slow)
-        refers_to=event.__dict__.get("refers_to"),
-        body=canonical_text(event),
+    body = canonical_dict(event)
+    return tuple.__new__(  # (built directly: the named tuple's generated __new__ is Python)
+        Prepared,
+        (
+            event.event_id,
+            event.type,
+            event.code,
+            event.actor,
+            event.target,
+            # the body's date is pydantic's ISO form of the same date: ``isoformat()``
+            body["occurred_on"],
+            event.confidence,
+            event.weight,
+            # (read through __dict__: pydantic's __getattr__ for a missing field is slow)
+            event.__dict__.get("refers_to"),
+            dumps(body),
+        ),
     )
 
 
@@ -278,9 +283,13 @@ def record_bytes(body: str, seq: int, recorded_at: str) -> bytes:
     return f'{{"event":{body},"recorded_at":"{recorded_at}","seq":{seq}}}'.encode()
 
 
-def chain_hash(previous: str, body: str, seq: int, recorded_at: str) -> str:
-    import hashlib  # here, not at the top: queries never hash
+_sha256: Any = None
 
-    return hashlib.sha256(
-        previous.encode("ascii") + record_bytes(body, seq, recorded_at)
-    ).hexdigest()
+
+def chain_hash(previous: str, body: str, seq: int, recorded_at: str) -> str:
+    global _sha256
+    if _sha256 is None:  # imported on first use, not at the top: queries never hash
+        from hashlib import sha256
+
+        _sha256 = sha256
+    return _sha256(previous.encode("ascii") + record_bytes(body, seq, recorded_at)).hexdigest()  # type: ignore[no-any-return]
