@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
@@ -131,26 +130,112 @@ AT_WAR = "at war"
 NEUTRAL = "neutral"
 
 
-@dataclass(frozen=True)
+_NO_WEIGHTS: Mapping[str, float] = MappingProxyType({})
+
+
 class ScoringModel:
-    half_life_days: float = 180.0
+    """The model's settings, checked when it is made; immutable, equal to a model with the
+    same settings. What ``@dataclass(frozen=True)`` would generate, written out: building
+    that class (its generated methods compiled one by one, and the ``dataclasses`` import)
+    was about a tenth of a ``tracker state`` process (issue 16's start-up target)."""
+
+    __match_args__ = (
+        "half_life_days",
+        "scale",
+        "mode",
+        "hysteresis",
+        "trend_window_days",
+        "bands",
+        "weights",
+        "structure",
+        "agreements",
+        "returns",
+        "signed_fraction",
+        "faded_half_lives",
+    )
+
+    half_life_days: float
     """Days for an event's weight to halve (tuned on the demo data, see README)."""
-    scale: float = 50.0
+    scale: float
     """K in the index 100·tanh(S/K): the score at which the index reaches ±76."""
-    mode: Literal["sum", "mean"] = "sum"
-    hysteresis: float = 3.0
-    trend_window_days: int = 90
-    bands: tuple[Band, ...] = DEFAULT_BANDS
-    weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
-    structure: Mapping[str, float] = field(default_factory=lambda: DEFAULT_STRUCTURE)
+    mode: Literal["sum", "mean"]
+    hysteresis: float
+    trend_window_days: int
+    bands: tuple[Band, ...]
+    weights: Mapping[str, float]
+    structure: Mapping[str, float]
     """Scalar structural weights (:data:`STRUCTURE_KEYS`)."""
-    agreements: Mapping[str, float] = field(default_factory=lambda: DEFAULT_AGREEMENTS)
+    agreements: Mapping[str, float]
     """Structural weight of an agreement in force, by kind (``other`` for unlisted kinds)."""
-    returns: float = DEFAULT_RETURNS
-    signed_fraction: float = DEFAULT_SIGNED_FRACTION
-    faded_half_lives: float = 2.0
+    returns: float
+    signed_fraction: float
+    faded_half_lives: float
     """After this many half-lives without an event the flow has faded: outputs say that the
     reading rests on structure."""
+
+    def __init__(
+        self,
+        half_life_days: float = 180.0,
+        scale: float = 50.0,
+        mode: Literal["sum", "mean"] = "sum",
+        hysteresis: float = 3.0,
+        trend_window_days: int = 90,
+        bands: tuple[Band, ...] = DEFAULT_BANDS,
+        weights: Mapping[str, float] = _NO_WEIGHTS,
+        structure: Mapping[str, float] = DEFAULT_STRUCTURE,
+        agreements: Mapping[str, float] = DEFAULT_AGREEMENTS,
+        returns: float = DEFAULT_RETURNS,
+        signed_fraction: float = DEFAULT_SIGNED_FRACTION,
+        faded_half_lives: float = 2.0,
+    ) -> None:
+        self.__dict__.update(
+            half_life_days=half_life_days,
+            scale=scale,
+            mode=mode,
+            hysteresis=hysteresis,
+            trend_window_days=trend_window_days,
+            bands=bands,
+            weights=weights,
+            structure=structure,
+            agreements=agreements,
+            returns=returns,
+            signed_fraction=signed_fraction,
+            faded_half_lives=faded_half_lives,
+        )
+        self.__post_init__()
+
+    def replace(self, **changes: Any) -> ScoringModel:
+        """This model with some settings changed (checked anew), as
+        :func:`dataclasses.replace` makes it."""
+        d = self.__dict__
+        return ScoringModel(**{**{name: d[name] for name in _FIELDS}, **changes})
+
+    def _settings(self) -> tuple[Any, ...]:
+        d = self.__dict__
+        return tuple(d[name] for name in _FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._settings() == other._settings()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._settings())
+
+    def __repr__(self) -> str:
+        d = self.__dict__
+        settings = ", ".join(f"{name}={d[name]!r}" for name in _FIELDS)
+        return f"{self.__class__.__qualname__}({settings})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        from dataclasses import FrozenInstanceError
+
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        from dataclasses import FrozenInstanceError
+
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def __post_init__(self) -> None:
         for name, low, high in RANGES:
@@ -367,6 +452,8 @@ class ScoringModel:
         self.__dict__["fingerprint"] = fingerprint
         return self
 
+
+_FIELDS: tuple[str, ...] = ScoringModel.__match_args__
 
 RANGES: tuple[tuple[str, float, float], ...] = (
     ("half_life_days", 1.0, 36_500.0),  # a day to a century

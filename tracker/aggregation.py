@@ -11,7 +11,6 @@ store is kept as it is, and the import says what to run.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -40,6 +39,6 @@ def mode_for_source(store: Store, projector: Projector, fmt: str) -> str | None:
     if projector.model.mode == "mean":
         return None
     if store.count() == 0:
-        projector.adopt(replace(projector.model, mode="mean"))
+        projector.adopt(projector.model.replace(mode="mean"))
         return MEAN_MODE_SET.format(fmt=fmt, fingerprint=projector.model.fingerprint)
     return SUM_MODE_WARNING.format(fmt=fmt)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from events.errors import TrackerError
@@ -28,14 +27,18 @@ from tracker.store import (
     StoredEvent,
     decode,
     exists,
+    is_url,
     location,
     open_store,
     prepare,
+    spelled,
     store_name,
 )
 from tracker.store.rows import RowFilter, to_event
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from events.models import EventBase
     from projections.model import ScoringModel
     from projections.score import Score
@@ -66,7 +69,7 @@ class Tracker:
         create: bool = True,
         model: ScoringModel | None = None,
     ) -> None:
-        self.path = location(path)
+        self._where = spelled(path)
         self.clock = clock
         self._create = create
         self._model = model
@@ -75,11 +78,17 @@ class Tracker:
         self._query_cache: Queries | None = None
 
     @property
+    def path(self) -> Path | str:
+        """The store: an SQLite file's :class:`~pathlib.Path`, or a ``postgresql://`` URL
+        (:func:`tracker.store.location`). Kept as text and made on use: a query opens its
+        store by name without importing pathlib (issue 16's start-up target)."""
+        return location(self._where)
+
+    @property
     def name(self) -> str:
         """What reports call the store: the file's name, or its URL (password masked)."""
-        if isinstance(self.path, Path):
-            return self.path.name
-        return store_name(self.path)
+        path = self.path
+        return store_name(path) if isinstance(path, str) else path.name
 
     @property
     def store(self) -> Store:
@@ -88,7 +97,7 @@ class Tracker:
             from tracker.checkpoints import Projector
             from tracker.records import check_references
 
-            store = open_store(self.path, create=self._create)
+            store = open_store(self._where, create=self._create)
             try:
                 self._projector = Projector(store)
             except BaseException:
@@ -158,13 +167,15 @@ class Tracker:
         in one all-or-nothing transaction; see :mod:`tracker.importers`. ``progress`` is told
         the bytes read; when it is a :class:`tracker.progress.Reporter` it is also told of the
         checkpoint update that follows, as a stage of its own."""
+        from pathlib import Path
+
         from tracker.importers import DEFAULT_BATCH_SIZE, Report, check_inputs, import_into
 
         files = check_inputs(paths, fmt)
         # the report is checked before anything is opened: never the store or an input
         checked = Report(
             Path(report) if report is not None else None,
-            store=self.path if isinstance(self.path, Path) else None,
+            store=None if is_url(self._where) else Path(self._where),
             inputs=files,
         )
         options: dict[str, Any] = {
@@ -211,9 +222,10 @@ class Tracker:
         except TrackerError:
             return
         self.close()
-        if isinstance(self.path, Path):  # (a PostgreSQL schema is left: DDL is the owner's)
+        path = self.path
+        if not isinstance(path, str):  # (a PostgreSQL schema is left: DDL is the owner's)
             for suffix in ("", "-wal", "-shm", "-journal"):
-                self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
 
     # -- reading ---------------------------------------------------------------------------
 

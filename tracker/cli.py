@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import sqlite3
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -177,7 +176,7 @@ def _crash(ctx: click.Context, exc: Exception, command: str, before: int) -> cli
     envvar="TRACKER_DEBUG",
     help="Show the full traceback of an internal error instead of saving it to a file.",
 )
-def main(db: str | Path | None, debug: bool) -> None:
+def main(db: str | None, debug: bool) -> None:
     """Keep an append-only, tamper-evident log of diplomatic events and ask how any two
     countries get along on any date, and why.
 

@@ -30,10 +30,12 @@ import re
 import stat
 import sys
 from collections.abc import Iterable
-from pathlib import Path
-from typing import IO, Any, TypedDict, Unpack
+from typing import IO, TYPE_CHECKING, Any, TypedDict, Unpack
 
 from events.errors import TrackerError, field_message
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 STDOUT = "-"
 STORE_SIDECARS = {
@@ -76,6 +78,8 @@ def check_output(target: str | Path, *, field: str, **rules: Unpack[Rules]) -> P
     """The real path an output will be written to (None for standard output), or an
     :class:`OutputError` saying why it must not be written. ``field`` names the output in
     messages (``report``, ``file``, ``out``); ``rules``: see :class:`Rules`."""
+    from pathlib import Path  # here: a query only prints
+
     store = rules.get("store")
     inputs = rules.get("inputs", ())
     allow_stdout = rules.get("allow_stdout", False)
@@ -295,7 +299,8 @@ class AtomicOutput:
         """Drop the temporary file (the destination stays as it was)."""
         self._close()
         if self._named is not None:
-            Path(self._named).unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._named)
             self._named = None
 
     def retract(self) -> None:
@@ -359,7 +364,8 @@ class AtomicOutput:
             os.fsync(fd)
         except BaseException:
             os.close(fd)
-            Path(name).unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
             raise
         os.close(fd)
         return name
@@ -421,6 +427,8 @@ def _process_runs(pid: int) -> bool:
 def sweep_stale(dest: Path) -> list[Path]:
     """Remove the temporary files that writers of ``dest`` killed outright left beside it
     (``.NAME.PID.*.tmp`` whose process no longer runs); the paths removed."""
+    from pathlib import Path
+
     pattern = re.compile(rf"\.{re.escape(dest.name)}\.(\d+)\.[^/]*\.tmp")
     removed: list[Path] = []
     try:

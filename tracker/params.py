@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from events.dates import parse_iso_date
 from events.errors import TrackerError
 from projections.periods import PERIODS
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,31 +119,41 @@ DEMO_DB = "tracker-demo.db"
 
 
 class StoreLocation(click.ParamType):  # type: ignore[type-arg]
-    """A store: an SQLite file's path, or a ``postgresql://`` URL (kept as text)."""
+    """A store: an SQLite file's path, spelled as ``str(pathlib.Path(value))`` spells it
+    (:func:`tracker.paths.spelled`: a query opens its store without importing pathlib), or a
+    ``postgresql://`` URL as given. Either way text (:func:`tracker.store.is_url` tells
+    them apart)."""
 
     name = "path|url"
 
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> str | Path:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from tracker.paths import spelled
         from tracker.store import is_url
 
-        if isinstance(value, Path) or not is_url(value):
-            return FILE.convert(value, param, ctx)
+        if not is_url(value):
+            return spelled(FILE.convert(value, param, ctx))
         return str(value)
 
 
-FILE = click.Path(dir_okay=False, path_type=Path)
+FILE: click.Path[str] = click.Path(dir_okay=False)
 STORE = StoreLocation()
 
 
-def resolve_db(
-    ctx: click.Context, given: str | Path | None, default: str = DEFAULT_DB
-) -> str | Path:
+class FilePath(click.Path):
+    """``click.Path(path_type=pathlib.Path)``, with pathlib imported when a value is
+    converted rather than when the command is built (issue 16's start-up target)."""
+
+    def coerce_path_result(self, value: str | os.PathLike[str]) -> Any:
+        from pathlib import Path
+
+        return value if isinstance(value, Path) else Path(value)
+
+
+def resolve_db(ctx: click.Context, given: str | None, default: str = DEFAULT_DB) -> str:
     """The store a command uses: its own ``--db``, else the one given before the subcommand
     (``tracker --db X state …``), else ``TRACKER_DB``, else ``default``. The later ``--db`` on
     the command line wins because the subcommand's is looked at first."""
-    import os
+    from tracker.paths import spelled
 
     if given is not None:
         return given
@@ -148,7 +161,7 @@ def resolve_db(
     if root is not ctx and root.params.get("db") is not None:
         return STORE.convert(root.params["db"], None, ctx)
     env = os.environ.get("TRACKER_DB", "").strip()
-    return STORE.convert(env, None, ctx) if env else Path(default)
+    return STORE.convert(env, None, ctx) if env else spelled(default)
 
 
 def store_option(
@@ -232,7 +245,7 @@ def known_at_option(func: F) -> F:
     )(func)
 
 
-MODEL_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+MODEL_FILE = FilePath(exists=True, dir_okay=False)
 """One instance for every command's ``--model`` (click looks up a translation of its name on
 each construction: a millisecond of start-up for the query commands together)."""
 

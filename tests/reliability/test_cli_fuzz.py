@@ -124,7 +124,7 @@ GOOD: dict[str, list[str]] = {
 def _value_for(param: click.Parameter, hostile: bool) -> st.SearchStrategy[str]:
     """A value for ``param``: a good one, or (``hostile``) anything at all."""
     kind = type(param.type).__name__
-    if kind == "Path":
+    if isinstance(param.type, click.Path):  # (tracker.params.FilePath too)
         return st.sampled_from(PATHS)
     if kind == "Choice":
         choices = [str(c) for c in param.type.choices]  # type: ignore[attr-defined]

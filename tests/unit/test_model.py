@@ -164,3 +164,21 @@ def test_bad_model_settings_are_named(text: str, field: str) -> None:
 
 def test_model_errors_are_tracker_errors() -> None:
     assert issubclass(ModelError, TrackerError)
+
+
+def test_a_model_is_immutable_and_equal_to_one_with_the_same_settings() -> None:
+    from dataclasses import FrozenInstanceError
+
+    m = parse_model("half_life_days = 90")
+    assert m == parse_model("half_life_days = 90") and m != DEFAULT_MODEL
+    assert m.replace(half_life_days=180.0) == DEFAULT_MODEL
+    assert m.replace(mode="mean").mode == "mean" and m.mode == "sum"
+    assert repr(DEFAULT_MODEL).startswith("ScoringModel(half_life_days=180.0, scale=50.0, ")
+    with pytest.raises(FrozenInstanceError, match="cannot assign to field 'scale'"):
+        m.scale = 1.0  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        del m.scale
+    with pytest.raises(ModelError, match="half_life_days"):
+        m.replace(half_life_days=0.0)
+    with pytest.raises(TypeError):
+        hash(m)  # (its tables are mappings, as a frozen dataclass's would be)

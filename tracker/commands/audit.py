@@ -57,7 +57,7 @@ def _print_append(result: Any, out: Output, what: str, event_id: str) -> None:
 )
 @output_options("retract", csv=False)
 @db_option
-def retract_cmd(event_id: str, reason: str, new_id: str | None, out: Output, db: Path) -> None:
+def retract_cmd(event_id: str, reason: str, new_id: str | None, out: Output, db: str) -> None:
     """Withdraw event EVENT_ID by appending a retraction that refers to it.
 
     The original stays in the log (nothing is ever deleted); projections leave it out from
@@ -98,7 +98,7 @@ def correct_cmd(
     reason: str,
     new_id: str | None,
     out: Output,
-    db: Path,
+    db: str,
 ) -> None:
     """Correct some fields of event EVENT_ID by appending a correction that refers to it.
 
@@ -195,7 +195,7 @@ def verify_cmd(
     checkpoint_files: tuple[Path, ...],
     key_files: tuple[Path, ...],
     out: Output,
-    db: Path,
+    db: str,
 ) -> None:
     """Check that the log is intact: recompute the hash chain and the Merkle tree from the
     first event, and check the file itself.
@@ -295,7 +295,7 @@ def replay_cmd(
     known_at: int | datetime | None,
     report_file: Path | None,
     out: Output,
-    db: Path,
+    db: str,
 ) -> None:
     """Rebuild every projection from the log alone and compare with the stored checkpoints.
 

@@ -84,7 +84,7 @@ def chart_cmd(
     predecessors: bool,
     model_file: Path | None,
     out_format: Output,
-    db: Path,
+    db: str,
 ) -> None:
     """The A–B index over time, with the events that moved it most numbered and structural
     changes (relations, agreements, sanctions, armed conflict) as vertical lines.
@@ -219,7 +219,7 @@ def report_cmd(
     predecessors: bool,
     model_file: Path | None,
     out_format: Output,
-    db: Path,
+    db: str,
 ) -> None:
     """One self-contained HTML page about A and B that works offline: the chart, the state
     now and at telling dates, the events that moved the index with their sources, the

@@ -29,7 +29,7 @@ TOUR_CHART_HEIGHT = 18
     "--force", is_flag=True, help="Replace the file at --db even if it is not a demo store."
 )
 @output_options("demo", csv=False)
-def demo_cmd(db: str | Path, force: bool, out: Output) -> None:
+def demo_cmd(db: str, force: bool, out: Output) -> None:
     """Build a store from a curated dataset of real events, then take a short tour of it.
 
     The store holds over 200 publicly reported events: North Korea–Russia from the 2000 friendship
@@ -46,15 +46,22 @@ def demo_cmd(db: str | Path, force: bool, out: Output) -> None:
     "store", "replaced", "events", "pairs", "head", "model_fingerprint", "tour" [{dyad,
     title, events, first_event_on, last_event_on, today {as_of, index, label, ...}}]}.
     """
-    from tracker import demo
+    from tracker.store import is_url
 
-    if not isinstance(db, Path):  # a postgresql:// URL: the demo replaces files only
+    if is_url(db):  # a postgresql:// URL: the demo replaces files only
         raise click.BadParameter(
             "the demo builds an SQLite file, and never replaces a database. To put the demo "
             "events into PostgreSQL: tracker demo --db demo.db && tracker export - --db demo.db "
             "| tracker import - --db URL",
             param_hint="'--db'",
         )
+    _demo(Path(db), force, out)
+
+
+def _demo(db: Path, force: bool, out: Output) -> None:
+    """The demo at the file ``db``."""
+    from tracker import demo
+
     existing = demo.inspect_target(db)
     if existing.kind == "directory":
         raise click.BadParameter(

@@ -69,7 +69,7 @@ def import_cmd(
     dry_run: bool,
     batch_size: int | None,
     out: Output,
-    db: Path,
+    db: str,
 ) -> None:
     """Import events from FILE... (JSON Lines, CSV, GDELT 1.0/2.0, ICEWS; .gz and .zip are
     read directly, every member of a zip); `-` reads standard input.

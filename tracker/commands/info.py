@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -18,7 +17,7 @@ COLUMNS = ("name", "rows")
 @click.command("info")
 @output_options("info", jsonl=True)
 @db_option
-def info_cmd(out: Output, db: Path) -> None:
+def info_cmd(out: Output, db: str) -> None:
     """Describe the store: its tables and their rows, the log head (seq, hash, time), the
     root of the Merkle tree, the scoring model's fingerprint, the schema version and the
     size on disk. Reads only; the store is never changed.

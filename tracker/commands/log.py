@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -97,7 +96,7 @@ def append_cmd(
     allow_future: bool,
     fields: tuple[tuple[str, str], ...],
     out: Output,
-    db: Path,
+    db: str,
 ) -> None:
     """Append one event of type TYPE to the log and print its position.
 
@@ -192,7 +191,7 @@ def log_cmd(
     records: str,
     known_at: int | datetime | None,
     out: Output,
-    db: Path,
+    db: str,
 ) -> None:
     """List stored events in log order.
 

@@ -22,7 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def write_output(
     text: str,
     out: Path | None,
-    db: Path,
+    db: str,
     force: bool,
     inputs: tuple[Path | None, ...] = (),
     *,
@@ -113,7 +113,7 @@ def checkpoint_cmd(
     out: Path | None,
     force: bool,
     out_format: Output,
-    db: Path,
+    db: str,
 ) -> None:
     """Print the log's tree head as a checkpoint: origin, tree size, Merkle root.
 
@@ -165,7 +165,7 @@ def prove_cmd(
     out: Path | None,
     force: bool,
     out_format: Output,
-    db: Path,
+    db: str,
 ) -> None:
     """Print the inclusion proof of event EVENT_ID (JSON).
 

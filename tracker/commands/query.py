@@ -50,7 +50,7 @@ def explain_cmd(
     limit: int | None,
     predecessors: bool,
     out: Output,
-    db: Path,
+    db: str,
 ) -> None:
     """The events that make up the A–B score on a date, each with its contribution.
 
@@ -154,7 +154,7 @@ def timeline_cmd(
     model_file: Path | None,
     out: Output,
     predecessors: bool,
-    db: Path,
+    db: str,
 ) -> None:
     """The A–B index sampled every period.
 
@@ -230,7 +230,7 @@ def dyads_cmd(
     predecessors: bool,
     model_file: Path | None,
     out: Output,
-    db: Path,
+    db: str,
 ) -> None:
     """The warmest and coldest pairs on a date.
 
@@ -287,7 +287,7 @@ def model_group() -> None:
 @model_option
 @output_options("model show")
 @db_option
-def model_show_cmd(model_file: Path | None, out: Output, db: str | Path) -> None:
+def model_show_cmd(model_file: Path | None, out: Output, db: str) -> None:
     """The model in force (the store's, or --model FILE) and its fingerprint.
 
     --json {"format_version", "command": "model show", "model_fingerprint", "source", and the
@@ -348,21 +348,19 @@ def _parameters(d: Mapping[str, Any], prefix: str = "") -> list[dict[str, Any]]:
 )
 @output_options("rebuild", csv=False)
 @db_option
-def rebuild_cmd(model_file: Path | None, mode: str | None, out: Output, db: Path) -> None:
+def rebuild_cmd(model_file: Path | None, mode: str | None, out: Output, db: str) -> None:
     """Drop every checkpoint and recompute them from the log alone.
 
     With --model FILE the checkpoints are rebuilt with that model, which becomes the store's;
     --mode changes only the aggregation mode of the store's (or that) model. --json
     {"format_version", "command": "rebuild", "pairs", "head", "mode", "model_fingerprint"}.
     """
-    from dataclasses import replace
-
     from tracker.api import Tracker
 
     model = load_model(model_file)
     with Tracker(db, create=False) as tracker:
         if mode is not None:
-            model = replace(model or tracker.model, mode=mode)
+            model = (model or tracker.model).replace(mode=mode)
         from tracker.progress import Stages
 
         with Stages(enabled=False if not out.text else None) as stages:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,8 +24,11 @@ from tracker.params import (
 )
 from tracker.render import Output, output_options, print_table, signed
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def _open(db: str | Path, model_file: Path | None) -> Any:
+
+def _open(db: str, model_file: Path | None) -> Any:
     from tracker.api import Tracker
 
     return Tracker(db, create=False, model=load_model(model_file))
@@ -62,7 +64,7 @@ def state_cmd(
     model_file: Path | None,
     predecessors: bool,
     out: Output,
-    db: Path,
+    db: str,
 ) -> None:
     """How A and B get along on a date, and the structural status behind it.
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tracker.store.protocol import AppendListener, BulkListener, KnownAt, Store
@@ -40,11 +39,14 @@ from tracker.store.rows import (
 from tracker.store.sqlite import OPTIMISTIC_BATCH, SQLiteStore, is_store
 
 if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import TypeAlias
+
     from tracker.store.postgres import PostgresStore
 
-Location = str | Path
-"""Where a store is: an SQLite file's path, or a ``postgresql://`` URL (kept as text: a
-``Path`` would fold its ``//``)."""
+    Location: TypeAlias = str | Path
+    """Where a store is: an SQLite file's path, or a ``postgresql://`` URL (kept as text: a
+    ``Path`` would fold its ``//``)."""
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 
@@ -56,7 +58,21 @@ def is_url(location: object) -> bool:
 
 def location(given: str | Path) -> Location:
     """A store location as given: a URL stays text, anything else is a file path."""
-    return given if is_url(given) else Path(given)
+    if is_url(given):
+        return given
+    from pathlib import Path  # here: a query opens its store by name (see tracker.paths)
+
+    return Path(given)
+
+
+def spelled(given: str | Path) -> str:
+    """A store location as text, without :mod:`pathlib`: a URL as given, a file's path as
+    ``str(Path(given))`` spells it (:func:`tracker.paths.spelled`)."""
+    if is_url(given):
+        return str(given)
+    from tracker.paths import spelled as spelled_path
+
+    return spelled_path(given)
 
 
 def store_name(given: str | Path) -> str:
@@ -72,7 +88,9 @@ def store_name(given: str | Path) -> str:
 def exists(given: str | Path) -> bool:
     """Whether there is a store to open there (a file; a schema on the server)."""
     if not is_url(given):
-        return Path(given).exists()
+        from tracker.paths import exists as file_exists
+
+        return file_exists(spelled(given))
     from tracker.store.postgres import schema_present
 
     return schema_present(str(given))

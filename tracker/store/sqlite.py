@@ -33,10 +33,9 @@ import sqlite3
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
+from tracker import paths
 from tracker.crashes import record_commit
 from tracker.errors import (
     BusyStoreError,
@@ -72,6 +71,8 @@ from tracker.store.rows import (
 from tracker.store.search import SearchError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import sqlite_utils
 
     from projections.facts import Fact
@@ -111,23 +112,30 @@ class SQLiteStore:
         readonly: bool = False,
         checked: bool = True,
     ) -> None:
-        self.path = Path(path)
-        self.name = str(self.path)
+        self.name = paths.spelled(path)
+        """The file's path, spelled as ``str(Path(path))`` spells it."""
         self.listeners: list[AppendListener] = []
         self._wrote = False
         # a store that cannot be written (read-only file, directory or media) is still read:
         # queries and audits work, and a write says why it cannot happen
-        self.unwritable = None if readonly else _unwritable(self.path)
+        self.unwritable = None if readonly else _unwritable(self.name)
         self.readonly = readonly or self.unwritable is not None
         self._memory_tree: merkle.MemoryTree | None = None
         self._has_tree: bool | None = None
         self._search: bool | None = None
         self._bulk = self._torn = False
         self.conn = (
-            _connect_readonly(self.path, checked=checked)
+            _connect_readonly(self.name, checked=checked)
             if self.readonly
-            else _connect(self.path, create=create)
+            else _connect(self.name, create=create)
         )
+
+    @property
+    def path(self) -> Path:
+        """The file (a :class:`pathlib.Path`, made on use: a query never asks for it)."""
+        from pathlib import Path
+
+        return Path(self.name)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -478,9 +486,9 @@ class SQLiteStore:
             name: db.table(name).count for name in sorted(db.table_names()) if name not in hidden
         }
         size = sum(
-            os.stat(f"{self.path}{suffix}").st_size
+            os.stat(f"{self.name}{suffix}").st_size
             for suffix in ("", "-wal")
-            if os.path.exists(f"{self.path}{suffix}")
+            if os.path.exists(f"{self.name}{suffix}")
         )
         return StoreDescription("sqlite", self.name, _schema_version(self.conn), counts, size)
 
@@ -686,45 +694,45 @@ class SQLiteStore:
             raise self._damaged(exc) from None
 
     def _damaged(self, exc: sqlite3.DatabaseError) -> StoreError:
-        return _store_error(self.path, exc)
+        return _store_error(self.name, exc)
 
 
 # -- opening and checking the file -----------------------------------------------------------
 
 
-def _store_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+def _store_error(path: str, exc: sqlite3.DatabaseError) -> StoreError:
     """What SQLite's error means for the user, in the words of their situation."""
-    where = f"store {str(path)!r}"
+    where = f"store {path!r}"
     text = str(exc)
     if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
         return BusyStoreError(
             f"{where}: busy (another process holds its lock); nothing was written",
             field="store",
-            value=str(path),
+            value=path,
         )
     if "database or disk is full" in text:
         return DiskFullError(
             f"{where}: disk full while writing the store; nothing was written",
             field="store",
-            value=str(path),
+            value=path,
         )
     if "readonly database" in text:
         reason = _unwritable(path) or "the file system refuses writes"
         return ReadOnlyStoreError(
             f"{where}: cannot be written ({reason}); nothing was written",
             field="store",
-            value=str(path),
+            value=path,
         )
     if "unable to open database file" in text:
-        return StoreError(f"{where}: {_unopenable(path)}", field="store", value=str(path))
+        return StoreError(f"{where}: {_unopenable(path)}", field="store", value=path)
     if "disk I/O error" in text:
         return StoreError(
             f"{where}: the disk reported an I/O error; nothing was written",
             field="store",
-            value=str(path),
+            value=path,
         )
     return DamagedStoreError(
-        f"{where}: the file is damaged or unreadable ({exc})", field="store", value=str(path)
+        f"{where}: the file is damaged or unreadable ({exc})", field="store", value=path
     )
 
 
@@ -734,31 +742,31 @@ def _environmental(exc: sqlite3.OperationalError) -> bool:
     return any(k in text for k in ("disk is full", "disk I/O error", "readonly database"))
 
 
-def _unwritable(path: Path) -> str | None:
+def _unwritable(path: str) -> str | None:
     """Why an existing store cannot be written (None if it can, or does not exist yet)."""
     import os
 
-    if not path.is_file():
+    if not paths.is_file(path):
         return None
-    directory = path.resolve().parent
+    directory = paths.parent(paths.resolved(path))
     if not os.access(path, os.W_OK):
-        return f"permission denied writing {str(path)!r}, or read-only media"
+        return f"permission denied writing {path!r}, or read-only media"
     if not os.access(directory, os.W_OK | os.X_OK):
-        return f"permission denied writing its directory {str(directory)!r}, or read-only media"
+        return f"permission denied writing its directory {directory!r}, or read-only media"
     return None
 
 
-def _unopenable(path: Path) -> str:
+def _unopenable(path: str) -> str:
     """Why SQLite could not open ``path``, named as the file system sees it."""
     import os
 
-    directory = path.resolve().parent
-    if path.exists() and not os.access(path, os.R_OK):
-        return f"permission denied reading {str(path)!r}"
-    if not directory.is_dir():
-        return f"no such directory {str(directory)!r}"
+    directory = paths.parent(paths.resolved(path))
+    if paths.exists(path) and not os.access(path, os.R_OK):
+        return f"permission denied reading {path!r}"
+    if not paths.is_dir(directory):
+        return f"no such directory {directory!r}"
     if not os.access(directory, os.W_OK | os.X_OK):
-        return f"cannot be created or opened: permission denied in directory {str(directory)!r}"
+        return f"cannot be created or opened: permission denied in directory {directory!r}"
     return "cannot be opened (unable to open the database file)"
 
 
@@ -808,20 +816,20 @@ def _tables(conn: sqlite3.Connection, schema: str = "main") -> set[str]:
     }
 
 
-def _require_file(path: Path, *, create: bool) -> None:
-    if path.is_dir():
+def _require_file(path: str, *, create: bool) -> None:
+    if paths.is_dir(path):
         raise NotAStoreError(
-            f"store {str(path)!r}: is a directory, not a tracker store",
+            f"store {path!r}: is a directory, not a tracker store",
             field="store",
-            value=str(path),
+            value=path,
         )
-    if not path.exists() and not create:
+    if not paths.exists(path) and not create:
         raise StoreNotFoundError(
-            f"store {str(path)!r}: no tracker store there", field="store", value=str(path)
+            f"store {path!r}: no tracker store there", field="store", value=path
         )
 
 
-def _probe(conn: sqlite3.Connection, path: Path) -> tuple[int, set[str]]:
+def _probe(conn: sqlite3.Connection, path: str) -> tuple[int, set[str]]:
     """The file's application id and tables. A file whose header cannot be read is not a
     store; one marked as ours whose schema cannot be read is a damaged store (the schema can
     span more pages than the header's)."""
@@ -829,7 +837,7 @@ def _probe(conn: sqlite3.Connection, path: Path) -> tuple[int, set[str]]:
         app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
     except sqlite3.DatabaseError as exc:
         raise NotAStoreError(
-            f"store {str(path)!r}: not a tracker store ({exc})", field="store", value=str(path)
+            f"store {path!r}: not a tracker store ({exc})", field="store", value=path
         ) from None
     try:
         return app_id, _tables(conn)
@@ -837,20 +845,20 @@ def _probe(conn: sqlite3.Connection, path: Path) -> tuple[int, set[str]]:
         if app_id == APPLICATION_ID:
             raise _store_error(path, exc) from None
         raise NotAStoreError(
-            f"store {str(path)!r}: not a tracker store ({exc})", field="store", value=str(path)
+            f"store {path!r}: not a tracker store ({exc})", field="store", value=path
         ) from None
 
 
-def check_store(conn: sqlite3.Connection, path: Path) -> None:
+def check_store(conn: sqlite3.Connection, path: str) -> None:
     """The one "is this a relations-tracker store?" check: our application id, the ``meta``
     and ``events`` tables, and a schema version this code understands."""
     app_id, tables = _probe(conn, path)
     if app_id != APPLICATION_ID or "meta" not in tables or "events" not in tables:
         raise NotAStoreError(
-            f"store {str(path)!r}: an SQLite database, but not a relations-tracker store "
+            f"store {path!r}: an SQLite database, but not a relations-tracker store "
             "(refusing to touch it)",
             field="store",
-            value=str(path),
+            value=path,
         )
     meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
     try:
@@ -859,14 +867,14 @@ def check_store(conn: sqlite3.Connection, path: Path) -> None:
         version = 0
     if version > SCHEMA_VERSION:
         raise NewerSchemaError(
-            f"store {str(path)!r}: schema version {version} is newer than this tracker "
+            f"store {path!r}: schema version {version} is newer than this tracker "
             f"understands ({SCHEMA_VERSION}); upgrade relations-tracker to read it",
             field="schema_version",
             value=version,
         )
     if version < 1:
         raise NotAStoreError(
-            f"store {str(path)!r}: meta table has no valid schema_version",
+            f"store {path!r}: meta table has no valid schema_version",
             field="schema_version",
             value=meta.get("schema_version"),
         )
@@ -881,11 +889,11 @@ def is_store(path: str | Path) -> bool:
     return True
 
 
-def readonly_uri(path: Path) -> str:
+def readonly_uri(path: str) -> str:
     """A read-only URI; on a read-only file system (a read-only mount, optical media) also
     ``immutable=1``: SQLite cannot create the WAL index a WAL-mode file needs there, and
     nothing can change the file anyway."""
-    uri = "file:" + quote(str(path.resolve())) + "?mode=ro"
+    uri = "file:" + paths.quote(paths.resolved(path)) + "?mode=ro"
     try:
         on_readonly_media = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
     except OSError:
@@ -893,19 +901,19 @@ def readonly_uri(path: Path) -> str:
     return uri + "&immutable=1" if on_readonly_media else uri
 
 
-def _connect_readonly(path: Path, *, checked: bool = True) -> sqlite3.Connection:
+def _connect_readonly(path: str, *, checked: bool = True) -> sqlite3.Connection:
     _require_file(path, create=False)
     import os
 
     if not os.access(path, os.R_OK):
         raise StoreError(
-            f"store {str(path)!r}: permission denied reading {str(path)!r}",
+            f"store {path!r}: permission denied reading {path!r}",
             field="store",
-            value=str(path),
+            value=path,
         )
     uri = readonly_uri(path)
-    directory = path.resolve().parent
-    if not os.access(directory, os.W_OK) and not Path(f"{path}-shm").exists():
+    directory = paths.parent(paths.resolved(path))
+    if not os.access(directory, os.W_OK) and not paths.exists(f"{path}-shm"):
         # read-only media or directory: nobody can be writing, and WAL's shared-memory file
         # cannot be created, so read the file as an immutable snapshot
         uri += "&immutable=1"
@@ -924,7 +932,7 @@ def _connect_readonly(path: Path, *, checked: bool = True) -> sqlite3.Connection
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise NotAStoreError(
-            f"store {str(path)!r}: not a tracker store ({exc})", field="store", value=str(path)
+            f"store {path!r}: not a tracker store ({exc})", field="store", value=path
         ) from None
     except BaseException:
         conn.close()
@@ -932,7 +940,7 @@ def _connect_readonly(path: Path, *, checked: bool = True) -> sqlite3.Connection
     return conn
 
 
-def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
+def _connect(path: str, *, create: bool) -> sqlite3.Connection:
     _require_file(path, create=create)
     try:
         conn = sqlite3.connect(
@@ -940,7 +948,7 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
         )
     except sqlite3.Error:  # e.g. its directory does not exist, or cannot be written
         raise StoreError(
-            f"store {str(path)!r}: {_unopenable(path)}", field="store", value=str(path)
+            f"store {path!r}: {_unopenable(path)}", field="store", value=path
         ) from None
     try:
         app_id, tables = _probe(conn, path)
@@ -948,9 +956,9 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
         if empty and app_id == 0:
             if not create:
                 raise NotAStoreError(
-                    f"store {str(path)!r}: an empty file, not a tracker store",
+                    f"store {path!r}: an empty file, not a tracker store",
                     field="store",
-                    value=str(path),
+                    value=path,
                 )
             _initialise(conn)
         else:
