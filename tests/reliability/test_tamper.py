@@ -191,6 +191,46 @@ def test_a_dropped_index_is_a_schema_fault(rich_store: Path) -> None:
     assert fault.kind == "schema" and "events_dyad_date" in fault.message
 
 
+def test_the_index_of_dyads_records_is_missing_only_from_an_older_layout_and_comes_back(
+    rich_store: Path,
+) -> None:
+    from tracker.api import Tracker
+    from tracker.store.derived import LAYOUT, RECORDS_INDEX
+
+    def dump(table: str) -> list[tuple[Any, ...]]:
+        conn = sqlite3.connect(f"file:{rich_store}?mode=ro", uri=True)
+        try:
+            return conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
+        finally:
+            conn.close()
+
+    log, checkpoints = dump("events"), dump("checkpoints")
+    conn = sqlite3.connect(rich_store, isolation_level=None)
+    conn.execute(f"DROP INDEX {RECORDS_INDEX}")
+    [fault] = verify(rich_store).faults  # derived tables of this layout come with it
+    assert fault.kind == "schema" and f"index {RECORDS_INDEX} is missing" in fault.message
+    conn.execute("UPDATE projection_meta SET value = '3' WHERE key = 'layout'")
+    conn.close()
+    [fault] = verify(rich_store).faults  # a store of the older layout: only that is said
+    assert fault.kind == "projection-meta" and f"this version writes {LAYOUT!r}" in fault.message
+    with Tracker(rich_store, create=False) as t:  # opened for writing: the layout's upgrade
+        assert t.store.derived_layout() == LAYOUT
+    assert not verify(rich_store).faults
+    assert dump("events") == log and dump("checkpoints") == checkpoints
+    conn = sqlite3.connect(f"file:{rich_store}?mode=ro", uri=True)
+    assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (RECORDS_INDEX,)).fetchone()
+    conn.close()
+
+
+def test_an_altered_index_of_dyads_records_is_detected(rich_store: Path) -> None:
+    conn = sqlite3.connect(rich_store, isolation_level=None)
+    conn.execute("DROP INDEX events_dyad_records")
+    conn.execute("CREATE INDEX events_dyad_records ON events (party_a, seq)")
+    conn.close()
+    [fault] = verify(rich_store).faults
+    assert fault.kind == "schema" and "index events_dyad_records was altered" in fault.message
+
+
 def test_wrong_application_id_and_meta_are_detected(rich_store: Path, tamper: Tamper) -> None:
     conn = sqlite3.connect(rich_store, isolation_level=None)
     conn.execute("PRAGMA application_id = 7")

@@ -230,6 +230,94 @@ def test_latest_events_come_newest_first_and_say_whether_the_dyad_has_records(
     assert store.latest_events("PRK", "RUS", "2023-12-31", None, 5) == []
 
 
+def record(n: int, kind: str, refers_to: str, actor: str = "PRK", target: str = "RUS") -> Prepared:
+    more: dict[str, Any] = {"changes": {"summary": f"fixed {n}"}} if kind == "correct" else {}
+    return prepare(
+        parse_event(
+            {
+                "event_id": f"r{n}",
+                "type": kind,
+                "actor": actor,
+                "target": target,
+                "occurred_on": "2024-06-01",
+                "refers_to": refers_to,
+                "reason": "misreported",
+                **more,
+            }
+        )
+    )
+
+
+def indexes(store: Store) -> set[str]:
+    """The names of the indexes on the log's table, as the backend lists them."""
+    from tracker.store.sqlite import SQLiteStore
+
+    if isinstance(store, SQLiteStore):
+        found = store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        return {str(r[0]) for r in found}
+    query = "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = 'events'"
+    return {str(r[0]) for r in store.conn.execute(query, (store.schema,))}  # type: ignore[attr-defined]
+
+
+def test_a_dyads_records_are_found_among_many_of_other_dyads_before_and_after_the_upgrade(
+    store: Store,
+) -> None:
+    from tracker.checkpoints import ensure_schema
+    from tracker.store.derived import RECORDS_INDEX
+
+    others = [event(n, "2024-01-01", "CUB", "USA") for n in range(100, 140)]
+    store.append(
+        [
+            event(1, "2024-01-10"),
+            event(2, "2024-02-10", "RUS", "PRK"),
+            *others,
+            *(record(n, "retract" if n % 2 else "correct", f"e{n}", "CUB", "USA")
+              for n in range(100, 140)),
+            record(1, "correct", "e1", "RUS", "PRK"),
+            event(3, "2024-03-10"),
+            record(2, "retract", "e2"),
+        ],
+        recorded_at=T0,
+    )  # fmt: skip
+    types = ["correct", "retract"]
+
+    def answers() -> list[Any]:
+        return [
+            [r.event_id for r in store.rows(RowFilter(dyad=("RUS", "PRK"), types=types))],
+            [r.event_id for r in store.rows(RowFilter(dyad=("PRK", "RUS"), types=["retract"]))],
+            [r.seq for r in store.rows(RowFilter(dyad=("PRK", "RUS"), types=types, max_seq=83))],
+            len(list(store.rows(RowFilter(dyad=("CUB", "USA"), types=types)))),
+            [r.event_id for r in store.rows(RowFilter(types=types, refers_to="e2"))],
+            [(r[1], bool(r[7])) for r in store.latest_events("PRK", "RUS", "2024-12-31", None, 5)],
+            [(r[1], bool(r[7])) for r in store.latest_events("PRK", "RUS", "2024-12-31", 83, 5)],
+            [(r[1], bool(r[7])) for r in store.latest_events("PRK", "RUS", "2024-12-31", 82, 5)],
+        ]
+
+    expected = [
+        ["r1", "r2"],
+        ["r2"],
+        [83],
+        40,
+        ["r2"],
+        [("e3", True), ("e2", True), ("e1", True)],
+        [("e2", True), ("e1", True)],
+        [("e2", False), ("e1", False)],
+    ]
+    # a store whose derived tables are of an older layout (here: none yet) lacks the index,
+    # and its records are still found
+    assert RECORDS_INDEX not in indexes(store)
+    assert answers() == expected
+    with store.transaction():
+        assert ensure_schema(store)  # what opening it for writing does
+    assert RECORDS_INDEX in indexes(store) and store.derived_layout() == LAYOUT
+    assert answers() == expected
+    with store.transaction():
+        store.create_derived("an older one")  # the tables again: the index stays
+        assert ensure_schema(store)
+    assert RECORDS_INDEX in indexes(store)
+    assert answers() == expected
+
+
 def test_facts_by_dyad_gives_each_dyads_facts_in_day_order_dyads_in_party_order(
     store: Store,
 ) -> None:

@@ -10,6 +10,15 @@ dropped and recomputed from the log. Tables (party_a < party_b)::
     projection_meta (key, value)
     events_fts (summary, source)   an FTS5 index of each event's text, rowid = seq
 
+and, on the log's table, :data:`RECORDS_INDEX` (layout 4 on): each dyad's record-keeping
+events (retractions, corrections), so that a state report finds a dyad's records without
+reading every record of the log. It holds nothing but what the log's rows say, so it is derived
+like the tables: created with them (``IF NOT EXISTS``: dropping the tables for a new layout
+leaves it), and an older store gets it when its derived tables are recreated for this layout,
+without a row of the log being touched. A store opened read-only at an older layout lacks it:
+the statements that would use it then read the records as before (see
+:func:`tracker.store.sql.rows`).
+
 The search index (:data:`SEARCH_TABLE`) is derived too, but kept by the SQLite store itself
 rather than by the projections: created with the store (or, when missing, the next time it is
 opened for writing: a store of an older version, or one whose index was dropped), extended in
@@ -20,10 +29,18 @@ it holds the index, not a copy of the text, which the log holds. It is no part o
 
 from __future__ import annotations
 
-LAYOUT = "3"
-"""Version of the derived tables' layout."""
+LAYOUT = "4"
+"""Version of the derived tables' layout (4: :data:`RECORDS_INDEX` added)."""
 
-DDL = """
+RECORDS_INDEX = "events_dyad_records"
+RECORDS_INDEX_DDL = (
+    f"CREATE INDEX IF NOT EXISTS {RECORDS_INDEX} ON events (party_a, party_b, seq) "
+    "WHERE refers_to IS NOT NULL"
+)
+"""A dyad's record-keeping events (they, and only they, refer to another event), in log
+order: the same statement on SQLite and PostgreSQL."""
+
+DDL = f"""
 CREATE TABLE IF NOT EXISTS checkpoints (
     party_a TEXT NOT NULL,
     party_b TEXT NOT NULL,
@@ -48,6 +65,7 @@ CREATE TABLE IF NOT EXISTS structure (
     PRIMARY KEY (party_a, party_b, day)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS projection_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+{RECORDS_INDEX_DDL};
 """
 
 SEARCH_TABLE = "events_fts"

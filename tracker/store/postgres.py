@@ -524,6 +524,9 @@ class PostgresStore:
         for name in INDEXES:
             if name not in indexes:
                 faults.append(("schema", f"index {name} is missing"))
+        if derived.RECORDS_INDEX not in indexes and self.derived_layout() == derived.LAYOUT:
+            # (it comes with the derived tables of this layout)
+            faults.append(("schema", f"index {derived.RECORDS_INDEX} is missing"))
         return faults
 
     def event_columns(self) -> list[str]:

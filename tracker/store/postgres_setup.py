@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tracker.errors import StoreError
-from tracker.store.derived import LAYOUT
+from tracker.store.derived import LAYOUT, RECORDS_INDEX_DDL
 from tracker.store.rows import format_timestamp
 from tracker.store.sqlite import APP_NAME, SCHEMA_VERSION
 
@@ -202,7 +202,7 @@ TRIGGERS = {
 }
 """The append-only triggers ``verify`` expects to find enabled."""
 
-DERIVED_DDL = """
+DERIVED_DDL = f"""
 CREATE TABLE checkpoints (
     party_a TEXT COLLATE "C" NOT NULL,
     party_b TEXT COLLATE "C" NOT NULL,
@@ -230,9 +230,11 @@ CREATE TABLE IF NOT EXISTS projection_meta (
     key   TEXT COLLATE "C" PRIMARY KEY,
     value TEXT COLLATE "C" NOT NULL
 );
+{RECORDS_INDEX_DDL};
 """
 """The derived tables (the same columns as :data:`tracker.store.derived.DDL`, in this
-dialect: ``double precision`` for SQLite's 8-byte ``REAL``)."""
+dialect: ``double precision`` for SQLite's 8-byte ``REAL``), and the index of each dyad's
+record-keeping events on the log's table (:data:`tracker.store.derived.RECORDS_INDEX`)."""
 
 
 def statements(script: str) -> list[str]:

@@ -151,11 +151,17 @@ PG_TEXT = "coalesce(body::jsonb ->> '{0}', body::jsonb #>> '{{changes,{0}}}') ~*
 
 
 def rows(
-    where: RowFilter = ALL_ROWS, *, columns: str = ROW_COLUMNS, dialect: str = "sqlite"
+    where: RowFilter = ALL_ROWS,
+    *,
+    columns: str = ROW_COLUMNS,
+    dialect: str = "sqlite",
+    dyad_records: bool = True,
 ) -> tuple[str, list[Any]]:
     """A select of ``columns`` matching every filter of ``where`` (``dyad`` in either order).
     ``dialect`` (``sqlite`` or ``postgresql``) says how ``search`` is done (see
-    :mod:`tracker.store.search`); everything else is the same SQL on both."""
+    :mod:`tracker.store.search`); everything else is the same SQL on both.
+    ``dyad_records``: whether the store has :data:`~tracker.store.derived.RECORDS_INDEX` (one
+    opened read-only at an older derived layout may not; see :func:`records_index`)."""
     clauses: list[str] = []
     params: list[Any] = []
     for column, value in (
@@ -195,9 +201,9 @@ def rows(
                 params += [pattern, pattern]
     sql = f"SELECT {columns} FROM events"
     if types and set(types) <= RECORD_TYPES:
-        # record-keeping events all refer to another: the partial index on refers_to holds
-        # them and nothing else, so they are found without reading every row of a dyad
-        sql += " INDEXED BY events_refers_to"
+        # record-keeping events all refer to another: the partial indexes hold them and
+        # nothing else, so they are found without reading every row of a dyad
+        sql += f" INDEXED BY {records_index(where, dyad_records)}"
         clauses.append("refers_to IS NOT NULL")
     if clauses:
         sql += " WHERE " + " AND ".join(clauses)
@@ -208,35 +214,56 @@ def rows(
     return sql, params
 
 
+def records_index(where: RowFilter, dyad_records: bool) -> str:
+    """The partial index that finds the record-keeping events ``where`` asks for: those
+    referring to one event by that event (``events_refers_to``); a dyad's by the dyad
+    (:data:`~tracker.store.derived.RECORDS_INDEX`, where the store has it: the other is keyed
+    by the referred event, so through it a dyad's records are all the log's records read);
+    the records of every dyad through ``events_refers_to``, the smaller."""
+    if where.dyad and not where.refers_to and dyad_records:
+        return derived.RECORDS_INDEX
+    return "events_refers_to"
+
+
 _RECORD_LIST = sorted(RECORD_TYPES)
 
 
 def latest_events(
-    a: str, b: str, until: str, max_seq: int | None, limit: int, summary: str
+    a: str,
+    b: str,
+    until: str,
+    max_seq: int | None,
+    limit: int,
+    summary: str,
+    *,
+    dyad_records: bool = True,
 ) -> tuple[str, list[Any]]:
     """The dyad's latest events on or before ``until`` (record-keeping ones left out), newest
     first, as ``seq, event_id, occurred_on, type, actor, target, summary, records``;
     ``summary`` is the backend's expression for the body's summary, so that no body is sent
     to be parsed, and ``records`` (the same on every row) whether the dyad has any
     record-keeping event up to ``max_seq``: one statement answers both questions a state
-    report asks of the log."""
+    report asks of the log. ``dyad_records`` as for :func:`rows`."""
     pa, pb = dyad_of(a, b)
     bounded = max_seq is not None
     params: list[Any] = [pa, pb, *([max_seq] if bounded else [])]
     params += [pa, pb, *_RECORD_LIST, until, *([max_seq] if bounded else [])]
     params.append(min(limit, 2**62))
-    return _latest_events_statement(bounded, summary), params
+    return _latest_events_statement(bounded, summary, dyad_records), params
 
 
 @cache
-def _latest_events_statement(bounded: bool, summary: str) -> str:
+def _latest_events_statement(bounded: bool, summary: str, dyad_records: bool) -> str:
     """The statement of :func:`latest_events`, built once (building it took a sixth of a
     call's time): :func:`rows` of its filter, with the records test as a column.
     An uncorrelated ``EXISTS`` is evaluated once per statement, through the partial index
-    of record-keeping events (the rows :func:`rows` reads for ``types`` of those alone)."""
+    that :func:`rows` reads for a dyad's record-keeping events (:func:`records_index`): with
+    :data:`~tracker.store.derived.RECORDS_INDEX`, a look-up of the dyad's first record, however
+    many the log holds."""
     seq_bound = " AND seq <= ?" if bounded else ""
+    index = records_index(RowFilter(dyad=("", "")), dyad_records)
     records = (
-        "EXISTS (SELECT 1 FROM events INDEXED BY events_refers_to WHERE refers_to IS NOT NULL "
+        f"EXISTS (SELECT 1 FROM events INDEXED BY {index} WHERE refers_to IS NOT NULL "
         f"AND type IN ({', '.join(map(repr, _RECORD_LIST))}) AND party_a = ? AND party_b = ?"
         f"{seq_bound})"
     )

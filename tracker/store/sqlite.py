@@ -123,6 +123,7 @@ class SQLiteStore:
         self._memory_tree: merkle.MemoryTree | None = None
         self._has_tree: bool | None = None
         self._search: bool | None = None
+        self._records_index = False
         self._bulk = self._torn = False
         self.conn = (
             _connect_readonly(self.name, checked=checked)
@@ -300,7 +301,7 @@ class SQLiteStore:
     def rows(self, where: RowFilter = ALL_ROWS) -> Iterator[Row]:
         """Stored rows matching every filter given, in log order (or valid-time order); a
         search goes through the FTS5 index (:data:`tracker.store.derived.SEARCH_TABLE`)."""
-        query, params = sql.rows(where)
+        query, params = sql.rows(where, dyad_records=self._has_records_index())
         if where.search is not None and not self._searchable():
             raise StoreError(
                 f"store {self.name!r}: has no search index yet (it is built from the log the "
@@ -323,7 +324,9 @@ class SQLiteStore:
         self, a: str, b: str, until: str, max_seq: int | None, limit: int
     ) -> list[tuple[Any, ...]]:
         summary = "json_extract(body, '$.summary')"
-        query, params = sql.latest_events(a, b, until, max_seq, limit, summary)
+        query, params = sql.latest_events(
+            a, b, until, max_seq, limit, summary, dyad_records=self._has_records_index()
+        )
         rows: list[tuple[Any, ...]] = self.conn.execute(query, params).fetchall()
         return rows
 
@@ -618,6 +621,23 @@ class SQLiteStore:
             if statement.strip():
                 self.conn.execute(statement)
         self.put_projection_meta({"layout": layout})
+
+    def _has_records_index(self) -> bool:
+        """Whether the index of each dyad's record-keeping events exists: it comes with the
+        derived tables of this layout, so a store opened read-only at an older one lacks it
+        (only a found index is remembered: another process may create it; nothing drops it)."""
+        if self._records_index:
+            return True
+        found = (
+            self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+                (derived.RECORDS_INDEX,),
+            ).fetchone()
+            is not None
+        )
+        # (one created by a transaction still open could yet be rolled back)
+        self._records_index = found and not self.conn.in_transaction
+        return found
 
     def rebuild_search(self) -> None:
         """Drop the search index and build it again from the whole log (one statement)."""
