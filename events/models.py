@@ -779,7 +779,9 @@ def parse_events(batch: list[Any], *, parties_mode: str = PLACE) -> list[EventBa
                 batch, context={"parties": parties_mode}
             )
             return events
-        except ValidationError:
+        except (ValidationError, TrackerError):
+            # a validator's own error (an unknown CAMEO code) escapes the batch as it is: the
+            # item-by-item pass below turns it into that item's error, as for the others
             pass
     out: list[EventBase | TrackerError] = []
     for item in batch:

@@ -584,3 +584,25 @@ def test_the_sample_copy_is_complete() -> None:
     # the sample is a verbatim copy: 710 lines, 201 of them with 57 columns
     assert len(GDELT_LINES) == 710
     assert sum(1 for x in GDELT_LINES if len(x.split("\t")) == 57) == 201
+
+
+def test_an_unknown_cameo_code_in_a_batch_is_that_lines_error(tmp_path: Path) -> None:
+    """Hand-written events with ids are validated in batches; a code the CAMEO table lacks is
+    refused by a validator of its own, and must still be the error of its line (named, and
+    skipped with ``skip_invalid``) rather than escaping the batch."""
+    good = {"type": "statement", "actor": "USA", "target": "CHN", "occurred_on": "2020-01-01"}
+    bad = {**good, "type": "cameo", "cameo_code": "9999", "occurred_on": "2020-01-02"}
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        "".join(json.dumps({**e, "event_id": f"e{i}"}) + "\n" for i, e in enumerate([good, bad])),
+        encoding="utf-8",
+    )
+    before = path.read_bytes()
+    with open_tracker(tmp_path / "t.db") as t:
+        with pytest.raises(ImportAbortedError) as aborted:
+            t.import_files([path])
+        assert "line 2" in str(aborted.value) and "9999" in str(aborted.value)
+        assert t.store.head().seq == 0
+        summary = t.import_files([path], skip_invalid=True)
+    assert (summary.imported, summary.invalid) == (1, {"invalid cameo_code": 1})
+    assert path.read_bytes() == before

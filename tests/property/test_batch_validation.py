@@ -20,6 +20,7 @@ BREAKAGES: list[tuple[str, Any]] = [
     ("weight", "heavy"),
     ("unexpected_field", 1),
     ("event_id", " "),
+    ("cameo_code", "9999"),  # refused by a validator's own error, not pydantic's
 ]
 
 
@@ -30,6 +31,9 @@ def items(draw: st.DrawFn) -> Any:
     if draw(st.integers(0, 5)) == 0:  # about one in six broken
         field, value = draw(st.sampled_from(BREAKAGES))
         data = {**data, field: value}
+        if field == "cameo_code":
+            data = {k: data[k] for k in ("event_id", "actor", "target", "occurred_on")}
+            data |= {"type": "cameo", "cameo_code": value}
     if draw(st.integers(0, 40)) == 0:
         return draw(st.sampled_from([None, 5, "text", ["a list"]]))
     return data
