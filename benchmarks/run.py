@@ -395,10 +395,27 @@ def interleaved(repeat: int, runs: dict[str, Callable[[int], float]]) -> dict[st
     return {name: statistics.median(v) for name, v in seconds.items()}
 
 
+def tag_of(n: int) -> str:
+    """The size's part of the file names in ``work`` (``10k``, ``1000k``)."""
+    return f"{n // 1000}k" if n >= 1000 else str(n)
+
+
+def kept_store(n: int, work: Path) -> tuple[Path, Path]:
+    """The JSON Lines data and the store of size ``n`` that the ``--only`` modes keep in
+    ``work`` between invocations (they only read the store), made on first use."""
+    tag = tag_of(n)
+    data, db = work / f"events-{tag}.jsonl", work / f"tracker-{tag}.db"
+    if not data.exists():
+        synthetic.generate_jsonl(n, data)
+    if not db.exists():
+        run_child("import", db, str(data))
+    return data, db
+
+
 def measure(n: int, with_es: bool, work: Path, repeat: int) -> dict[str, Any]:
     from projections.model import DEFAULT_MODEL
 
-    tag = f"{n // 1000}k" if n >= 1000 else str(n)
+    tag = tag_of(n)
     data, gdelt = work / f"events-{tag}.jsonl", work / f"gdelt-{tag}.export.CSV"
     if not data.exists():
         synthetic.generate_jsonl(n, data)
@@ -512,13 +529,8 @@ def measure_replay(
     is measured too, interleaved (``--before``)."""
     from projections.model import DEFAULT_MODEL
 
-    tag = f"{n // 1000}k" if n >= 1000 else str(n)
-    data, db = work / f"events-{tag}.jsonl", work / f"tracker-{tag}.db"
-    es_db = work / f"es-{tag}.db"
-    if not data.exists():
-        synthetic.generate_jsonl(n, data)
-    if not db.exists():
-        run_child("import", db, str(data))
+    data, db = kept_store(n, work)
+    es_db = work / f"es-{tag_of(n)}.db"
     if with_es and not Path(str(es_db) + ".ids").exists():
         remove(es_db)
         run_child("es_append", es_db, str(data))
@@ -553,12 +565,7 @@ def measure_query(n: int, work: Path, repeat: int, before: Path | None = None) -
     queries, median of its rounds), on a store made once and kept in ``work`` like
     :func:`measure_replay`'s. ``before``: another version's packages, whose children run
     interleaved with this version's on the same store (``--before``)."""
-    tag = f"{n // 1000}k" if n >= 1000 else str(n)
-    data, db = work / f"events-{tag}.jsonl", work / f"tracker-{tag}.db"
-    if not data.exists():
-        synthetic.generate_jsonl(n, data)
-    if not db.exists():
-        run_child("import", db, str(data))
+    _data, db = kept_store(n, work)
     codes = {"": None} if before is None else {"": None, "before_": before}
     figures: dict[str, list[float]] = {}
     for _ in range(repeat):
@@ -606,12 +613,7 @@ def measure_verify(n: int, work: Path, repeat: int, before: Path | None = None) 
     ``work`` (a verify only reads it); ``before``: another version's verify, interleaved too."""
     from tracker.verify import _type_codes
 
-    tag = f"{n // 1000}k" if n >= 1000 else str(n)
-    data, db = work / f"events-{tag}.jsonl", work / f"tracker-{tag}.db"
-    if not data.exists():
-        synthetic.generate_jsonl(n, data)
-    if not db.exists():
-        run_child("import", db, str(data))
+    _data, db = kept_store(n, work)
     r: dict[str, Any] = {"n": n, "db": db, "repeat": repeat}
     peaks: list[float] = []
     oks: list[bool] = []
