@@ -31,18 +31,23 @@ _ENCODER = json.JSONEncoder(
 _orjson: Any = None
 
 
-def _orjson_bytes(obj: Any) -> bytes | None:
-    """orjson's encoding of ``obj`` where it is known to equal the standard one, else None.
-    (orjson is imported on first use: queries, which only read, never need it.)"""
+def _orjson_module() -> Any:
+    """orjson, imported on first use: queries, which only read, never need it."""
     global _orjson
-    if not _identical_in_orjson(obj):
-        return None
     if _orjson is None:
         import orjson
 
         _orjson = orjson
+    return _orjson
+
+
+def _orjson_bytes(obj: Any) -> bytes | None:
+    """orjson's encoding of ``obj`` where it is known to equal the standard one, else None."""
+    if not _identical_in_orjson(obj):
+        return None
+    orjson = _orjson_module()
     try:
-        return _orjson.dumps(obj, option=_orjson.OPT_SORT_KEYS)  # type: ignore[no-any-return]
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)  # type: ignore[no-any-return]
     except TypeError:  # an integer beyond 64 bits, a non-str key (orjson.JSONEncodeError)
         return None
 
@@ -70,13 +75,9 @@ def canonical_value(text: str) -> Any:
     and orjson's encoding of the value is the canonical one; any other text takes the full
     :func:`_identical_in_orjson` pass. (orjson parses no NaN or infinity and no integer
     beyond 64 bits as an integer, so those never re-encode to the text.)"""
-    global _orjson
-    if _orjson is None:
-        import orjson
-
-        _orjson = orjson
-    value = _orjson.loads(text)
-    if _orjson.dumps(value, option=_orjson.OPT_SORT_KEYS).decode() == text and (
+    orjson = _orjson_module()
+    value = orjson.loads(text)
+    if orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode() == text and (
         ("e-" not in text and "0.0000" not in text) or _identical_in_orjson(value)
     ):
         return value
