@@ -449,10 +449,14 @@ def measure(n: int, with_es: bool, work: Path, repeat: int) -> dict[str, Any]:
     runs: dict[str, Callable[[int], float]] = {
         "import_s": lambda i: first(i + 1) if i else r["first_import_s"],
         "raw_insert_s": lambda i: baselines.raw_insert(schema, raw_db),
-        "limit_insert_s": lambda i: baselines.raw_insert(schema, lim_db, limit=True),
+        "aside_insert_s": lambda i: baselines.raw_insert(schema, raw_db, plan="aside"),
+        "limit_insert_s": lambda i: baselines.raw_insert(schema, lim_db, plan="limit"),
         "gdelt_s": lambda i: first_gdelt(i + 1) if i else r["first_gdelt_s"],
         "gdelt_raw_s": lambda i: (
             baselines.raw_parse_gdelt(gdelt) + baselines.raw_insert(gschema, raw_db)
+        ),
+        "gdelt_aside_s": lambda i: (
+            baselines.raw_parse_gdelt(gdelt) + baselines.raw_insert(gschema, raw_db, plan="aside")
         ),
         # the floor's parts (see baselines.raw_compute): the least computing per event, and the
         # fold alone, without reading the stored rows a replay compares with
@@ -768,13 +772,13 @@ def report(
             "≥ 0.7×",
             q >= 0.7,
         )
-        floor = r["raw_insert_s"] + r["raw_compute_s"] + r["fold_only_s"]
+        floor = r["aside_insert_s"] + r["raw_compute_s"] + r["fold_only_s"]
         q = floor / r["import_s"]
         row(
             n,
             "JSONL import",
             imp,
-            "floor: fair raw insert + least compute + fold " + rate(n, floor),
+            "floor: raw insert, indexes set aside + least compute + fold " + rate(n, floor),
             q,
             "—",
             None,
@@ -810,13 +814,14 @@ def report(
             "≥ 0.7×",
             q >= 0.7,
         )
-        gfloor = r["gdelt_raw_s"] + r["gdelt_compute_s"] + r["gdelt_fold_s"]
+        gfloor = r["gdelt_aside_s"] + r["gdelt_compute_s"] + r["gdelt_fold_s"]
         q = gfloor / r["gdelt_s"]
         row(
             n,
             "GDELT import",
             rate(n, r["gdelt_s"]),
-            "floor: raw parse + fair insert + least compute + fold " + rate(n, gfloor),
+            "floor: raw parse + insert, indexes set aside + least compute + fold "
+            + rate(n, gfloor),
             q,
             "—",
             None,
@@ -905,7 +910,9 @@ def report(
         "## Floors: the best ratio any implementation doing the least work could reach",
         "",
         "Each target set against the floor the baselines measure in the same run: the floor of an",
-        "import is the fair raw insert plus the least computing per event (`orjson` parse and",
+        "import is the raw insert of the same rows as the product loads them (on an empty log the",
+        'dyad and date indexes and the no-replace triggers made after the load: `plan="aside"`)',
+        "plus the least computing per event (`orjson` parse and",
         "canonical bytes, SHA-256 chain, Merkle hashes: `baselines.raw_compute`) plus the raw",
         "fold without the stored rows' read; the floor of a replay is the raw fold; of a",
         "verify, every check it must make written inline (`baselines.verify_floor`). A",
@@ -915,8 +922,8 @@ def report(
         "|---|---|---|---|---|",
     ]
     for r in results:
-        floor = r["raw_insert_s"] + r["raw_compute_s"] + r["fold_only_s"]
-        gfloor = r["gdelt_raw_s"] + r["gdelt_compute_s"] + r["gdelt_fold_s"]
+        floor = r["aside_insert_s"] + r["raw_compute_s"] + r["fold_only_s"]
+        gfloor = r["gdelt_aside_s"] + r["gdelt_compute_s"] + r["gdelt_fold_s"]
         ceilings = [
             (
                 "JSONL import ≥ 0.7× fair raw",
@@ -960,14 +967,15 @@ def report(
         "",
         "## Growth with N (medians, seconds unless stated)",
         "",
-        "| N | rows written | import | fair raw | limit | GDELT | replay | raw fold | verify "
-        "| raw hash | least compute | as-of µs | state µs | SELECT µs |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| N | rows written | import | fair raw | aside | limit | GDELT | replay | raw fold "
+        "| verify | raw hash | least compute | as-of µs | state µs | SELECT µs |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['n']:,} | {r['rows_written']:,} | {r['import_s']:.2f} | "
-            f"{r['raw_insert_s']:.2f} | {r['limit_insert_s']:.2f} | {r['gdelt_s']:.2f} | "
+            f"{r['raw_insert_s']:.2f} | {r['aside_insert_s']:.2f} | {r['limit_insert_s']:.2f} | "
+            f"{r['gdelt_s']:.2f} | "
             f"{r['replay_s']:.2f} | {r['raw_fold_s']:.2f} | {r['verify_s']:.2f} | "
             f"{r['raw_hash_s']:.2f} | {r['raw_compute_s']:.2f} | {r['asof_us']:.1f} | "
             f"{r['state_us']:.1f} | "

@@ -50,7 +50,7 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_report(tmp_path: Path) -> 
         "`tracker state A B` process, regular install",
         "`tracker state A B` process, editable install",
         "eventsourcing",
-        "floor: fair raw insert + least compute + fold",
+        "floor: raw insert, indexes set aside + least compute + fold",
         "## Floors",
     ):
         assert figure in report

@@ -755,6 +755,82 @@ def test_a_bulk_transaction_uses_a_larger_page_cache_and_restores_it(db_path: Pa
         assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == before
 
 
+def _schema(path: Path) -> list[tuple[str, str, str]]:
+    conn = _raw(path)
+    try:
+        return sorted(conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
+    finally:
+        conn.close()
+
+
+SET_ASIDE_ALWAYS = {"events_no_replace", "merkle_hashes_no_replace"}
+SET_ASIDE_ON_AN_EMPTY_LOG = SET_ASIDE_ALWAYS | {"events_dyad_date", "events_date"}
+
+
+@pytest.mark.parametrize(
+    ("stored", "set_aside"), [(0, SET_ASIDE_ON_AN_EMPTY_LOG), (2, SET_ASIDE_ALWAYS)]
+)
+def test_a_bulk_transaction_sets_aside_only_what_it_need_not_keep_up_row_by_row(
+    db_path: Path, sample_event: Sample, stored: int, set_aside: set[str]
+) -> None:
+    with Store(db_path) as store:
+        if stored:
+            store.append([_prepared(sample_event, i) for i in range(1, stored + 1)])
+        before = _schema(db_path)
+        with store.transaction():
+            store.append([_prepared(sample_event, i) for i in range(10, 20)])
+            inside = {n for (n,) in store.conn.execute("SELECT name FROM sqlite_master")}
+            # another connection (a reader, in WAL) still sees the schema as committed
+            assert _schema(db_path) == before
+        assert {n for _t, n, _s in before} - inside == set_aside
+        assert _schema(db_path) == before
+        assert len(list(store.rows())) == stored + 10
+
+
+def test_a_failed_bulk_transaction_leaves_the_schema_and_the_log_as_they_were(
+    db_path: Path, sample_event: Sample, file_state: FileState
+) -> None:
+    with Store(db_path):
+        pass
+    before, files = _schema(db_path), file_state(db_path)
+    with Store(db_path) as store, pytest.raises(RuntimeError), store.transaction():
+        store.append([_prepared(sample_event, i) for i in range(1, 5)])
+        raise RuntimeError("interrupted")
+    assert _schema(db_path) == before
+    assert file_state(db_path) == files
+
+
+def test_after_a_bulk_import_insert_or_replace_is_still_refused(
+    db_path: Path, sample_event: Sample
+) -> None:
+    with Store(db_path) as store, store.transaction():
+        store.append([_prepared(sample_event, i) for i in range(1, 4)])
+    before = _dump(db_path)
+    conn = _raw(db_path)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute(
+            f"INSERT OR REPLACE INTO events VALUES ({', '.join('?' * len(before[0]))})",
+            before[0],
+        )
+    conn.close()
+    assert _dump(db_path) == before
+
+
+def test_a_bulk_transaction_does_not_restore_a_trigger_the_file_had_lost(
+    db_path: Path, sample_event: Sample
+) -> None:
+    """A missing trigger is evidence for verify to report, not something an import repairs."""
+    with Store(db_path):
+        pass
+    conn = _raw(db_path)
+    conn.execute("DROP TRIGGER events_no_replace")
+    conn.close()
+    before = _schema(db_path)
+    with Store(db_path) as store, store.transaction():
+        store.append([_prepared(sample_event, i) for i in range(1, 4)])
+    assert _schema(db_path) == before
+
+
 def test_a_listener_failing_after_a_bulk_write_rolls_the_whole_transaction_back(
     db_path: Path, sample_event: Sample, file_state: FileState
 ) -> None:

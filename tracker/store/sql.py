@@ -96,6 +96,7 @@ def schema_statements() -> list[str]:
 INSERT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({','.join('?' * 15)})"
 HEAD = "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1"
 COUNT = "SELECT count(*) FROM events"
+ANY_EVENT = "SELECT 1 FROM events LIMIT 1"
 SEQ_KNOWN_AT = "SELECT coalesce(max(seq), 0) FROM events WHERE recorded_at <= ?"
 WITHOUT_PREFIX = "SELECT coalesce(sum(substr(event_id, 1, ?) != ?), 0) FROM events"
 BY_ID = f"SELECT {ROW_COLUMNS} FROM events WHERE event_id = ?"
