@@ -260,9 +260,12 @@ def asof_latency(db: str, queries: int, rounds: int = 5) -> dict[str, Any]:
             for _ in range(queries)
         ]
         t.state(asks[0][0], asks[0][1], as_of=asks[0][2])  # warm caches and imports
+        paths = [_state_path(conn, t.model.trend_window_days, a, b, day) for a, b, day in asks]
         per_round: dict[str, list[float]] = {"score_us": [], "select_us": [], "state_us": []}
+        per_path: dict[str, list[float]] = {path: [] for path in STATE_PATHS}
         for _ in range(rounds):
             total = dict.fromkeys(per_round, 0.0)
+            by_path = dict.fromkeys(STATE_PATHS, 0.0)
             for i, (a, b, day) in enumerate(asks):
                 if i % 2 == 0:
                     t0 = clock()
@@ -282,10 +285,40 @@ def asof_latency(db: str, queries: int, rounds: int = 5) -> dict[str, Any]:
                     total["score_us"] += t2 - t1
                 t3 = clock()
                 t.state(a, b, as_of=day)
-                total["state_us"] += clock() - t3
+                spent = clock() - t3
+                total["state_us"] += spent
+                by_path[paths[i]] += spent
             for name, seconds in total.items():
                 per_round[name].append(seconds / queries * 1e6)
-    return {name: statistics.median(v) for name, v in per_round.items()}
+            for path, seconds in by_path.items():
+                if paths.count(path):
+                    per_path[path].append(seconds / paths.count(path) * 1e6)
+    out: dict[str, Any] = {name: statistics.median(v) for name, v in per_round.items()}
+    out["state_paths"] = {
+        path: [paths.count(path) / queries, statistics.median(v) if v else None]
+        for path, v in per_path.items()
+    }
+    return out
+
+
+STATE_PATHS = ("no checkpoint", "one read", "two reads")
+"""What a state report on a date reads, which depends on how dense the dyad's record is around
+that date, not on the log's size: no checkpoint on or before the date (no last events to list
+either); one checkpoint read (the last one is older than the trend window's start, so it is
+also the trend's); two (the trend's start needs its own). The synthetic data keeps 1,770
+dyads at every N, so their records grow denser with N and the mix moves to "two reads"."""
+
+
+def _state_path(conn: sqlite3.Connection, window: int, a: str, b: str, day: date) -> str:
+    row = conn.execute(
+        "SELECT day FROM checkpoints WHERE party_a = ? AND party_b = ? AND day <= ? "
+        "ORDER BY day DESC LIMIT 1",
+        (a, b, day.isoformat()),
+    ).fetchone()
+    if row is None:
+        return STATE_PATHS[0]
+    then = date.fromordinal(max(day.toordinal() - window, 1))
+    return STATE_PATHS[1] if date.fromisoformat(row[0]) <= then else STATE_PATHS[2]
 
 
 # -- CLI wall time --------------------------------------------------------------------------------
@@ -516,6 +549,7 @@ def measure(n: int, with_es: bool, work: Path, repeat: int) -> dict[str, Any]:
     remove(es_db)
     lat = run_child("asof", db, "2000")
     r["asof_us"], r["state_us"], r["select_us"] = lat["score_us"], lat["state_us"], lat["select_us"]
+    r["state_paths"] = lat["state_paths"]
     r["asof_mb"] = lat["peak_mb"]
     for name, values in peaks.items():
         r[f"{name}_mb"] = max(values)
@@ -578,9 +612,39 @@ def measure_query(n: int, work: Path, repeat: int, before: Path | None = None) -
             for name in ("score_us", "select_us", "state_us"):
                 figures.setdefault(prefix + name, []).append(lat[name])
             figures.setdefault(prefix + "asof_mb", []).append(lat["peak_mb"])
+            if not prefix:
+                shares = {path: v[0] for path, v in lat["state_paths"].items()}
+                for path, (_share, us) in lat["state_paths"].items():
+                    if us is not None:
+                        figures.setdefault("path " + path, []).append(us)
     r: dict[str, Any] = {"n": n, "db": db, "repeat": repeat}
     r.update({name: statistics.median(v) for name, v in figures.items()})
+    r["state_paths"] = {
+        path: [share, r.pop("path " + path, None)] for path, share in shares.items()
+    }
     return r
+
+
+def state_paths_table(results: list[dict[str, Any]]) -> list[str]:
+    """The state report's latency by what it reads (:data:`STATE_PATHS`), beside the share of
+    the queries that took each path: whether the report is flat in N, with the mix apart."""
+    lines = [
+        "",
+        "State report by what it reads (share of the 2,000 queries; median µs; ratio to the "
+        "median SELECT of all queries):",
+        "",
+        "| N | " + " | ".join(STATE_PATHS) + " |",
+        "|---|" + "---|" * len(STATE_PATHS),
+    ]
+    for r in results:
+        cells = []
+        for path in STATE_PATHS:
+            share, us = r["state_paths"][path]
+            cells.append(
+                f"{share:.1%}: {us:.1f} µs, {us / r['select_us']:.2f}×" if us else f"{share:.1%}"
+            )
+        lines.append(f"| {r['n']:,} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def query_report(results: list[dict[str, Any]], argv: str) -> str:
@@ -607,6 +671,7 @@ def query_report(results: list[dict[str, Any]], argv: str) -> str:
             f"{r['score_us'] / sel:.2f}× | {r['state_us']:.1f} | {r['state_us'] / sel:.2f}× | "
             f"{r['asof_mb']:.0f} | {was}"
         )
+    lines += state_paths_table(results)
     return "\n".join(lines) + "\n"
 
 
@@ -963,6 +1028,7 @@ def report(
             lines.append(
                 f"| {r['n']:,} | {target} | {ceiling:.2f}× | {share:.2f}× | {ratio:.2f}× |"
             )
+    lines += state_paths_table(results)
     lines += [
         "",
         "## Growth with N (medians, seconds unless stated)",

@@ -52,9 +52,16 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_report(tmp_path: Path) -> 
         "eventsourcing",
         "floor: raw insert, indexes set aside + least compute + fold",
         "## Floors",
+        "State report by what it reads",
     ):
         assert figure in report
     assert "| 10,000 |" in report
+    # every query took one of the paths: the shares add up to the whole
+    paths = next(
+        line for line in report.splitlines() if line.startswith("| 10,000 | ") and "%" in line
+    )
+    shares = [float(cell.split("%")[0]) for cell in paths.split("|")[2:-1]]
+    assert abs(sum(shares) - 100) < 0.5
 
 
 def test_the_verify_only_run_reports_verify_the_baseline_and_the_floor(tmp_path: Path) -> None:
