@@ -496,6 +496,20 @@ def test_appending_to_a_store_with_a_newer_schema_writes_nothing(
     assert file_state(db_path) == before
 
 
+@pytest.mark.parametrize("readonly", [False, True])
+def test_a_path_with_a_nul_character_is_refused_naming_it(tmp_path: Path, readonly: bool) -> None:
+    path = f"{tmp_path}/a\x00b.db"
+    with pytest.raises(StoreError, match="NUL character") as raised:
+        Store(path, readonly=readonly)
+    assert raised.value.field == "store" and raised.value.value == path
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_api_refuses_a_path_with_a_nul_character_with_its_own_error(tmp_path: Path) -> None:
+    with Tracker(f"{tmp_path}/a\x00b.db") as t, pytest.raises(StoreError, match="NUL"):
+        t.score("USA", "CHN")
+
+
 def test_opening_a_missing_file_without_create_raises_and_creates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "missing.db"
     with pytest.raises(StoreNotFoundError) as info:

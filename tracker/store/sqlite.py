@@ -127,6 +127,12 @@ class SQLiteStore:
     ) -> None:
         self.name = paths.spelled(path)
         """The file's path, spelled as ``str(Path(path))`` spells it."""
+        if "\x00" in self.name:  # (sqlite3 and os would raise a bare ValueError)
+            raise StoreError(
+                f"store {self.name!r}: a file name cannot contain a NUL character",
+                field="store",
+                value=self.name,
+            )
         self.listeners: list[AppendListener] = []
         self._wrote = False
         # a store that cannot be written (read-only file, directory or media) is still read:
