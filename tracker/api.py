@@ -23,7 +23,6 @@ from tracker.store import (
     Head,
     KnownAt,
     Row,
-    Store,
     StoredEvent,
     decode,
     exists,
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
     from tracker.lineage import Lineage
     from tracker.progress import Reporter
     from tracker.queries import DyadState, Queries, Ranking, Timeline
+    from tracker.store import Store
 
 __all__ = ["KnownAt", "StoredEvent", "Tracker"]
 

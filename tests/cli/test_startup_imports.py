@@ -38,6 +38,14 @@ NOT_FOR_A_STATE_QUERY = (
     "ipaddress",
     "dataclasses",  # the scoring model is a plain class
     "signal",  # its enumerations: the SIGTERM handler is installed through _signal
+    # the vocabulary (its enumerations, its tables): a state read from a checkpoint asks it
+    # nothing; the parties' tables a query reads are read without csv (events.parties)
+    "events.vocabulary",
+    "csv",  # also: only --csv writes it (tracker.render)
+    "tracker.store.protocol",  # named in annotations only (tracker.store's __getattr__)
+    "tracker.store.placing",  # appends
+    "tracker.store.search",  # log --search
+    "tracker.outputs",  # the files a command writes (a query prints through tracker.terminal)
 )
 
 PROBE = """
