@@ -78,8 +78,12 @@ PARTY_TABLES = ("iso3166_alpha3.csv", "extra_parties.csv", "former_states.csv")
 @cache
 def codes() -> frozenset[str]:
     """The codes of :func:`parties`, without their names: resolving an exact code (both parties
-    of every query) builds no party."""
-    return frozenset(row["code"] for table in PARTY_TABLES for row in _columns(table, 1))
+    of every query) builds no party, only each row's text up to its first comma (the tables'
+    first column: see :func:`_columns`; a test checks that these are the parties' codes)."""
+    found: set[str] = set()
+    for table in PARTY_TABLES:
+        found.update(line.partition(",")[0] for line in read_data(table).splitlines()[1:] if line)
+    return frozenset(found)
 
 
 @cache

@@ -44,6 +44,7 @@ NOT_FOR_A_STATE_QUERY = (
     "csv",  # also: only --csv writes it (tracker.render)
     "tracker.store.protocol",  # named in annotations only (tracker.store's __getattr__)
     "tracker.store.placing",  # appends
+    "tracker.records",  # the reference checks of an append (tracker.api's _check_references)
     "tracker.store.search",  # log --search
     "tracker.outputs",  # the files a command writes (a query prints through tracker.terminal)
 )
