@@ -30,6 +30,7 @@ from pydantic import (
 from events import parties
 from events.dates import parse_iso_date
 from events.dyad import dyad_of
+from events.envelope import ENVELOPE_FIELDS
 from events.errors import (
     InvalidEventError,
     TrackerError,
@@ -38,7 +39,6 @@ from events.errors import (
 )
 from events.text import control_problem
 from events.vocabulary import (
-    ENVELOPE_FIELDS,
     CameoCode,
     Effect,
     QuadClass,

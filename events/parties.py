@@ -23,24 +23,19 @@ A name that stands for more than one party ("Korea", "Congo") is listed in
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
 from functools import cache
 
+from events.datafiles import read_data
 from events.errors import AmbiguousPartyError, PartyDateError, UnknownPartyError, field_message
 from events.named import NamedTuple
-from events.vocabulary import read_data
 
 
 class Party(NamedTuple):
     code: str
     name: str
     kind: str  # "country", "state" (not in ISO 3166-1), "former" (ISO 3166-3) or "organisation"
-
-
-_SPACES = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
@@ -50,15 +45,45 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.casefold().replace("’", "'").replace("`", "'").replace(".", "")
-    text = _SPACES.sub(" ", text.replace("-", " ")).strip()
+    text = re.sub(r"\s+", " ", text.replace("-", " ")).strip()  # (compiled on first use)
     if text.startswith("the "):
         text = text[4:]
     return text
 
 
 def _data(name: str) -> list[dict[str, str]]:
+    import csv  # here, not at the top: a query reads its tables with _columns
+    import io
+
     text = read_data(name)
     return list(csv.DictReader(io.StringIO(text)))
+
+
+def _columns(name: str, count: int) -> list[dict[str, str]]:
+    """The first ``count`` columns of a table's rows, as :func:`_data` reads them, read without
+    the csv module (its import and its per-row reader are a share of a query's start-up):
+    for the tables whose first columns are never quoted and whose values hold no line break
+    (a test compares the two readings of each table read here)."""
+    lines = read_data(name).splitlines()
+    header = lines[0].split(",")[:count]
+    return [
+        dict(zip(header, line.split(",", count)[:count], strict=True)) for line in lines[1:] if line
+    ]
+
+
+PARTY_TABLES = ("iso3166_alpha3.csv", "extra_parties.csv", "former_states.csv")
+"""The tables of :func:`parties`, each with its code in the first column."""
+
+
+@cache
+def codes() -> frozenset[str]:
+    """The codes of :func:`parties`, without their names: resolving an exact code (both parties
+    of every query) builds no party, only each row's text up to its first comma (the tables'
+    first column: see :func:`_columns`; a test checks that these are the parties' codes)."""
+    found: set[str] = set()
+    for table in PARTY_TABLES:
+        found.update(line.partition(",")[0] for line in read_data(table).splitlines()[1:] if line)
+    return frozenset(found)
 
 
 @cache
@@ -97,7 +122,7 @@ def _index() -> dict[str, str]:
 def resolve(text: str) -> str:
     """The party code for a code, name or alias; unknown input raises with suggestions."""
     exact = text.strip().upper()
-    if exact in parties():
+    if exact in codes():
         return exact
     candidates = ambiguous().get(normalise(text))
     if candidates:
@@ -197,7 +222,7 @@ class Placement(NamedTuple):
 def lifespans() -> dict[str, Lifespan]:
     """``data/lifespans.csv`` by code."""
     out: dict[str, Lifespan] = {}
-    for row in _data("lifespans.csv"):
+    for row in _columns("lifespans.csv", 5):  # (code, since, until, continues, successors)
         out[row["code"]] = Lifespan(
             row["code"],
             date.fromisoformat(row["since"]) if row["since"] else None,

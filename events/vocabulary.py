@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from enum import IntEnum, StrEnum
 from functools import cache
 
+from events.datafiles import read_data
 from events.errors import UnknownCameoCodeError, UnknownTypeError, field_message
 from events.named import NamedTuple
 
@@ -75,22 +75,6 @@ class TypeInfo(NamedTuple):
 
 
 GENERIC_TYPE = "cameo"
-ENVELOPE_FIELDS = frozenset(
-    {
-        "type",
-        "event_id",
-        "actor",
-        "target",
-        "occurred_on",
-        "source",
-        "summary",
-        "confidence",
-        "weight",
-        "schema_version",
-    }
-)
-"""The envelope every type shares; a body's other keys are its type-specific fields (the
-models and the light fact reader both split a body by this one set)."""
 RECORD_EFFECTS = frozenset({Effect.RETRACTS, Effect.CORRECTS})
 STRUCTURAL_EFFECTS = frozenset(Effect) - RECORD_EFFECTS
 
@@ -106,16 +90,6 @@ def quad_class_of(code: str) -> QuadClass:
     if root <= 13:
         return QuadClass.VERBAL_CONFLICT
     return QuadClass.MATERIAL_CONFLICT
-
-
-DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
-"""The package's data tables (read with plain file access: importlib.resources costs a
-noticeable share of a query's start-up, and this package is never imported from a zip)."""
-
-
-def read_data(*parts: str, encoding: str = "utf-8") -> str:
-    with open(os.path.join(DATA_DIR, *parts), encoding=encoding) as f:
-        return f.read()
 
 
 @cache

@@ -12,10 +12,13 @@ from datetime import date
 from functools import cache
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from events.envelope import ENVELOPE_FIELDS
 from events.named import NamedTuple
-from events.vocabulary import ENVELOPE_FIELDS, Effect, cameo_codes, catalogue, type_info
+
+if TYPE_CHECKING:
+    from events.vocabulary import Effect
 
 RETRACT = "retract"
 CORRECT = "correct"
@@ -54,19 +57,37 @@ _TYPE = attrgetter("type")
 _EVENT_ID = attrgetter("event_id")
 
 
+# The vocabulary is imported where it is first needed, not at the top: a state query read from
+# its checkpoint asks it nothing, and its import (the enumerations, the csv module) is a share
+# of that query's start-up (issue 16).
+
+
 @cache
 def _effects() -> dict[str, tuple[Effect, ...]]:
+    from events.vocabulary import catalogue
+
     return {name: info.effects for name, info in catalogue().items()}
 
 
 @cache
 def _goldstein() -> dict[str, float]:
+    from events.vocabulary import cameo_codes
+
     return {code: c.goldstein for code, c in cameo_codes().items()}
+
+
+@cache
+def _type_code(name: str) -> str:
+    """The CAMEO code of a vocabulary type ("" for one without: the generic type, the
+    record-keeping types); an unknown type raises (and is not cached)."""
+    from events.vocabulary import type_info
+
+    return type_info(name).cameo_code or ""
 
 
 def fact_from_body(seq: int, body: Mapping[str, Any]) -> Fact:
     """A fact from a canonical event body (a JSON object)."""
-    code = body.get("cameo_code") or type_info(body["type"]).cameo_code or ""
+    code = body.get("cameo_code") or _type_code(body["type"])
     return Fact(
         seq=seq,
         event_id=body["event_id"],

@@ -12,7 +12,6 @@ from functools import cache
 from typing import Any
 
 from events.named import NamedTuple
-from events.vocabulary import Effect, catalogue
 from projections.facts import Fact
 
 
@@ -161,25 +160,30 @@ def _conflict(
     return handler
 
 
-HANDLERS: dict[Effect, Callable[[Status, Fact], Status]] = {
-    Effect.ESTABLISHES_RELATIONS: _relations("established"),
-    Effect.DOWNGRADES_RELATIONS: _relations("downgraded"),
-    Effect.SEVERS_RELATIONS: _relations("severed"),
-    Effect.AGREEMENT_SIGNED: _agreement("signed"),
-    Effect.AGREEMENT_IN_FORCE: _agreement("in force"),
-    Effect.AGREEMENT_ENDED: _agreement_ended,
-    Effect.SANCTIONS_IMPOSED: _sanctions_imposed,
-    Effect.SANCTIONS_LIFTED: _sanctions_lifted,
-    Effect.CONFLICT_STARTS: _conflict("active"),
-    Effect.CEASEFIRE: _conflict("ceasefire", only_from=("active",)),
-    Effect.CONFLICT_ENDS: _conflict("ended", only_from=("active", "ceasefire")),
+HANDLERS: dict[str, Callable[[Status, Fact], Status]] = {
+    "establishes_relations": _relations("established"),
+    "downgrades_relations": _relations("downgraded"),
+    "severs_relations": _relations("severed"),
+    "agreement_signed": _agreement("signed"),
+    "agreement_in_force": _agreement("in force"),
+    "agreement_ended": _agreement_ended,
+    "sanctions_imposed": _sanctions_imposed,
+    "sanctions_lifted": _sanctions_lifted,
+    "conflict_starts": _conflict("active"),
+    "ceasefire": _conflict("ceasefire", only_from=("active",)),
+    "conflict_ends": _conflict("ended", only_from=("active", "ceasefire")),
 }
-"""Structural effect -> how it changes the status. Record-keeping effects are not here."""
+"""Structural effect -> how it changes the status. Record-keeping effects are not here. Keyed by
+the :class:`~events.vocabulary.Effect` values, which the members equal and hash as (a
+``StrEnum``): the table is built without importing the vocabulary, which a state query read
+from its checkpoint never needs (a test checks that every structural effect has its entry)."""
 
 
 @cache
 def structural_types() -> frozenset[str]:
     """The types whose events can change a status (the rest leave it as it is)."""
+    from events.vocabulary import catalogue  # here, not at the top: see HANDLERS
+
     return frozenset(
         name for name, info in catalogue().items() if any(e in HANDLERS for e in info.effects)
     )

@@ -23,7 +23,6 @@ from tracker.store import (
     Head,
     KnownAt,
     Row,
-    Store,
     StoredEvent,
     decode,
     exists,
@@ -48,10 +47,19 @@ if TYPE_CHECKING:
     from tracker.lineage import Lineage
     from tracker.progress import Reporter
     from tracker.queries import DyadState, Queries, Ranking, Timeline
+    from tracker.store import Store
 
 __all__ = ["KnownAt", "StoredEvent", "Tracker"]
 
 _R = TypeVar("_R")
+
+
+def _check_references(store: Store, rows: Sequence[Row]) -> None:
+    """:func:`tracker.records.check_references`, the append hook of every store the facade
+    opens, imported at the first append: a query opens its store but never appends."""
+    from tracker.records import check_references
+
+    check_references(store, rows)
 
 
 class Tracker:
@@ -95,7 +103,6 @@ class Tracker:
         """The open store, with the append hooks that keep checkpoints current."""
         if self._store is None:
             from tracker.checkpoints import Projector
-            from tracker.records import check_references
 
             store = open_store(self._where, create=self._create)
             try:
@@ -103,7 +110,7 @@ class Tracker:
             except BaseException:
                 store.close()
                 raise
-            store.listeners[:0] = [check_references, self._projector]
+            store.listeners[:0] = [_check_references, self._projector]
             self._store = store
         return self._store
 

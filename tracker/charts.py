@@ -383,8 +383,8 @@ def status_changes(before: Status, after: Status) -> list[tuple[str, str, str]]:
 
 
 def clip(text: str | None, width: int) -> str:
-    """Text shortened for a chart's legend (see :func:`tracker.outputs.shorten`)."""
-    from tracker.outputs import shorten
+    """Text shortened for a chart's legend (see :func:`tracker.terminal.shorten`)."""
+    from tracker.terminal import shorten
 
     return shorten(text, width)
 

@@ -32,12 +32,13 @@ from projections.facts import CORRECT, effective
 from projections.model import DEFAULT_MODEL, ScoringModel
 from projections.score import Checkpoint, fold
 from projections.state import Status
-from tracker.store import Row, RowFilter, Store
+from tracker.store import Row, RowFilter
 from tracker.store.derived import LAYOUT
 
 if TYPE_CHECKING:
     from projections.facts import Fact
     from tracker.progress import Reporter
+    from tracker.store import Store
 
 
 def model_from_json(text: str) -> ScoringModel:

@@ -16,7 +16,7 @@ from typing import Any
 
 from tracker.audit import Fault
 from tracker.store import Store, derived, sql, tree
-from tracker.store.rows import TIMESTAMP_PATTERN
+from tracker.store.rows import timestamp_pattern
 from tracker.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
 PHYSICAL_REPORT_LINES = 5
@@ -127,7 +127,7 @@ def check_meta_rows(store: SQLiteStore) -> list[Fault]:
     created = meta.get("created_at")
     if created is None:
         faults.append(Fault("meta", "meta row 'created_at' is missing"))
-    elif not TIMESTAMP_PATTERN.fullmatch(created):
+    elif not timestamp_pattern().fullmatch(created):
         faults.append(Fault("meta", f"meta created_at {created!r} is not a UTC timestamp"))
     return faults
 

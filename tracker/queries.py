@@ -25,10 +25,11 @@ from projections.score import Checkpoint, Score, fold, latest, score_at
 from tracker import checkpoints as cp
 from tracker.errors import TrackerError
 from tracker.lineage import Lineage, lineage, merged, regroup
-from tracker.store import RowFilter, Store
+from tracker.store import RowFilter
 
 if TYPE_CHECKING:
     from tracker.explanation import Explanation
+    from tracker.store import Store
 
 QUAD_KEYS = ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")
 

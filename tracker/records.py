@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from projections.facts import CORRECT, RECORD_TYPES, RETRACT
 from tracker.errors import StoreError
-from tracker.store import Row, RowFilter, Store
+from tracker.store import Row, RowFilter
+
+if TYPE_CHECKING:
+    from tracker.store import Store
 
 
 class RecordError(StoreError):

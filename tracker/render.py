@@ -13,7 +13,6 @@ not load it.
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import json
@@ -21,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from events.named import NamedTuple
-from tracker.outputs import echo
+from tracker.terminal import echo
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -135,6 +134,8 @@ def flat(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
     """``rows`` as CSV text under the header ``columns`` (other keys are left out)."""
+    import csv  # here, not at the top: only --csv writes it (issue 16's start-up target)
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)

@@ -62,7 +62,7 @@ from tracker.store import (
     tree,
 )
 from tracker.store.derived import LAYOUT, RECORDS_INDEX, RECORDS_INDEX_DDL
-from tracker.store.rows import TIMESTAMP_PATTERN
+from tracker.store.rows import timestamp_pattern
 from tracker.store.sql import EVENT_COLUMNS, schema_statements
 from tracker.store.sqlite import APP_NAME, APPLICATION_ID, SCHEMA_VERSION, SQLiteStore
 from tracker.transparency import NamedHead, TreeCheck, extends
@@ -478,7 +478,7 @@ class ChainPass:
         against_fault: Fault | None = None
         prev_hash, prev_stamp = GENESIS_HASH, ""
         prev_bytes = GENESIS_HASH.encode("ascii")
-        sha256, loads, fullmatch = hashlib.sha256, json.loads, TIMESTAMP_PATTERN.fullmatch
+        sha256, loads, fullmatch = hashlib.sha256, json.loads, timestamp_pattern().fullmatch
         codes, version = _type_codes(), EVENT_SCHEMA_VERSION
         # the records of verified rows not yet given to the tree check (in runs of consecutive
         # seqs from ``fed``): it hashes and compares them a batch at a time
@@ -692,7 +692,7 @@ def _check_row(row: Sequence[Any], expected: int, prev_hash: str, prev_stamp: st
                     f"column {name} {stored!r} does not match the event body ({value!r})",
                     seq=seq,
                 )
-    if not TIMESTAMP_PATTERN.fullmatch(recorded_at):
+    if not timestamp_pattern().fullmatch(recorded_at):
         return Fault(
             "time",
             f"recorded_at {recorded_at!r} is not a UTC timestamp YYYY-MM-DDTHH:MM:SS.ffffffZ",

@@ -28,9 +28,9 @@ from tracker.outputs import (
     OutputError,
     OutputExistsError,
     check_output,
-    printable,
     sweep_stale,
 )
+from tracker.terminal import printable
 
 GOOD = '{"type":"praise","actor":"PRK","target":"RUS","occurred_on":"2024-03-18"}\n'
 BAD = '{"type":"bogus","actor":"PRK","target":"RUS","occurred_on":"2024-03-18"}\n'

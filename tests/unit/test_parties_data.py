@@ -22,3 +22,14 @@ def test_exact_codes_resolve_without_importing_pycountry() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "False"
+
+
+def test_the_tables_a_query_reads_without_csv_read_as_csv_reads_them() -> None:
+    """``_columns`` splits lines at commas: right only while the first columns are never quoted
+    and no value breaks a line, which this checks of every table it reads."""
+    from events.parties import PARTY_TABLES, _columns, _data, codes
+
+    for table, count in [*((t, 1) for t in PARTY_TABLES), ("lifespans.csv", 5)]:
+        by_csv = [dict(list(row.items())[:count]) for row in _data(table)]
+        assert _columns(table, count) == by_csv, table
+    assert codes() == frozenset(parties())

@@ -141,3 +141,14 @@ def test_status_round_trips_through_its_json_form() -> None:
         fact("military_attack", D2),
     )
     assert Status.from_dict(s.to_dict()) == s
+
+
+def test_every_structural_effect_has_its_handler_and_only_those() -> None:
+    """The handlers are keyed by the effects' values (see ``HANDLERS``): each member of the
+    enumeration finds its handler, and no other key is there."""
+    from events.vocabulary import STRUCTURAL_EFFECTS, Effect
+    from projections.state import HANDLERS
+
+    assert set(HANDLERS) == set(STRUCTURAL_EFFECTS)
+    assert all(HANDLERS.get(effect) is HANDLERS[effect.value] for effect in STRUCTURAL_EFFECTS)
+    assert Effect.RETRACTS not in HANDLERS and Effect.CORRECTS not in HANDLERS

@@ -18,9 +18,9 @@ from typing import Any
 
 import click
 
-from tracker.outputs import echo
 from tracker.params import KEY_VALUE, db_option, known_at_option
 from tracker.render import Output, document, dumps, output_options, plural
+from tracker.terminal import echo
 
 
 @contextmanager

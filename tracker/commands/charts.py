@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 
-from tracker.outputs import echo
 from tracker.params import (
     PARTY,
     QUERY_DATE,
@@ -24,6 +23,7 @@ from tracker.params import (
     predecessors_option,
 )
 from tracker.render import Output, output_options, plural
+from tracker.terminal import echo
 
 
 def use_color() -> bool:

@@ -10,9 +10,9 @@ from typing import Any
 import click
 
 from tracker.commands.charts import terminal_columns, use_color
-from tracker.outputs import echo, printable
 from tracker.params import DEMO_DB, store_option
 from tracker.render import Output, output_options, plural, signed
+from tracker.terminal import echo, printable
 
 TOUR_CHART_HEIGHT = 18
 

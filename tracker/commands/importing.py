@@ -12,9 +12,9 @@ from typing import Any
 
 import click
 
-from tracker.outputs import echo
 from tracker.params import db_option
 from tracker.render import Output, output_options, plural, table
+from tracker.terminal import echo
 
 FORMAT_CHOICES = ("auto", "jsonl", "csv", "gdelt", "icews", "polecat")
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
-from tracker.outputs import echo
 from tracker.params import db_option
 from tracker.render import Output, output_options, table
+from tracker.terminal import echo
 
 COLUMNS = ("name", "rows")
 """The CSV header of ``info --csv``: one row per table."""

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from tracker.outputs import echo, shorten
 from tracker.params import (
     DATE,
     EVENT_TYPE,
@@ -21,6 +20,7 @@ from tracker.params import (
     refuse_future,
 )
 from tracker.render import Output, output_options, print_table, signed
+from tracker.terminal import echo, shorten
 
 
 def _specific_fields(type_name: str, pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from datetime import date
 
 import click
 
-from tracker.outputs import echo
 from tracker.render import Output, output_options
+from tracker.terminal import echo
 
 PARTIES_COLUMNS = ("code", "name", "kind", "since", "until", "continues")
 

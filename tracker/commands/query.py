@@ -16,7 +16,6 @@ from tracker.commands.state import (
     _signed,
     age,
 )
-from tracker.outputs import echo, shorten
 from tracker.params import (
     PARTY,
     as_of_option,
@@ -29,6 +28,7 @@ from tracker.params import (
     predecessors_option,
 )
 from tracker.render import Output, output_options, plural, print_table, signed
+from tracker.terminal import echo, shorten
 
 
 @click.command("explain")

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.outputs import echo, shorten
 from tracker.params import (
     PARTY,
     as_of_option,
@@ -23,6 +22,7 @@ from tracker.params import (
     predecessors_option,
 )
 from tracker.render import Output, output_options, print_table, signed
+from tracker.terminal import echo, shorten
 
 if TYPE_CHECKING:
     from pathlib import Path

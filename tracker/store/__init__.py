@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from tracker.store.protocol import AppendListener, BulkListener, KnownAt, Store
 from tracker.store.rows import (
     GENESIS_HASH,
     AppendResult,
     Head,
+    KnownAt,
     Prepared,
     Row,
     RowFilter,
@@ -43,12 +43,26 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
     from tracker.store.postgres import PostgresStore
+    from tracker.store.protocol import AppendListener, BulkListener, Store
 
     Location: TypeAlias = str | Path
     """Where a store is: an SQLite file's path, or a ``postgresql://`` URL (kept as text: a
     ``Path`` would fold its ``//``)."""
 
 URL_SCHEMES = ("postgresql://", "postgres://")
+
+_PROTOCOL = frozenset({"AppendListener", "BulkListener", "Store"})
+
+
+def __getattr__(name: str) -> Any:
+    """The protocol's names, imported on first use (``from tracker.store import Store``), not
+    with the package: a query names ``Store`` only in annotations, and the protocol classes
+    are a share of its start-up (issue 16)."""
+    if name in _PROTOCOL:
+        from tracker.store import protocol
+
+        return getattr(protocol, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_url(location: object) -> bool:

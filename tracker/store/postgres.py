@@ -67,7 +67,6 @@ from tracker.store.protocol import (
     AppendListener,
     BulkListener,
     CheckpointRow,
-    KnownAt,
     StoreDescription,
 )
 from tracker.store.rows import (
@@ -75,6 +74,7 @@ from tracker.store.rows import (
     EMPTY_HEAD,
     AppendResult,
     Head,
+    KnownAt,
     Prepared,
     Row,
     RowFilter,

@@ -67,16 +67,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from events.named import NamedTuple
-from tracker.store.rows import ALL_ROWS, AppendResult, Head, Prepared, Row, RowFilter
+from tracker.store.rows import ALL_ROWS, AppendResult, Head, KnownAt, Prepared, Row, RowFilter
 
 if TYPE_CHECKING:
     from projections.facts import Fact
 
 AppendListener = Callable[["Store", Sequence[Row]], None]
 """Called inside the append transaction with the rows just written (projections hook here)."""
-
-KnownAt = int | datetime | None
-"""Transaction time: a log position (seq) or a UTC moment; None = the log as it is now."""
 
 CheckpointRow = tuple[Any, ...]
 """A stored checkpoint: :data:`~tracker.store.derived.CHECKPOINT_FIELDS`, then status JSON."""

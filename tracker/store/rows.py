@@ -14,9 +14,9 @@ The chain: ``hash = sha256(previous hash || record)`` where the previous hash of
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from events.canonical import canonical_dict, dumps
@@ -24,14 +24,17 @@ from events.named import NamedTuple
 from tracker.errors import StoreError
 
 if TYPE_CHECKING:
+    import re
+
     from events.models import EventBase
 
 GENESIS_HASH = "0" * 64
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-TIMESTAMP_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
-"""The text form of :data:`TIMESTAMP_FORMAT`, for checking stored or imported stamps."""
 EXPORT_KEYS = frozenset({"event", "hash", "recorded_at", "seq"})
 """The keys of one export record (``tracker export``, ``log --json``)."""
+
+KnownAt = int | datetime | None
+"""Transaction time: a log position (seq) or a UTC moment; None = the log as it is now."""
 
 
 class Prepared(NamedTuple):
@@ -262,6 +265,15 @@ def check_known_at(known_at: int | datetime, head: Head, now: datetime) -> str |
     return stamp
 
 
+@cache
+def timestamp_pattern() -> re.Pattern[str]:
+    """The text form of :data:`TIMESTAMP_FORMAT`, for checking stored or imported stamps
+    (compiled on first use, not at import: a query checks none)."""
+    import re
+
+    return re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+
+
 def parse_timestamp(stamp: str) -> datetime:
     """The moment a stored stamp stands for (raises ``ValueError`` if it is not one)."""
     return datetime.strptime(stamp, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
@@ -269,7 +281,7 @@ def parse_timestamp(stamp: str) -> datetime:
 
 def is_timestamp(stamp: object) -> bool:
     """Whether ``stamp`` is a well-formed stored transaction time (a real moment)."""
-    if not isinstance(stamp, str) or not TIMESTAMP_PATTERN.fullmatch(stamp):
+    if not isinstance(stamp, str) or not timestamp_pattern().fullmatch(stamp):
         return False
     try:
         parse_timestamp(stamp)

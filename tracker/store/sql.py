@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from events.dyad import dyad_of
 from projections.facts import CORRECT, RECORD_TYPES, RETRACT
-from tracker.store import derived, search
+from tracker.store import derived
 from tracker.store.rows import ALL_ROWS, RowFilter
 
 if TYPE_CHECKING:
@@ -191,6 +191,8 @@ def rows(
         clauses.append("seq <= ?")
         params.append(where.max_seq)
     if where.search is not None:
+        from tracker.store import search  # here, not at the top: only `log --search` asks
+
         found = search.terms(where.search)
         if dialect == "sqlite":
             clauses.append(derived.SEARCH_MATCH)

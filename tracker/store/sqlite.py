@@ -48,19 +48,12 @@ from tracker.errors import (
     StoreNotFoundError,
 )
 from tracker.store import derived, sql, tree
-from tracker.store.placing import firsts_of, insert_params, place, results
-from tracker.store.protocol import (
-    AppendListener,
-    BulkListener,
-    CheckpointRow,
-    KnownAt,
-    StoreDescription,
-)
 from tracker.store.rows import (
     ALL_ROWS,
     EMPTY_HEAD,
     AppendResult,
     Head,
+    KnownAt,
     Prepared,
     Row,
     RowFilter,
@@ -68,7 +61,6 @@ from tracker.store.rows import (
     format_timestamp,
     record_bytes,
 )
-from tracker.store.search import SearchError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -77,6 +69,12 @@ if TYPE_CHECKING:
 
     from projections.facts import Fact
     from tracker import merkle
+    from tracker.store.protocol import (
+        AppendListener,
+        BulkListener,
+        CheckpointRow,
+        StoreDescription,
+    )
 
 APP_NAME = "relations-tracker"
 APPLICATION_ID = 0x52454C54  # "RELT": marks the file as ours (PRAGMA application_id)
@@ -189,6 +187,8 @@ class SQLiteStore:
             yield
             return
         # listeners that can defer their work (checkpoints) do it once, before the commit
+        from tracker.store.protocol import BulkListener  # here, not at the top: queries write not
+
         hooks: list[BulkListener] = []
         for candidate in self.listeners if bulk else ():
             if isinstance(candidate, BulkListener):
@@ -354,6 +354,8 @@ class SQLiteStore:
             cursor = self._guard(lambda: self.conn.execute(query, params))
         except DamagedStoreError as exc:
             if where.search is not None and "fts5" in exc.message:
+                from tracker.store.search import SearchError
+
                 raise SearchError(
                     f"search {where.search!r}: {exc.message}", field="search", value=where.search
                 ) from None
@@ -524,6 +526,8 @@ class SQLiteStore:
         """What ``tracker info`` shows of the file: each table's rows (the search index's
         internal ``events_fts_*`` tables left out), the schema version and the size on disk
         (with its write-ahead log)."""
+        from tracker.store.protocol import StoreDescription
+
         db = _utils(self.conn)
         hidden = {f"{derived.SEARCH_TABLE}_{part}" for part in ("data", "idx", "docsize", "config")}
         counts = {
@@ -553,6 +557,9 @@ class SQLiteStore:
         exported log); otherwise ``clock`` is read *after* the write lock is taken, so that
         transaction times follow log order across processes.
         """
+        # here, not at the top: a query never appends (issue 16's start-up target)
+        from tracker.store.placing import firsts_of, insert_params, place, results
+
         firsts = firsts_of(batch)
         conn = self.conn
         if self._torn:
@@ -591,6 +598,8 @@ class SQLiteStore:
     ) -> dict[str, AppendResult]:
         """An append as one transaction, or (inside ``transaction()``) one savepoint of it,
         so that a listener that refuses the batch undoes exactly the batch."""
+        from tracker.store.placing import insert_params, place
+
         conn = self.conn
         with self._write(bulk=False), self._savepoint("append"):
             # A large batch (a bulk import) is first tried as if none of its ids were stored:
