@@ -7,10 +7,17 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from support import Clock
 
 from tracker.api import Tracker
 from tracker.store import SQLiteStore, Store
+
+# No property test is timed: hypothesis's default deadline (200 ms per example) is a timing
+# assert, which fails on a loaded machine (a CI runner, two suites at once) and says nothing of
+# the behaviour; speed is measured by benchmarks/. print_blob: how to reproduce a failure.
+settings.register_profile("tracker", deadline=None, print_blob=True)
+settings.load_profile("tracker")
 
 
 @pytest.fixture

@@ -194,3 +194,11 @@ def test_python_dash_m_tracker_runs_the_command_line() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("tracker, version ")
+
+
+def test_no_property_test_is_timed() -> None:
+    """Speed is the benchmarks' business: the suite's hypothesis profile sets no deadline, so a
+    loaded machine cannot fail a property (tests/conftest.py)."""
+    from hypothesis import settings
+
+    assert settings.default.deadline is None
