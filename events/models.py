@@ -778,6 +778,10 @@ def parse_events(batch: list[Any], *, parties_mode: str = PLACE) -> list[EventBa
         if _BATCH is None:
             from pydantic import TypeAdapter
 
+            # the models first (deferred, see EventBase): the adapter then reuses their
+            # schemas, and the serializers a bulk import calls next are built only once
+            for cls in EVENT_CLASSES.values():
+                cls.model_rebuild()
             _BATCH = TypeAdapter(list[Event])
         try:
             events: list[EventBase | TrackerError] = _BATCH.validate_python(
