@@ -4,6 +4,7 @@ in a fresh interpreter, by the modules it imported, not by timing it."""
 from __future__ import annotations
 
 import json
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -72,9 +73,12 @@ def test_a_state_query_imports_none_of_the_heavy_modules(tmp_path: Path) -> None
         )  # fmt: skip
     # without site's start-up (-S): an editable install's path finder, run from a .pth file,
     # imports pathlib before any of the tracker does; the checkout and site-packages are put
-    # on the path by hand instead, as a regular install finds them
+    # on the path by hand instead, as a regular install finds them. The site-packages are this
+    # process's: under -S, Python 3.11 does not enter the virtual environment (site.py does
+    # that), so the child's own would be the base interpreter's (Debian's has no click)
     root = str(Path(__file__).resolve().parents[2])
-    isolated = f"import site, sys; sys.path[:0] = [{root!r}, *site.getsitepackages()]\n"
+    paths = [root, *site.getsitepackages()]
+    isolated = f"import sys; sys.path[:0] = {paths!r}\n"
     args = ["state", "PRK", "RUS", "--as-of", "2024-12-31", "--db", str(db)]
     result = subprocess.run(
         [sys.executable, "-S", "-c", isolated + PROBE, *args],
